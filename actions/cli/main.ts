@@ -1,0 +1,140 @@
+import { Command, CommanderError, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { cancelOnSignals } from '../lib/cancellation.js';
+import { isJobFailure, isUserError, UserError } from '../lib/errors.js';
+import { renderPlan } from '../lib/plan.js';
+import { loadProfile, resolveProfilePath } from '../lib/profile/load.js';
+import { terminalContext } from '../lib/terminal-context.js';
+import { buildPlan, PIPELINES } from './plan.js';
+import { ACTION_NAMES, loadAction } from './registry.js';
+import { validateAll } from './validate.js';
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseInputs(pairs: string[]): Record<string, string> {
+  const inputs: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UserError(`--input ${JSON.stringify(pair)}: expected name=value`);
+    inputs[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return inputs;
+}
+
+async function runCommand(action: string, options: { profile?: string; input: string[]; dryRun?: boolean; summary?: string; verbose?: boolean }) {
+  const module = await loadAction(action);
+  const inputs = parseInputs(options.input);
+  inputs.profile ??= resolveProfilePath(options.profile);
+  if (options.dryRun) inputs['dry-run'] = 'true';
+  const cancellation = cancelOnSignals((m) => process.stderr.write(`${m}\n`));
+  const ctx = terminalContext({ inputs, signal: cancellation.signal, verbose: options.verbose });
+  let failure: unknown;
+  try {
+    await module.run(ctx);
+  } catch (err) {
+    failure = err;
+  }
+  try {
+    // The runner runs an action's post step after the main step whatever happened: so does taco-ci.
+    await module.post?.(ctx);
+  } catch (err) {
+    failure ??= err;
+  } finally {
+    cancellation.dispose();
+  }
+  const summary = ctx.summary.join('\n');
+  if (options.summary) writeFileSync(options.summary, summary);
+  else if (summary.trim()) process.stdout.write(`\n── summary ──\n${summary}\n`);
+  if (Object.keys(ctx.outputs).length) {
+    process.stdout.write(`\n── outputs ──\n`);
+    for (const [name, value] of Object.entries(ctx.outputs)) process.stdout.write(`${name}=${value}\n`);
+  }
+  if (failure) throw failure;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command()
+    .name('taco-ci')
+    .description('Run the TACO CI actions locally, validate profiles and show what the pipelines would do.')
+    .exitOverride()
+    .showHelpAfterError();
+
+  let exitCode = EXIT_OK;
+  program
+    .command('run')
+    .description(`Run one action through the same run() code the GitHub action uses.\nActions: ${ACTION_NAMES.join(', ')}`)
+    .argument('<action>', 'the action to run')
+    .option('-p, --profile <file>', 'profile file or built-in profile name', 'local')
+    .option('-i, --input <name=value>', 'an action input (repeatable)', collect, [])
+    .option('--dry-run', 'set the dry-run input: do everything but change anything')
+    .option('--summary <file>', 'write the job summary (Markdown) to a file instead of printing it')
+    .option('-v, --verbose', 'debug logging')
+    .action(async (action: string, options) => {
+      await runCommand(action, options);
+    });
+
+  program
+    .command('validate')
+    .description('Validate profiles, Armada manifests, workflow files and action.yml files.')
+    .option('-p, --profile <file>', 'a profile to validate (repeatable; default: every built-in profile)', collect, [])
+    .option('-m, --manifest <file>', 'an Armada manifest to validate (repeatable)', collect, [])
+    .option('--no-workflows', 'skip .github/workflows and action.yml files')
+    .action(async (options: { profile: string[]; manifest: string[]; workflows: boolean }) => {
+      const problems = await validateAll(options);
+      for (const line of problems) process.stderr.write(`${line}\n`);
+      if (problems.length) {
+        process.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'} found.\n`);
+        exitCode = EXIT_USAGE;
+      } else {
+        process.stdout.write('All valid.\n');
+      }
+    });
+
+  program
+    .command('plan')
+    .description('Print what the mirror, unit, nightly and promote pipelines would do for a profile, touching nothing.')
+    .option('-p, --profile <file>', 'profile file or built-in profile name', 'local')
+    .addOption(new Option('--pipeline <name>', 'only this pipeline').choices(PIPELINES.map((p) => p.name)))
+    .option('--json', 'print the plan as JSON')
+    .action(async (options: { profile: string; pipeline?: string; json?: boolean }) => {
+      const profile = loadProfile(options.profile);
+      const plan = await buildPlan(profile, options.pipeline);
+      process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan)}\n`);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (isUserError(err)) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (isJobFailure(err)) {
+      process.stderr.write(`failed: ${err.message}\n`);
+      return EXIT_FAILED;
+    }
+    const error = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(`internal error: ${error.stack ?? error.message}\n`);
+    return EXIT_FAILED;
+  }
+}
+
+const invokedDirectly = process.argv[1] && path.basename(process.argv[1]).startsWith('taco-ci');
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+    // Keep-alive sockets and watches must not keep the CLI alive after the work is done.
+    setTimeout(() => process.exit(code), 50).unref();
+  });
+}

@@ -1,0 +1,37 @@
+import * as core from '@actions/core';
+import { cancelOnSignals } from './cancellation.js';
+import type { ActionModule } from './context.js';
+import { isJobFailure, isUserError } from './errors.js';
+import { githubContext } from './github-context.js';
+
+const POST_STATE = 'taco-is-post';
+
+/**
+ * The bundled index.js of every action calls this once. It runs `run` as the main step and `post`
+ * (if the action has one) as the post step, and reports a failure exactly once.
+ */
+export async function runAsAction(action: ActionModule): Promise<void> {
+  const cancellation = cancelOnSignals((message) => core.warning(message));
+  const ctx = githubContext(cancellation.signal);
+  const isPost = core.getState(POST_STATE) === 'true';
+  try {
+    if (isPost) {
+      await action.post?.(ctx);
+    } else {
+      core.saveState(POST_STATE, 'true');
+      await action.run(ctx);
+    }
+  } catch (err) {
+    if (isUserError(err) || isJobFailure(err)) {
+      core.setFailed(err.message);
+    } else {
+      const error = err instanceof Error ? err : new Error(String(err));
+      core.setFailed(`Internal error: ${error.message}`);
+      core.debug(error.stack ?? '');
+    }
+  } finally {
+    cancellation.dispose();
+  }
+  // Keep-alive agents and watches must not hold the step open once the work is done.
+  process.exit(process.exitCode ?? 0);
+}

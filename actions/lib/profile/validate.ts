@@ -1,0 +1,139 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../package-root.js';
+import type { ProfileProblem } from './load.js';
+import { dotted, type NodeLocation } from './yaml-locations.js';
+
+type Locate = (parts: (string | number)[]) => NodeLocation;
+
+let compiled: ReturnType<Ajv['compile']> | undefined;
+
+export function profileSchema(): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(packageRoot(), 'profiles', 'schema.json'), 'utf8'));
+}
+
+function validator() {
+  if (!compiled) {
+    // `x-expected` is our own annotation: the words an error uses for what a value should be.
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, keywords: ['x-expected'] });
+    compiled = ajv.compile(profileSchema());
+  }
+  return compiled;
+}
+
+export function validateProfileData(data: unknown, locate: Locate): ProfileProblem[] {
+  const validate = validator();
+  if (validate(data)) return [];
+  const errors = prune(validate.errors ?? []);
+  const seen = new Set<string>();
+  const problems: ProfileProblem[] = [];
+  for (const error of errors) {
+    const problem = describe(error, locate);
+    const key = `${problem.keyPath}\u0000${problem.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push(problem);
+  }
+  return problems;
+}
+
+/** Drops the inner errors of a oneOf/anyOf whose schema says in `x-expected` what it wants. */
+function prune(errors: ErrorObject[]): ErrorObject[] {
+  const summarised = errors.filter(
+    (e) => (e.keyword === 'oneOf' || e.keyword === 'anyOf') && expectedWords(e.parentSchema) !== undefined,
+  );
+  return errors.filter(
+    (e) =>
+      summarised.includes(e) ||
+      !summarised.some((s) => e.schemaPath.startsWith(`${s.schemaPath}/`) && e.instancePath.startsWith(s.instancePath)),
+  );
+}
+
+function expectedWords(schema: unknown): string | undefined {
+  const words = (schema as Record<string, unknown> | undefined)?.['x-expected'];
+  return typeof words === 'string' ? words : undefined;
+}
+
+function pathParts(instancePath: string): (string | number)[] {
+  if (!instancePath) return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) return String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function describe(error: ErrorObject, locate: Locate): ProfileProblem {
+  const parts = pathParts(error.instancePath);
+  const expected = expectedWords(error.parentSchema);
+  const got = `, got ${show(error.data)}`;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = (error.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
+      const hint = closest(key, known);
+      return {
+        position: locate([...parts, key]).key ?? locate(parts).value,
+        keyPath: dotted([...parts, key]),
+        message: `unknown key${hint ? ` (did you mean "${hint}"?)` : known.length ? ` (allowed: ${known.join(', ')})` : ''}`,
+      };
+    }
+    case 'required': {
+      const key = (error.params as { missingProperty: string }).missingProperty;
+      const where = locate(parts);
+      return { position: where.key ?? where.value, keyPath: dotted([...parts, key]), message: 'required key is missing' };
+    }
+    case 'enum': {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((v) => show(v)).join(', ');
+      return { position: locate(parts).value, keyPath: dotted(parts), message: `expected ${expected ?? `one of ${allowed}`}${got}` };
+    }
+    case 'type': {
+      const type = (error.params as { type: string | string[] }).type;
+      const words = expected ?? `${[type].flat().map(article).join(' or ')}`;
+      return { position: locate(parts).value, keyPath: dotted(parts), message: `expected ${words}${got}` };
+    }
+    default:
+      return {
+        position: locate(parts).value,
+        keyPath: dotted(parts),
+        message: expected ? `expected ${expected}${got}` : `${error.message ?? 'is not valid'}${got}`,
+      };
+  }
+}
+
+function article(type: string): string {
+  const words: Record<string, string> = { object: 'a mapping', array: 'a list', integer: 'an integer', null: 'nothing' };
+  return words[type] ?? `a ${type}`;
+}
+
+/** The known key closest to a misspelt one, when it is close enough to be a likely typo. */
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const saved = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = saved;
+    }
+  }
+  return row[b.length];
+}

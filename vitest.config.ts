@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Real daemons (dockerd, registry, rally) are started per test file; two cores take few at once.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
