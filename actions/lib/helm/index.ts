@@ -1,0 +1,4 @@
+export * from './types.js';
+export * from './argv.js';
+export * from './parse.js';
+export * from './cli.js';
