@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { cancelOnSignals } from '../lib/cancellation.js';
 import { isJobFailure, isUserError, UserError } from '../lib/errors.js';
@@ -29,12 +30,20 @@ function parseInputs(pairs: string[]): Record<string, string> {
 }
 
 async function runCommand(action: string, options: { profile?: string; input: string[]; dryRun?: boolean; summary?: string; verbose?: boolean }) {
-  const module = await loadAction(action);
   const inputs = parseInputs(options.input);
+  const module = await loadAction(action);
   inputs.profile ??= resolveProfilePath(options.profile);
   if (options.dryRun) inputs['dry-run'] = 'true';
+  // @actions/tool-cache reads these from the process environment, as it does on a runner.
+  process.env.RUNNER_TEMP ||= mkdtempSync(path.join(os.tmpdir(), 'taco-ci-'));
+  process.env.RUNNER_TOOL_CACHE ||= path.join(os.homedir(), '.cache', 'taco-ci', 'tools');
   const cancellation = cancelOnSignals((m) => process.stderr.write(`${m}\n`));
-  const ctx = terminalContext({ inputs, signal: cancellation.signal, verbose: options.verbose });
+  const ctx = terminalContext({
+    inputs,
+    signal: cancellation.signal,
+    verbose: options.verbose,
+    tempDir: process.env.RUNNER_TEMP,
+  });
   let failure: unknown;
   try {
     await module.run(ctx);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
@@ -52,14 +52,18 @@ export const BUILTIN_PROFILE_DIR = (): string => path.join(packageRoot(), 'profi
 export function resolveProfilePath(spec: string | undefined, cwd = process.cwd()): string {
   const value = spec?.trim() || 'local';
   const direct = path.resolve(cwd, value);
-  if (existsSync(direct)) return direct;
+  if (isFile(direct)) return direct;
   if (/^[\w.-]+$/.test(value)) {
     const builtin = path.join(BUILTIN_PROFILE_DIR(), value.endsWith('.yaml') ? value : `${value}.yaml`);
-    if (existsSync(builtin)) return builtin;
+    if (isFile(builtin)) return builtin;
   }
   throw new UserError(
     `Profile ${JSON.stringify(value)} not found: no file ${direct} and no built-in profile of that name in ${BUILTIN_PROFILE_DIR()}`,
   );
+}
+
+function isFile(file: string): boolean {
+  return existsSync(file) && statSync(file).isFile();
 }
 
 interface Layer {
@@ -73,7 +77,9 @@ export function loadProfile(spec: string | undefined, cwd = process.cwd()): Prof
   const problems: ProfileProblem[] = [];
   const layer = loadLayer(file, [], problems);
   delete layer.data.extends;
-  if (problems.length === 0 || problems.every((p) => p.message !== 'not a YAML mapping')) {
+  // Schema errors on top of a syntax error would describe a document that is not what was meant.
+  const unreadable = problems.some((p) => p.message.startsWith('YAML syntax') || p.message === 'not a YAML mapping');
+  if (!unreadable) {
     problems.push(...validateProfileData(layer.data, (parts) => locateIn(layer, parts, file)));
   }
   if (problems.length > 0) throw new ProfileError(sortProblems(problems));

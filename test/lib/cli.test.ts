@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../harness/run-action.js';
+
+export function taco(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const result = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'taco-ci.js'), ...args], {
+    cwd: options.cwd ?? repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, ...options.env },
+    timeout: 120_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('taco-ci', () => {
+  it('plans the pipelines of the built-in local profile by default', () => {
+    const { code, stdout } = taco(['plan']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Plan for profile local \(profiles\/local\.yaml\)/);
+    for (const pipeline of ['mirror', 'unit', 'nightly', 'promote']) expect(stdout).toContain(`${pipeline} pipeline`);
+  });
+
+  it('prints the plan as JSON', () => {
+    const { code, stdout } = taco(['plan', '--json', '--pipeline', 'promote']);
+    expect(code).toBe(0);
+    const plan = JSON.parse(stdout);
+    expect(plan.children.map((c: { title: string }) => c.title)).toEqual(['promote pipeline — workflow_dispatch (promote.yml)']);
+  });
+
+  it('validate exits 2 with one located line per problem', () => {
+    const { code, stderr } = taco(['validate', '--no-workflows', '--profile', 'test/fixtures/profiles/broken.yaml']);
+    expect(code).toBe(2);
+    const lines = stderr.trim().split('\n');
+    expect(lines.slice(0, 4).map((l) => l.split(' ')[0])).toEqual([
+      'test/fixtures/profiles/broken.yaml:2:10',
+      'test/fixtures/profiles/broken.yaml:4:1',
+      'test/fixtures/profiles/broken.yaml:5:13',
+      'test/fixtures/profiles/broken.yaml:8:3',
+    ]);
+    expect(lines[4]).toBe('4 problems found.');
+  });
+
+  it('validate passes on the built-in profiles', () => {
+    const { code, stdout } = taco(['validate', '--no-workflows']);
+    expect(code).toBe(0);
+    expect(stdout).toBe('All valid.\n');
+  });
+
+  it('exits 2 on an unknown action, a bad --input and an unknown command', () => {
+    expect(taco(['run', 'nope'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Unknown action "nope"') });
+    expect(taco(['run', 'tempest', '--input', 'novalue'])).toMatchObject({ code: 2, stderr: expect.stringContaining('expected name=value') });
+    expect(taco(['frobnicate']).code).toBe(2);
+    expect(taco(['plan', '--profile', 'nope'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Profile "nope" not found') });
+  });
+
+  it('has --help on every command', () => {
+    for (const command of [[], ['run'], ['validate'], ['plan']]) {
+      const { code, stdout } = taco([...command, '--help']);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage: taco-ci/);
+    }
+  });
+});
