@@ -28,7 +28,11 @@ export interface KubeClientOptions {
 
 /** True when the value is kubeconfig text rather than a path. */
 export function isInlineKubeconfig(value: string): boolean {
-  return value.includes('\n') || /^\s*(apiVersion|kind|clusters)\s*:/.test(value) || value.trimStart().startsWith('{');
+  return (
+    value.includes('\n') ||
+    /^\s*(apiVersion|kind|clusters)\s*:/.test(value) ||
+    value.trimStart().startsWith('{')
+  );
 }
 
 /** Builds a client; every problem with the kubeconfig is a UserError naming where it came from. */
@@ -46,25 +50,47 @@ export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
     }
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(`kubeconfig ${given && !isInlineKubeconfig(given) ? given : '(inline)'}: not a valid kubeconfig (${(err as Error).message})`);
+    throw new UserError(
+      `kubeconfig ${given && !isInlineKubeconfig(given) ? given : '(inline)'}: not a valid kubeconfig (${(err as Error).message})`,
+    );
   }
   if (options.context) {
     if (!config.getContexts().some((c) => c.name === options.context)) {
-      throw new UserError(`${source}: context ${JSON.stringify(options.context)} not found; it has ${config.getContexts().map((c) => c.name).join(', ') || 'none'}`);
+      throw new UserError(
+        `${source}: context ${JSON.stringify(options.context)} not found; it has ${
+          config
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        }`,
+      );
     }
     config.setCurrentContext(options.context);
   }
   const cluster = config.getCurrentCluster();
-  if (!cluster) throw new UserError(`${source}: no current cluster (set current-context to a context whose cluster exists)`);
-  if (!cluster.server) throw new UserError(`${source}: cluster ${JSON.stringify(cluster.name)} has no server URL`);
-  return { config, core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api), server: cluster.server, source };
+  if (!cluster)
+    throw new UserError(
+      `${source}: no current cluster (set current-context to a context whose cluster exists)`,
+    );
+  if (!cluster.server)
+    throw new UserError(`${source}: cluster ${JSON.stringify(cluster.name)} has no server URL`);
+  return {
+    config,
+    core: config.makeApiClient(CoreV1Api),
+    apps: config.makeApiClient(AppsV1Api),
+    server: cluster.server,
+    source,
+  };
 }
 
 function resolveKubeconfigPath(given: string, options: KubeClientOptions): string {
   const env = options.env ?? {};
   const candidates = given
     ? [path.resolve(options.cwd ?? process.cwd(), given)]
-    : [...(env.KUBECONFIG?.split(path.delimiter).filter(Boolean) ?? []), path.join(env.HOME ?? os.homedir(), '.kube', 'config')];
+    : [
+        ...(env.KUBECONFIG?.split(path.delimiter).filter(Boolean) ?? []),
+        path.join(env.HOME ?? os.homedir(), '.kube', 'config'),
+      ];
   const found = candidates.find((file) => existsSync(file));
   if (!found) {
     throw new UserError(
