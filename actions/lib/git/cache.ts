@@ -1,0 +1,193 @@
+import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type Git, GitError } from './git.js';
+
+/**
+ * A persistent bare repository kept between jobs on a self-hosted runner, used by one job at a
+ * time (a lock file beside it), checked and rebuilt when git finds it broken.
+ */
+export interface RepoCache {
+  /** The bare repository. */
+  dir: string;
+  /** What was done to make it usable: '' (nothing), or why it was repaired or rebuilt. */
+  recovery: string[];
+  /**
+   * Looks at the repository after a git command on it failed: removes stale git lock files, runs
+   * `git fsck --connectivity-only` and rebuilds it empty when that fails. Returns what it did,
+   * or undefined when the repository is healthy (the failure has another cause).
+   */
+  diagnose(failure: unknown): Promise<string | undefined>;
+  /** Replaces the repository by an empty one. */
+  rebuild(reason: string): Promise<void>;
+  /** Releases the lock. */
+  release(): Promise<void>;
+}
+
+export interface OpenCacheOptions {
+  /** How long to wait for another job holding the lock (default 10 minutes). */
+  waitMs?: number;
+  /** A lock of another host older than this is considered abandoned (default 6 hours). */
+  staleMs?: number;
+  signal?: AbortSignal;
+  log?: (message: string) => void;
+}
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  started: string;
+}
+
+export class CacheLockedError extends Error {
+  override readonly name = 'CacheLockedError';
+}
+
+export async function openRepoCache(git: Git, dir: string, options: OpenCacheOptions = {}): Promise<RepoCache> {
+  const lockFile = `${dir}.lock`;
+  await mkdir(path.dirname(dir), { recursive: true });
+  await acquireLock(lockFile, options);
+  const recovery: string[] = [];
+  const log = options.log ?? (() => undefined);
+
+  const rebuild = async (reason: string) => {
+    log(`Rebuilding the cache ${dir}: ${reason}`);
+    recovery.push(`rebuilt: ${reason}`);
+    await rm(dir, { recursive: true, force: true });
+    await initBare(git, dir);
+  };
+
+  try {
+    if (!existsSync(dir)) {
+      await initBare(git, dir);
+    } else {
+      const check = await git.run(['rev-parse', '--is-bare-repository'], { cwd: dir, okExitCodes: [128] }).catch(() => undefined);
+      if (check === undefined || check.exitCode !== 0 || check.stdout.trim() !== 'true') {
+        await rebuild('not a bare git repository');
+      }
+    }
+  } catch (err) {
+    await rm(lockFile, { force: true });
+    throw err;
+  }
+
+  return {
+    dir,
+    recovery,
+    rebuild,
+    async diagnose(failure: unknown) {
+      const locks = await staleGitLocks(dir);
+      if (locks.length > 0) {
+        // We hold the cache lock: no other git process works here, so these are left-overs of a killed one.
+        for (const lock of locks) await rm(lock, { force: true });
+        recovery.push(`removed stale git lock files: ${locks.map((l) => path.relative(dir, l)).join(', ')}`);
+        log(`Removed stale lock files in ${dir}: ${locks.map((l) => path.relative(dir, l)).join(', ')}`);
+      }
+      const fsck = await git.run(['fsck', '--connectivity-only', '--no-progress', '--no-dangling'], { cwd: dir, okExitCodes: [1, 2, 4, 8, 128] });
+      if (fsck.exitCode !== 0) {
+        const why = (fsck.stderr || fsck.stdout).trim().split('\n').slice(0, 3).join('; ');
+        await rebuild(`git fsck --connectivity-only failed (${why || `exit ${fsck.exitCode}`}) after: ${firstLine(failure)}`);
+        return recovery.at(-1);
+      }
+      return locks.length > 0 ? recovery.at(-1) : undefined;
+    },
+    async release() {
+      await rm(lockFile, { force: true });
+    },
+  };
+}
+
+async function initBare(git: Git, dir: string): Promise<void> {
+  await git.run(['init', '--quiet', '--bare', dir]);
+  // An automatic gc must finish inside the step: a detached one would outlive the job.
+  for (const [key, value] of [
+    ['gc.autoDetach', 'false'],
+    ['core.logAllRefUpdates', 'false'],
+    ['fetch.writeCommitGraph', 'true'],
+  ]) {
+    await git.run(['config', key, value], { cwd: dir });
+  }
+}
+
+/** `*.lock` files git leaves behind when killed mid-update (refs, packed-refs, config, shallow…). */
+async function staleGitLocks(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of ['packed-refs.lock', 'config.lock', 'shallow.lock', 'HEAD.lock', 'index.lock', 'FETCH_HEAD.lock']) {
+    if (existsSync(path.join(dir, name))) found.push(path.join(dir, name));
+  }
+  const walk = async (sub: string) => {
+    for (const entry of await readdir(sub, { withFileTypes: true }).catch(() => [])) {
+      const full = path.join(sub, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.name.endsWith('.lock')) found.push(full);
+    }
+  };
+  await walk(path.join(dir, 'refs'));
+  await walk(path.join(dir, 'objects', 'info'));
+  return found;
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof GitError ? `${err.result.command}: ${err.result.stderr}` : err instanceof Error ? err.message : String(err);
+  return text.trim().split('\n').find((l) => /fatal|error/.test(l)) ?? text.trim().split('\n')[0];
+}
+
+async function acquireLock(lockFile: string, options: OpenCacheOptions): Promise<void> {
+  const deadline = Date.now() + (options.waitMs ?? 10 * 60_000);
+  const staleMs = options.staleMs ?? 6 * 3_600_000;
+  let announced = false;
+  for (;;) {
+    try {
+      const handle = await open(lockFile, 'wx', 0o644);
+      const owner: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString() };
+      await handle.writeFile(JSON.stringify(owner));
+      await handle.close();
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = await readOwner(lockFile);
+    const age = await lockAge(lockFile);
+    // An unreadable owner is a lock being written right now, or the debris of a crash.
+    if (owner === undefined ? age > 5_000 : abandoned(owner, staleMs, age)) {
+      options.log?.(`Removing the abandoned cache lock ${lockFile}${owner ? ` (pid ${owner.pid} on ${owner.host})` : ''}`);
+      await rm(lockFile, { force: true });
+      continue;
+    }
+    const holder = owner ? `pid ${owner.pid} on ${owner.host} since ${owner.started}` : 'another job';
+    if (Date.now() >= deadline) throw new CacheLockedError(`The cache is in use: ${lockFile} is held by ${holder}`);
+    if (!announced) options.log?.(`Waiting for ${holder} to release ${lockFile}`);
+    announced = true;
+    if (options.signal?.aborted) throw new CacheLockedError(`Cancelled while waiting for ${lockFile}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function readOwner(lockFile: string): Promise<LockOwner | undefined> {
+  try {
+    const owner = JSON.parse(await readFile(lockFile, 'utf8')) as LockOwner;
+    return typeof owner.pid === 'number' && typeof owner.host === 'string' ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function lockAge(lockFile: string): Promise<number> {
+  try {
+    return Date.now() - (await stat(lockFile)).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function abandoned(owner: LockOwner, staleMs: number, ageMs: number): boolean {
+  if (owner.host !== os.hostname()) return ageMs > staleMs;
+  if (owner.pid === process.pid) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

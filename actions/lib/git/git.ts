@@ -1,0 +1,79 @@
+import { describeFailure, ProcessError, type ProcessResult, runProcess } from '../process.js';
+import type { GitAuthEnv } from './auth.js';
+import { NON_INTERACTIVE_ENV } from './auth.js';
+
+/**
+ * A git command runner bound to an environment, the secrets to blank out and a cancellation
+ * signal. `withAuth` derives a runner that talks to one remote with its credentials; the base
+ * runner never carries any, so a command can only ever send the token meant for its remote.
+ */
+export interface GitOptions {
+  /** The environment commands start from (ctx.env). */
+  env: Readonly<Record<string, string | undefined>>;
+  secrets?: readonly string[];
+  signal?: AbortSignal;
+  /** Receives each command line (redacted) before it runs. */
+  log?: (line: string) => void;
+}
+
+export interface GitCallOptions {
+  cwd?: string;
+  input?: string;
+  timeoutMs?: number;
+  /** Exit codes that are answers, not failures (e.g. 1 for `merge-base --is-ancestor`). */
+  okExitCodes?: readonly number[];
+}
+
+export class GitError extends ProcessError {}
+
+export class Git {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly secrets: readonly string[];
+
+  constructor(private readonly options: GitOptions) {
+    // Machine-readable messages, and git never waits for a person.
+    this.env = { ...options.env, ...NON_INTERACTIVE_ENV, LC_ALL: 'C', LANGUAGE: '' };
+    this.secrets = options.secrets ?? [];
+  }
+
+  /** A runner whose commands carry `auth` (its env layered over this runner's). */
+  withAuth(auth: GitAuthEnv | undefined): Git {
+    if (!auth) return this;
+    return new Git({
+      ...this.options,
+      env: { ...this.env, ...auth.env },
+      secrets: [...this.secrets, ...auth.secrets],
+    });
+  }
+
+  async run(args: readonly string[], options: GitCallOptions = {}): Promise<ProcessResult> {
+    const result = await runProcess('git', args, {
+      cwd: options.cwd,
+      env: this.env,
+      input: options.input,
+      timeoutMs: options.timeoutMs,
+      signal: this.options.signal,
+      secrets: this.secrets,
+      log: this.options.log,
+    });
+    const ok = [0, ...(options.okExitCodes ?? [])];
+    if (result.exitCode === null || !ok.includes(result.exitCode)) {
+      throw new GitError(describeFailure(result, this.secrets), result);
+    }
+    return result;
+  }
+
+  /** stdout of a successful command, trailing newline removed. */
+  async output(args: readonly string[], options: GitCallOptions = {}): Promise<string> {
+    return (await this.run(args, options)).stdout.replace(/\n$/, '');
+  }
+}
+
+/** The first line of git's complaint (`fatal: …`), redacted, for one-line error messages. */
+export function gitComplaint(result: ProcessResult, secrets: readonly string[] = []): string {
+  const lines = result.stderr.split('\n').map((l) => l.trim());
+  const line = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.find((l) => l !== '') ?? `exit code ${result.exitCode}`;
+  let text = line;
+  for (const secret of secrets) if (secret.length >= 3) text = text.split(secret).join('***');
+  return text;
+}

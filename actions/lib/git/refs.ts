@@ -1,0 +1,80 @@
+import type { Git } from './git.js';
+
+/** An object name: 40 (SHA-1) or 64 (SHA-256) hex digits. */
+export const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * Parses `git ls-remote` / `git for-each-ref --format='%(objectname)%09%(refname)'` output into
+ * refname → object id. Peeled lines (`refs/tags/v1^{}`) and symbolic HEAD are left out: the
+ * value of a ref is the object it names, a tag object for an annotated tag.
+ */
+export function parseRefList(text: string): Map<string, string> {
+  const refs = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const tab = line.indexOf('\t');
+    const oid = line.slice(0, tab);
+    const name = line.slice(tab + 1).trim();
+    if (tab < 0 || !OBJECT_ID.test(oid)) throw new Error(`Unexpected line in a ref listing: ${JSON.stringify(line)}`);
+    if (name.endsWith('^{}') || !name.startsWith('refs/')) continue;
+    refs.set(name, oid);
+  }
+  return refs;
+}
+
+export interface LsRemoteOptions {
+  /** Ask only for refs/heads/ and/or refs/tags/ (protocol v2 filters on the server: less to send). */
+  only?: { heads?: boolean; tags?: boolean };
+  timeoutMs?: number;
+}
+
+/** The refs of a remote, without fetching anything. */
+export async function lsRemote(git: Git, url: string, options: LsRemoteOptions = {}): Promise<Map<string, string>> {
+  const args = ['ls-remote', '--refs'];
+  if (options.only?.heads) args.push('--heads');
+  if (options.only?.tags) args.push('--tags');
+  // `--` keeps a URL that starts with '-' from being read as an option.
+  args.push('--', url);
+  return parseRefList(await git.output(args, { timeoutMs: options.timeoutMs }));
+}
+
+/** The refs of a local repository under `prefix` (all when omitted). */
+export async function localRefs(git: Git, repo: string, prefix = 'refs/'): Promise<Map<string, string>> {
+  return parseRefList(await git.output(['for-each-ref', '--format=%(objectname)%09%(refname)', prefix], { cwd: repo }));
+}
+
+/** Which of `oids` the repository lacks (one `cat-file --batch-check` for all of them). */
+export async function missingObjects(git: Git, repo: string, oids: Iterable<string>): Promise<Set<string>> {
+  const unique = [...new Set(oids)];
+  if (unique.length === 0) return new Set();
+  const out = await git.output(['cat-file', '--batch-check=%(objectname)'], { cwd: repo, input: `${unique.join('\n')}\n` });
+  const missing = new Set<string>();
+  for (const line of out.split('\n')) {
+    const match = /^(\S+) missing$/.exec(line.trim());
+    if (match) missing.add(match[1]);
+  }
+  return missing;
+}
+
+/** True when `ancestor` is reachable from `descendant` (a fast-forward from one to the other). */
+export async function isAncestor(git: Git, repo: string, ancestor: string, descendant: string): Promise<boolean> {
+  const result = await git.run(['merge-base', '--is-ancestor', ancestor, descendant], { cwd: repo, okExitCodes: [1] });
+  return result.exitCode === 0;
+}
+
+/** The type of an object (`commit`, `tag`, `tree`, `blob`). */
+export async function objectType(git: Git, repo: string, oid: string): Promise<string> {
+  return git.output(['cat-file', '-t', oid], { cwd: repo });
+}
+
+/** The commit an object peels to, or undefined (a tag of a tree or blob). */
+export async function peelToCommit(git: Git, repo: string, oid: string): Promise<string | undefined> {
+  const result = await git.run(['rev-parse', '--verify', '--quiet', `${oid}^{commit}`], { cwd: repo, okExitCodes: [1, 128] });
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+}
+
+/** Commits reachable from `tip` but from none of `exclude` (which must exist locally). */
+export async function countCommits(git: Git, repo: string, tip: string, exclude: readonly string[]): Promise<number> {
+  const input = [tip, ...exclude.map((oid) => `^${oid}`)].join('\n') + '\n';
+  return Number.parseInt(await git.output(['rev-list', '--count', '--stdin'], { cwd: repo, input }), 10);
+}
