@@ -6,7 +6,21 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', fetch: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        fetch: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
@@ -16,7 +30,10 @@ export default tseslint.config(
     files: ['actions/**/*.ts'],
     ignores: ['actions/lib/github-context.ts', 'actions/lib/action-entry.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: '@actions/core', message: 'Use the ActionContext from actions/lib/context.ts.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@actions/core', message: 'Use the ActionContext from actions/lib/context.ts.' }] },
+      ],
     },
   },
 );

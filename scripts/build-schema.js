@@ -13,7 +13,9 @@ export function assembleSchema() {
   const schema = read(path.join(dir, '_base.json'));
   const defs = read(path.join(dir, '_defs.json'));
   const sectionsDir = path.join(dir, 'sections');
-  for (const file of readdirSync(sectionsDir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(sectionsDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const { $defs: sectionDefs = {}, ...section } = read(path.join(sectionsDir, file));
     for (const [name, def] of Object.entries(sectionDefs)) {
       if (name in defs) throw new Error(`${file}: $defs.${name} is already defined elsewhere`);

@@ -15,8 +15,24 @@ for (const name of names) {
   const out = path.join('dist', name);
   rmSync(path.join(root, out), { recursive: true, force: true });
   process.stdout.write(`bundling ${name}\n`);
-  execFileSync(process.execPath, [ncc, 'build', entry, '-o', out, '--minify', '--license', 'licenses.txt', '--quiet', '--target', 'es2022'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [
+      ncc,
+      'build',
+      entry,
+      '-o',
+      out,
+      '--minify',
+      '--license',
+      'licenses.txt',
+      '--quiet',
+      '--target',
+      'es2022',
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
 }

@@ -29,7 +29,10 @@ function parseInputs(pairs: string[]): Record<string, string> {
   return inputs;
 }
 
-async function runCommand(action: string, options: { profile?: string; input: string[]; dryRun?: boolean; summary?: string; verbose?: boolean }) {
+async function runCommand(
+  action: string,
+  options: { profile?: string; input: string[]; dryRun?: boolean; summary?: string; verbose?: boolean },
+) {
   const inputs = parseInputs(options.input);
   const module = await loadAction(action);
   inputs.profile ??= resolveProfilePath(options.profile);
@@ -78,7 +81,9 @@ export async function main(argv: string[]): Promise<number> {
   let exitCode = EXIT_OK;
   program
     .command('run')
-    .description(`Run one action through the same run() code the GitHub action uses.\nActions: ${ACTION_NAMES.join(', ')}`)
+    .description(
+      `Run one action through the same run() code the GitHub action uses.\nActions: ${ACTION_NAMES.join(', ')}`,
+    )
     .argument('<action>', 'the action to run')
     .option('-p, --profile <file>', 'profile file or built-in profile name', 'local')
     .option('-i, --input <name=value>', 'an action input (repeatable)', collect, [])
@@ -92,7 +97,12 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('validate')
     .description('Validate profiles, Armada manifests, workflow files and action.yml files.')
-    .option('-p, --profile <file>', 'a profile to validate (repeatable; default: every built-in profile)', collect, [])
+    .option(
+      '-p, --profile <file>',
+      'a profile to validate (repeatable; default: every built-in profile)',
+      collect,
+      [],
+    )
     .option('-m, --manifest <file>', 'an Armada manifest to validate (repeatable)', collect, [])
     .option('--no-workflows', 'skip .github/workflows and action.yml files')
     .action(async (options: { profile: string[]; manifest: string[]; workflows: boolean }) => {
@@ -108,7 +118,9 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('plan')
-    .description('Print what the mirror, unit, nightly and promote pipelines would do for a profile, touching nothing.')
+    .description(
+      'Print what the mirror, unit, nightly and promote pipelines would do for a profile, touching nothing.',
+    )
     .option('-p, --profile <file>', 'profile file or built-in profile name', 'local')
     .addOption(new Option('--pipeline <name>', 'only this pipeline').choices(PIPELINES.map((p) => p.name)))
     .option('--json', 'print the plan as JSON')

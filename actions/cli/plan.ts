@@ -8,8 +8,16 @@ import type { ActionName } from './registry.js';
 /** The pipelines of the suite and the actions each runs, in order (mirrors the reusable workflows). */
 export const PIPELINES: { name: string; trigger: string; stages: ActionName[] }[] = [
   { name: 'mirror', trigger: 'schedule (mirror-sync.yml)', stages: ['mirror-sync'] },
-  { name: 'unit', trigger: 'push / pull_request (unit-kolla.yml, unit-helm.yml)', stages: ['kolla-bats', 'helm-rally'] },
-  { name: 'nightly', trigger: 'schedule (nightly.yml)', stages: ['deploy-armada', 'tempest', 'cookiemonster'] },
+  {
+    name: 'unit',
+    trigger: 'push / pull_request (unit-kolla.yml, unit-helm.yml)',
+    stages: ['kolla-bats', 'helm-rally'],
+  },
+  {
+    name: 'nightly',
+    trigger: 'schedule (nightly.yml)',
+    stages: ['deploy-armada', 'tempest', 'cookiemonster'],
+  },
   { name: 'promote', trigger: 'workflow_dispatch (promote.yml)', stages: ['promote-version'] },
 ];
 

@@ -25,8 +25,13 @@ export async function loadAction(name: string): Promise<ActionModule> {
   try {
     return (await import(`../${name}/main.js`)) as ActionModule;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes(`/${name}/main.`)) {
-      throw new Error(`The ${name} action is not part of this checkout yet (actions/${name}/main.ts is missing)`);
+    if (
+      (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
+      String(err).includes(`/${name}/main.`)
+    ) {
+      throw new Error(
+        `The ${name} action is not part of this checkout yet (actions/${name}/main.ts is missing)`,
+      );
     }
     throw err;
   }

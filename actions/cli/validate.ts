@@ -37,7 +37,8 @@ function builtinProfiles(): string[] {
 
 async function validateManifest(file: string): Promise<string[]> {
   const source = path.join(packageRoot(), 'actions', 'deploy-armada', 'validate-manifest.ts');
-  if (!existsSync(source)) return [`${file}: Armada manifest validation is not available in this build (deploy-armada is missing)`];
+  if (!existsSync(source))
+    return [`${file}: Armada manifest validation is not available in this build (deploy-armada is missing)`];
   const modulePath = '../deploy-armada/validate-manifest.js';
   const { validateManifestFile } = (await import(modulePath)) as {
     validateManifestFile(file: string): Promise<string[]>;

@@ -19,7 +19,9 @@ export function parseDuration(text: string): number | undefined {
 export function requireDuration(text: string, what: string): number {
   const ms = parseDuration(text);
   if (ms === undefined) {
-    throw new UserError(`${what}: expected a duration such as 90, 30s, 10m or 1h30m, got ${JSON.stringify(text)}`);
+    throw new UserError(
+      `${what}: expected a duration such as 90, 30s, 10m or 1h30m, got ${JSON.stringify(text)}`,
+    );
   }
   return ms;
 }

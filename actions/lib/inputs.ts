@@ -26,7 +26,12 @@ function missing(name: string): UserError {
   return new UserError(`${label(name)} is required and was not given`);
 }
 
-function read<T>(ctx: Source, name: string, options: InputOptions<T>, convert: (text: string) => T): T | undefined {
+function read<T>(
+  ctx: Source,
+  name: string,
+  options: InputOptions<T>,
+  convert: (text: string) => T,
+): T | undefined {
   const text = raw(ctx, name);
   if (text === '') {
     if (options.required) throw missing(name);
@@ -35,10 +40,22 @@ function read<T>(ctx: Source, name: string, options: InputOptions<T>, convert: (
   return convert(text);
 }
 
-export function stringInput(ctx: Source, name: string, options: InputOptions<string> & { required: true }): string;
-export function stringInput(ctx: Source, name: string, options: InputOptions<string> & { default: string }): string;
+export function stringInput(
+  ctx: Source,
+  name: string,
+  options: InputOptions<string> & { required: true },
+): string;
+export function stringInput(
+  ctx: Source,
+  name: string,
+  options: InputOptions<string> & { default: string },
+): string;
 export function stringInput(ctx: Source, name: string, options?: InputOptions<string>): string | undefined;
-export function stringInput(ctx: Source, name: string, options: InputOptions<string> = {}): string | undefined {
+export function stringInput(
+  ctx: Source,
+  name: string,
+  options: InputOptions<string> = {},
+): string | undefined {
   return read(ctx, name, options, (text) => text);
 }
 
@@ -51,7 +68,9 @@ export function choiceInput<T extends string>(
 ): T {
   return read(ctx, name, options, (text) => {
     if (!(choices as readonly string[]).includes(text)) {
-      throw new UserError(`${label(name)}: expected one of ${choices.join(', ')}, got ${JSON.stringify(text)}`);
+      throw new UserError(
+        `${label(name)}: expected one of ${choices.join(', ')}, got ${JSON.stringify(text)}`,
+      );
     }
     return text as T;
   }) as T;
@@ -60,9 +79,17 @@ export function choiceInput<T extends string>(
 const TRUE_WORDS = ['true', 'True', 'TRUE', 'yes', 'on', '1'];
 const FALSE_WORDS = ['false', 'False', 'FALSE', 'no', 'off', '0'];
 
-export function booleanInput(ctx: Source, name: string, options: InputOptions<boolean> & { default: boolean }): boolean;
+export function booleanInput(
+  ctx: Source,
+  name: string,
+  options: InputOptions<boolean> & { default: boolean },
+): boolean;
 export function booleanInput(ctx: Source, name: string, options?: InputOptions<boolean>): boolean | undefined;
-export function booleanInput(ctx: Source, name: string, options: InputOptions<boolean> = {}): boolean | undefined {
+export function booleanInput(
+  ctx: Source,
+  name: string,
+  options: InputOptions<boolean> = {},
+): boolean | undefined {
   return read(ctx, name, options, (text) => {
     if (TRUE_WORDS.includes(text)) return true;
     if (FALSE_WORDS.includes(text)) return false;
@@ -75,11 +102,16 @@ export interface IntegerOptions extends InputOptions<number> {
   max?: number;
 }
 
-export function integerInput(ctx: Source, name: string, options: IntegerOptions & { default: number }): number;
+export function integerInput(
+  ctx: Source,
+  name: string,
+  options: IntegerOptions & { default: number },
+): number;
 export function integerInput(ctx: Source, name: string, options?: IntegerOptions): number | undefined;
 export function integerInput(ctx: Source, name: string, options: IntegerOptions = {}): number | undefined {
   return read(ctx, name, options, (text) => {
-    if (!/^-?\d+$/.test(text)) throw new UserError(`${label(name)}: expected an integer, got ${JSON.stringify(text)}`);
+    if (!/^-?\d+$/.test(text))
+      throw new UserError(`${label(name)}: expected an integer, got ${JSON.stringify(text)}`);
     const value = Number(text);
     if (options.min !== undefined && value < options.min) {
       throw new UserError(`${label(name)}: expected an integer ≥ ${options.min}, got ${text}`);
@@ -92,9 +124,17 @@ export function integerInput(ctx: Source, name: string, options: IntegerOptions 
 }
 
 /** A duration in milliseconds (`90`, `30s`, `10m`, `1h30m`). */
-export function durationInput(ctx: Source, name: string, options: InputOptions<number> & { default: number }): number;
+export function durationInput(
+  ctx: Source,
+  name: string,
+  options: InputOptions<number> & { default: number },
+): number;
 export function durationInput(ctx: Source, name: string, options?: InputOptions<number>): number | undefined;
-export function durationInput(ctx: Source, name: string, options: InputOptions<number> = {}): number | undefined {
+export function durationInput(
+  ctx: Source,
+  name: string,
+  options: InputOptions<number> = {},
+): number | undefined {
   return read(ctx, name, options, (text) => requireDuration(text, label(name)));
 }
 
@@ -107,7 +147,8 @@ export function listInput(ctx: Source, name: string, options: InputOptions<strin
     read(ctx, name, options, (text) => {
       if (text.startsWith('[')) {
         const parsed = yamlValue(name, text);
-        if (!Array.isArray(parsed)) throw new UserError(`${label(name)}: expected a list, got ${JSON.stringify(text)}`);
+        if (!Array.isArray(parsed))
+          throw new UserError(`${label(name)}: expected a list, got ${JSON.stringify(text)}`);
         return parsed.map((item) => String(item));
       }
       return text
@@ -120,17 +161,27 @@ export function listInput(ctx: Source, name: string, options: InputOptions<strin
   );
 }
 
-export function jsonInput<T = unknown>(ctx: Source, name: string, options: InputOptions<T> = {}): T | undefined {
+export function jsonInput<T = unknown>(
+  ctx: Source,
+  name: string,
+  options: InputOptions<T> = {},
+): T | undefined {
   return read(ctx, name, options, (text) => {
     try {
       return JSON.parse(text) as T;
     } catch (err) {
-      throw new UserError(`${label(name)}: expected JSON (${(err as Error).message}), got ${abbreviate(text)}`);
+      throw new UserError(
+        `${label(name)}: expected JSON (${(err as Error).message}), got ${abbreviate(text)}`,
+      );
     }
   });
 }
 
-export function yamlInput<T = unknown>(ctx: Source, name: string, options: InputOptions<T> = {}): T | undefined {
+export function yamlInput<T = unknown>(
+  ctx: Source,
+  name: string,
+  options: InputOptions<T> = {},
+): T | undefined {
   return read(ctx, name, options, (text) => yamlValue(name, text) as T);
 }
 

@@ -15,7 +15,8 @@ export function packageRoot(): string {
   for (;;) {
     if (existsSync(path.join(dir, 'profiles', 'schema.json'))) return (cached = dir);
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('Cannot find the taco/actions checkout (profiles/schema.json) above this module');
+    if (parent === dir)
+      throw new Error('Cannot find the taco/actions checkout (profiles/schema.json) above this module');
     dir = parent;
   }
 }

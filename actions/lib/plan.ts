@@ -14,7 +14,10 @@ export function renderPlan(node: PlanNode, prefix = '', last = true, root = true
   lines.push(`${prefix}${branch}${node.title}`);
   const childPrefix = root ? '' : `${prefix}${last ? '   ' : '│  '}`;
   const children = node.children ?? [];
-  for (const detail of node.details ?? []) lines.push(`${childPrefix}${children.length ? '│  ' : '   '}${detail}`);
-  children.forEach((child, i) => lines.push(renderPlan(child, childPrefix, i === children.length - 1, false)));
+  for (const detail of node.details ?? [])
+    lines.push(`${childPrefix}${children.length ? '│  ' : '   '}${detail}`);
+  children.forEach((child, i) =>
+    lines.push(renderPlan(child, childPrefix, i === children.length - 1, false)),
+  );
   return lines.join('\n');
 }

@@ -47,8 +47,14 @@ export class ProcessError extends Error {
   }
 }
 
-export function formatCommand(file: string, args: readonly string[], secrets: readonly string[] = []): string {
-  const quoted = [file, ...args].map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : `'${part.replace(/'/g, `'\\''`)}'`));
+export function formatCommand(
+  file: string,
+  args: readonly string[],
+  secrets: readonly string[] = [],
+): string {
+  const quoted = [file, ...args].map((part) =>
+    /^[\w@%+=:,./-]+$/.test(part) ? part : `'${part.replace(/'/g, `'\\''`)}'`,
+  );
   return redact(quoted.join(' '), secrets);
 }
 
@@ -66,7 +72,11 @@ class TailBuffer {
   }
 }
 
-export function runProcess(file: string, args: readonly string[], options: RunOptions = {}): Promise<ProcessResult> {
+export function runProcess(
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<ProcessResult> {
   const secrets = options.secrets ?? [];
   const command = formatCommand(file, args, secrets);
   options.log?.(`$ ${command}`);
@@ -76,7 +86,16 @@ export function runProcess(file: string, args: readonly string[], options: RunOp
 
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
-      resolve({ command, exitCode: null, signal: null, stdout: '', stderr: '', timedOut: false, cancelled: true, durationMs: 0 });
+      resolve({
+        command,
+        exitCode: null,
+        signal: null,
+        stdout: '',
+        stderr: '',
+        timedOut: false,
+        cancelled: true,
+        durationMs: 0,
+      });
       return;
     }
     const child = spawn(file, args, {
@@ -121,7 +140,11 @@ export function runProcess(file: string, args: readonly string[], options: RunOp
       clearTimeout(timeout);
       options.signal?.removeEventListener('abort', onAbort);
       const code = (err as NodeJS.ErrnoException).code;
-      reject(new Error(code === 'ENOENT' ? `Command not found: ${file}` : `Could not start ${file}: ${err.message}`));
+      reject(
+        new Error(
+          code === 'ENOENT' ? `Command not found: ${file}` : `Could not start ${file}: ${err.message}`,
+        ),
+      );
     });
     child.on('close', (exitCode, signal) => {
       clearTimeout(timeout);
@@ -153,13 +176,21 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 }
 
 /** Runs a command and throws ProcessError (with the output's tail) unless it exits 0. */
-export async function runChecked(file: string, args: readonly string[], options: RunOptions = {}): Promise<ProcessResult> {
+export async function runChecked(
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<ProcessResult> {
   const result = await runProcess(file, args, options);
   if (result.exitCode !== 0) throw new ProcessError(describeFailure(result, options.secrets ?? []), result);
   return result;
 }
 
-export function describeFailure(result: ProcessResult, secrets: readonly string[] = [], tailLines = 20): string {
+export function describeFailure(
+  result: ProcessResult,
+  secrets: readonly string[] = [],
+  tailLines = 20,
+): string {
   const why = result.timedOut
     ? 'timed out'
     : result.cancelled
@@ -167,7 +198,10 @@ export function describeFailure(result: ProcessResult, secrets: readonly string[
       : result.signal
         ? `was killed by ${result.signal}`
         : `exited with code ${result.exitCode}`;
-  const output = tail(redact(`${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`, secrets), tailLines);
+  const output = tail(
+    redact(`${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`, secrets),
+    tailLines,
+  );
   return `\`${result.command}\` ${why}${output ? `:\n${output}` : ''}`;
 }
 

@@ -25,11 +25,15 @@ export function resolveSecret(
   if (value === undefined && ref) {
     value = ctx.env[ref.env];
     if (value === undefined || value === '') {
-      if (options.required) throw new UserError(`${what}: environment variable ${ref.env} is not set (the profile takes this secret from it)`);
+      if (options.required)
+        throw new UserError(
+          `${what}: environment variable ${ref.env} is not set (the profile takes this secret from it)`,
+        );
       value = undefined;
     }
   }
-  if (value === undefined && options.required) throw new UserError(`${what}: a secret is required and none was given`);
+  if (value === undefined && options.required)
+    throw new UserError(`${what}: a secret is required and none was given`);
   if (value !== undefined) ctx.setSecret(value);
   return value;
 }

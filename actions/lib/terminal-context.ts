@@ -28,7 +28,9 @@ export function terminalContext(options: TerminalContextOptions): TerminalContex
   let depth = 0;
   const print = (line: string) => write(`${'  '.repeat(depth)}${redact(line, secrets)}\n`);
   const annotate = (kind: string, message: string, location?: AnnotationLocation) => {
-    const where = location?.file ? `${location.file}${location.startLine ? `:${location.startLine}` : ''}: ` : '';
+    const where = location?.file
+      ? `${location.file}${location.startLine ? `:${location.startLine}` : ''}: `
+      : '';
     print(`${kind}: ${where}${message}`);
   };
   const inputs = Object.fromEntries(Object.entries(options.inputs).map(([k, v]) => [k.toLowerCase(), v]));

@@ -56,7 +56,8 @@ export async function ensureTool(ctx: Log, spec: ToolSpec): Promise<string> {
     if (spec.archive === 'binary') {
       dir = await toolCache.cacheFile(file, spec.binPath, spec.name, spec.version);
     } else {
-      const unpacked = spec.archive === 'zip' ? await toolCache.extractZip(file) : await toolCache.extractTar(file);
+      const unpacked =
+        spec.archive === 'zip' ? await toolCache.extractZip(file) : await toolCache.extractTar(file);
       await mustExist(path.join(unpacked, spec.binPath), spec);
       dir = await toolCache.cacheDir(unpacked, spec.name, spec.version);
     }

@@ -131,7 +131,10 @@ async function runStep(action: string, step: 'main' | 'post', options: RunAction
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  const cancelTimer = options.cancelAfterMs !== undefined ? setTimeout(() => child.kill('SIGINT'), options.cancelAfterMs) : undefined;
+  const cancelTimer =
+    options.cancelAfterMs !== undefined
+      ? setTimeout(() => child.kill('SIGINT'), options.cancelAfterMs)
+      : undefined;
   const killTimer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
   const exitCode: number | null = await new Promise((resolve) => child.on('close', (code) => resolve(code)));
   clearTimeout(killTimer);

@@ -18,18 +18,26 @@ describe('taco-ci', () => {
     const { code, stdout } = taco(['plan']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Plan for profile local \(profiles\/local\.yaml\)/);
-    for (const pipeline of ['mirror', 'unit', 'nightly', 'promote']) expect(stdout).toContain(`${pipeline} pipeline`);
+    for (const pipeline of ['mirror', 'unit', 'nightly', 'promote'])
+      expect(stdout).toContain(`${pipeline} pipeline`);
   });
 
   it('prints the plan as JSON', () => {
     const { code, stdout } = taco(['plan', '--json', '--pipeline', 'promote']);
     expect(code).toBe(0);
     const plan = JSON.parse(stdout);
-    expect(plan.children.map((c: { title: string }) => c.title)).toEqual(['promote pipeline — workflow_dispatch (promote.yml)']);
+    expect(plan.children.map((c: { title: string }) => c.title)).toEqual([
+      'promote pipeline — workflow_dispatch (promote.yml)',
+    ]);
   });
 
   it('validate exits 2 with one located line per problem', () => {
-    const { code, stderr } = taco(['validate', '--no-workflows', '--profile', 'test/fixtures/profiles/broken.yaml']);
+    const { code, stderr } = taco([
+      'validate',
+      '--no-workflows',
+      '--profile',
+      'test/fixtures/profiles/broken.yaml',
+    ]);
     expect(code).toBe(2);
     const lines = stderr.trim().split('\n');
     expect(lines.slice(0, 4).map((l) => l.split(' ')[0])).toEqual([
@@ -48,10 +56,19 @@ describe('taco-ci', () => {
   });
 
   it('exits 2 on an unknown action, a bad --input and an unknown command', () => {
-    expect(taco(['run', 'nope'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Unknown action "nope"') });
-    expect(taco(['run', 'tempest', '--input', 'novalue'])).toMatchObject({ code: 2, stderr: expect.stringContaining('expected name=value') });
+    expect(taco(['run', 'nope'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('Unknown action "nope"'),
+    });
+    expect(taco(['run', 'tempest', '--input', 'novalue'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('expected name=value'),
+    });
     expect(taco(['frobnicate']).code).toBe(2);
-    expect(taco(['plan', '--profile', 'nope'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Profile "nope" not found') });
+    expect(taco(['plan', '--profile', 'nope'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('Profile "nope" not found'),
+    });
   });
 
   it('has --help on every command', () => {

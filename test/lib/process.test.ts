@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { describeFailure, formatCommand, ProcessError, runChecked, runProcess, tail } from '../../actions/lib/process.js';
+import {
+  describeFailure,
+  formatCommand,
+  ProcessError,
+  runChecked,
+  runProcess,
+  tail,
+} from '../../actions/lib/process.js';
 import { redact } from '../../actions/lib/redact.js';
 
 /** Running, as opposed to gone or a zombie waiting for a reaper. */
@@ -16,7 +23,13 @@ function alive(pid: number): boolean {
 describe('runProcess', () => {
   it('captures output and the exit code', async () => {
     const result = await runProcess('sh', ['-c', 'echo out; echo err >&2; exit 3']);
-    expect(result).toMatchObject({ exitCode: 3, stdout: 'out\n', stderr: 'err\n', timedOut: false, cancelled: false });
+    expect(result).toMatchObject({
+      exitCode: 3,
+      stdout: 'out\n',
+      stderr: 'err\n',
+      timedOut: false,
+      cancelled: false,
+    });
   });
 
   it('passes input on stdin', async () => {
@@ -25,7 +38,10 @@ describe('runProcess', () => {
   });
 
   it('kills the whole process group on timeout, grandchildren included', async () => {
-    const result = await runProcess('sh', ['-c', 'sleep 30 & echo $!; wait'], { timeoutMs: 300, killGraceMs: 200 });
+    const result = await runProcess('sh', ['-c', 'sleep 30 & echo $!; wait'], {
+      timeoutMs: 300,
+      killGraceMs: 200,
+    });
     expect(result.timedOut).toBe(true);
     const grandchild = Number(result.stdout.trim());
     await new Promise((r) => setTimeout(r, 300));
@@ -62,13 +78,19 @@ describe('runProcess', () => {
   });
 
   it('says clearly when a command does not exist', async () => {
-    await expect(runProcess('definitely-not-a-command-xyz', [])).rejects.toThrow('Command not found: definitely-not-a-command-xyz');
+    await expect(runProcess('definitely-not-a-command-xyz', [])).rejects.toThrow(
+      'Command not found: definitely-not-a-command-xyz',
+    );
   });
 
   it('runChecked throws with the tail of the output', async () => {
-    const error = await runChecked('sh', ['-c', 'for i in 1 2 3 4 5; do echo line$i; done; exit 2']).catch((e) => e);
+    const error = await runChecked('sh', ['-c', 'for i in 1 2 3 4 5; do echo line$i; done; exit 2']).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(ProcessError);
-    expect(error.message).toBe("`sh -c 'for i in 1 2 3 4 5; do echo line$i; done; exit 2'` exited with code 2:\nline1\nline2\nline3\nline4\nline5");
+    expect(error.message).toBe(
+      "`sh -c 'for i in 1 2 3 4 5; do echo line$i; done; exit 2'` exited with code 2:\nline1\nline2\nline3\nline4\nline5",
+    );
     expect(describeFailure(error.result, [], 2)).toMatch(/line4\nline5$/);
   });
 });

@@ -1,7 +1,12 @@
 import path from 'node:path';
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatProblem, loadProfile, ProfileError, resolveProfilePath } from '../../actions/lib/profile/load.js';
+import {
+  formatProblem,
+  loadProfile,
+  ProfileError,
+  resolveProfilePath,
+} from '../../actions/lib/profile/load.js';
 import { deepMerge } from '../../actions/lib/profile/merge.js';
 import { repoRoot } from '../harness/run-action.js';
 
@@ -24,13 +29,20 @@ describe('profiles', () => {
     expect(profile.name).toBe('child');
     expect(profile.files.map((f) => path.basename(f))).toEqual(['base.yaml', 'child.yaml']);
     expect(profile.data.registry).toEqual({ url: '127.0.0.1:5000/taco', insecure: true });
-    expect(profile.data.runners).toEqual({ unit: ['self-hosted', 'base'], nightly: ['self-hosted', 'child'] });
+    expect(profile.data.runners).toEqual({
+      unit: ['self-hosted', 'base'],
+      nightly: ['self-hosted', 'child'],
+    });
     expect(profile.data).not.toHaveProperty('extends');
   });
 
   it('locates keys in the file that set them', () => {
     const profile = loadProfile(fixture('child.yaml'));
-    expect(profile.locate(['registry', 'insecure'])).toMatchObject({ file: fixture('base.yaml'), line: 4, column: 13 });
+    expect(profile.locate(['registry', 'insecure'])).toMatchObject({
+      file: fixture('base.yaml'),
+      line: 4,
+      column: 13,
+    });
     expect(profile.locate(['runners', 'nightly'])).toMatchObject({ file: fixture('child.yaml'), line: 4 });
   });
 
@@ -47,7 +59,9 @@ describe('profiles', () => {
   it('reports an extends cycle at the extends key', () => {
     const problems = problemsOf(fixture('cycle-a.yaml'));
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/cycle-b\.yaml:1:10 extends: extends "cycle-a\.yaml" forms a cycle \(cycle-a\.yaml → cycle-b\.yaml → cycle-a\.yaml\)/);
+    expect(problems[0]).toMatch(
+      /cycle-b\.yaml:1:10 extends: extends "cycle-a\.yaml" forms a cycle \(cycle-a\.yaml → cycle-b\.yaml → cycle-a\.yaml\)/,
+    );
   });
 
   it('refuses a secret value written into a profile', () => {
@@ -58,7 +72,9 @@ describe('profiles', () => {
 
   it('reports YAML syntax errors with their position', () => {
     const problems = problemsOf(fixture('../profiles-bad-yaml/bad.yaml'));
-    expect(problems).toEqual([expect.stringMatching(/bad\.yaml:3:1 YAML syntax: Flow sequence .* must be sufficiently indented/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/bad\.yaml:3:1 YAML syntax: Flow sequence .* must be sufficiently indented/),
+    ]);
   });
 
   it('finds built-in profiles by name and rejects unknown ones clearly', () => {
@@ -69,7 +85,9 @@ describe('profiles', () => {
 
   it('accepts every built-in profile', () => {
     const files = readdirSync(path.join(repoRoot, 'profiles')).filter((f) => f.endsWith('.yaml'));
-    expect(files).toEqual(expect.arrayContaining(['local.yaml', 'dev.yaml', 'staging.yaml', 'production.yaml']));
+    expect(files).toEqual(
+      expect.arrayContaining(['local.yaml', 'dev.yaml', 'staging.yaml', 'production.yaml']),
+    );
     for (const file of files) expect(() => loadProfile(path.join(repoRoot, 'profiles', file))).not.toThrow();
   });
 });

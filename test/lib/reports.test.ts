@@ -44,7 +44,14 @@ describe('JUnit', () => {
       properties: { image: '127.0.0.1:5000/taco/keystone:c1' },
       cases: [
         { name: 'runs', classname: 'keystone', timeSeconds: 0.5, status: 'passed' },
-        { name: 'user <root> & "quotes"', status: 'failed', message: 'expected keystone', details: 'line 1\nline 2\x1b[31m', file: 'x.bats', line: 7 },
+        {
+          name: 'user <root> & "quotes"',
+          status: 'failed',
+          message: 'expected keystone',
+          details: 'line 1\nline 2\x1b[31m',
+          file: 'x.bats',
+          line: 7,
+        },
         { name: 'broken', status: 'error', message: 'crashed', details: 'Traceback' },
         { name: 'later', status: 'skipped', message: 'not today', systemOut: 'out' },
       ],
@@ -56,7 +63,12 @@ describe('JUnit', () => {
     expect(parsed).toHaveLength(1);
     expect(parsed[0].properties).toEqual({ image: '127.0.0.1:5000/taco/keystone:c1' });
     expect(parsed[0].cases.map((c) => c.status)).toEqual(['passed', 'failed', 'error', 'skipped']);
-    expect(parsed[0].cases[1]).toMatchObject({ name: 'user <root> & "quotes"', message: 'expected keystone', file: 'x.bats', line: 7 });
+    expect(parsed[0].cases[1]).toMatchObject({
+      name: 'user <root> & "quotes"',
+      message: 'expected keystone',
+      file: 'x.bats',
+      line: 7,
+    });
     expect(parsed[0].cases[1].details).toBe('line 1\nline 2\\x1b[31m');
     expect(parsed[0].cases[3]).toMatchObject({ message: 'not today', systemOut: 'out' });
   });
@@ -72,7 +84,11 @@ describe('JUnit', () => {
     spawnSync('bats', ['--report-formatter', 'junit', '--output', dir, suite], { cwd: repoRoot });
     const file = path.join(dir, 'report.xml');
     // Debian's bats 1.8 finishes the report file about a second after it exits.
-    for (let i = 0; i < 50 && !(existsSync(file) && readFileSync(file, 'utf8').includes('</testsuites>')); i++) {
+    for (
+      let i = 0;
+      i < 50 && !(existsSync(file) && readFileSync(file, 'utf8').includes('</testsuites>'));
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 100));
     }
     const parsed = parseJUnitXml(readFileSync(file, 'utf8'));
@@ -102,9 +118,13 @@ describe('JUnit', () => {
 
 describe('markdown', () => {
   it('builds tables that survive pipes and newlines', () => {
-    expect(markdownTable(['a', 'b'], [['x|y', 'l1\nl2']])).toBe('| a | b |\n| --- | --- |\n| x\\|y | l1<br>l2 |\n');
+    expect(markdownTable(['a', 'b'], [['x|y', 'l1\nl2']])).toBe(
+      '| a | b |\n| --- | --- |\n| x\\|y | l1<br>l2 |\n',
+    );
   });
   it('folds long text', () => {
-    expect(details('3 <failures>', 'body')).toBe('<details><summary>3 &lt;failures&gt;</summary>\n\nbody\n\n</details>\n');
+    expect(details('3 <failures>', 'body')).toBe(
+      '<details><summary>3 &lt;failures&gt;</summary>\n\nbody\n\n</details>\n',
+    );
   });
 });

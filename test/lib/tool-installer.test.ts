@@ -98,14 +98,20 @@ describe('ensureTool', () => {
     try {
       expect(await ensureTool(log, spec())).toBe(path.join(bin, 'faketool'));
       expect(requests).toEqual([]);
-      expect(await ensureTool(log, spec({ version: '9.9.9', url: `${base}/missing.tar.gz` })).catch((e) => e.message)).toMatch(/404/);
+      expect(
+        await ensureTool(log, spec({ version: '9.9.9', url: `${base}/missing.tar.gz` })).catch(
+          (e) => e.message,
+        ),
+      ).toMatch(/404/);
     } finally {
       process.env.PATH = saved;
     }
   });
 
   it('says which file an archive lacks', async () => {
-    await expect(ensureTool(log, spec({ binPath: 'faketool-1.2.3/bin/other', versionArgs: undefined }))).rejects.toThrow(
+    await expect(
+      ensureTool(log, spec({ binPath: 'faketool-1.2.3/bin/other', versionArgs: undefined })),
+    ).rejects.toThrow(
       `faketool 1.2.3: the archive from ${base}/faketool-1.2.3.tar.gz has no faketool-1.2.3/bin/other`,
     );
   });

@@ -17,7 +17,9 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(options: { username?: string; password?: string } = {}): Promise<TestRegistry> {
+export async function startRegistry(
+  options: { username?: string; password?: string } = {},
+): Promise<TestRegistry> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'registry-'));
   const port = await freePort();
   const auth =
@@ -25,7 +27,9 @@ export async function startRegistry(options: { username?: string; password?: str
       ? `auth: {htpasswd: {realm: test, path: ${path.join(dir, 'htpasswd')}}}\n`
       : '';
   if (auth) {
-    const line = execFileSync('htpasswd', ['-Bbn', options.username!, options.password!], { encoding: 'utf8' });
+    const line = execFileSync('htpasswd', ['-Bbn', options.username!, options.password!], {
+      encoding: 'utf8',
+    });
     writeFileSync(path.join(dir, 'htpasswd'), line.trim() + '\n');
   }
   writeFileSync(

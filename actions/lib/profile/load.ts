@@ -3,7 +3,13 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { isPlainObject, deepMerge } from './merge.js';
-import { type NodeLocation, type SourcePosition, dotted, parseYamlWithLocations, pointer } from './yaml-locations.js';
+import {
+  type NodeLocation,
+  type SourcePosition,
+  dotted,
+  parseYamlWithLocations,
+  pointer,
+} from './yaml-locations.js';
 import { validateProfileData } from './validate.js';
 
 /** One located problem in a profile: `profiles/dev.yaml:14:5 tempest.concurrency: expected …`. */
@@ -78,7 +84,9 @@ export function loadProfile(spec: string | undefined, cwd = process.cwd()): Prof
   const layer = loadLayer(file, [], problems);
   delete layer.data.extends;
   // Schema errors on top of a syntax error would describe a document that is not what was meant.
-  const unreadable = problems.some((p) => p.message.startsWith('YAML syntax') || p.message === 'not a YAML mapping');
+  const unreadable = problems.some(
+    (p) => p.message.startsWith('YAML syntax') || p.message === 'not a YAML mapping',
+  );
   if (!unreadable) {
     problems.push(...validateProfileData(layer.data, (parts) => locateIn(layer, parts, file)));
   }
@@ -97,7 +105,8 @@ export function loadProfile(spec: string | undefined, cwd = process.cwd()): Prof
 function loadLayer(file: string, chain: string[], problems: ProfileProblem[]): Layer {
   const text = readFileSync(file, 'utf8');
   const parsed = parseYamlWithLocations(text, file);
-  for (const error of parsed.errors) problems.push({ position: error.position, keyPath: '', message: `YAML syntax: ${error.message}` });
+  for (const error of parsed.errors)
+    problems.push({ position: error.position, keyPath: '', message: `YAML syntax: ${error.message}` });
   const own = parsed.value ?? {};
   if (!isPlainObject(own)) {
     problems.push({ position: { file, line: 1, column: 1 }, keyPath: '', message: 'not a YAML mapping' });
@@ -108,16 +117,31 @@ function loadLayer(file: string, chain: string[], problems: ProfileProblem[]): L
     const keyPath = Array.isArray(own.extends) ? ['extends', index] : ['extends'];
     const where = parsed.locations.get(pointer(keyPath))?.value ?? { file, line: 1, column: 1 };
     if (typeof parent !== 'string' || parent.trim() === '') {
-      problems.push({ position: where, keyPath: dotted(keyPath), message: `expected a profile file name, got ${JSON.stringify(parent)}` });
+      problems.push({
+        position: where,
+        keyPath: dotted(keyPath),
+        message: `expected a profile file name, got ${JSON.stringify(parent)}`,
+      });
       continue;
     }
-    const parentFile = path.resolve(path.dirname(file), parent.endsWith('.yaml') || parent.endsWith('.yml') ? parent : `${parent}.yaml`);
+    const parentFile = path.resolve(
+      path.dirname(file),
+      parent.endsWith('.yaml') || parent.endsWith('.yml') ? parent : `${parent}.yaml`,
+    );
     if ([...chain, file].includes(parentFile)) {
-      problems.push({ position: where, keyPath: dotted(keyPath), message: `extends ${JSON.stringify(parent)} forms a cycle (${[...chain, file, parentFile].map((f) => path.basename(f)).join(' → ')})` });
+      problems.push({
+        position: where,
+        keyPath: dotted(keyPath),
+        message: `extends ${JSON.stringify(parent)} forms a cycle (${[...chain, file, parentFile].map((f) => path.basename(f)).join(' → ')})`,
+      });
       continue;
     }
     if (!existsSync(parentFile)) {
-      problems.push({ position: where, keyPath: dotted(keyPath), message: `extends ${JSON.stringify(parent)}, but ${parentFile} does not exist` });
+      problems.push({
+        position: where,
+        keyPath: dotted(keyPath),
+        message: `extends ${JSON.stringify(parent)}, but ${parentFile} does not exist`,
+      });
       continue;
     }
     const base = loadLayer(parentFile, [...chain, file], problems);
@@ -149,10 +173,11 @@ function locateIn(layer: Layer, parts: readonly (string | number)[], file: strin
   return { value: { file, line: 1, column: 1 } };
 }
 
-
 function sortProblems(problems: ProfileProblem[]): ProfileProblem[] {
   return problems.sort(
     (a, b) =>
-      a.position.file.localeCompare(b.position.file) || a.position.line - b.position.line || a.position.column - b.position.column,
+      a.position.file.localeCompare(b.position.file) ||
+      a.position.line - b.position.line ||
+      a.position.column - b.position.column,
   );
 }

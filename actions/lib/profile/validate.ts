@@ -46,7 +46,9 @@ function prune(errors: ErrorObject[]): ErrorObject[] {
   return errors.filter(
     (e) =>
       summarised.includes(e) ||
-      !summarised.some((s) => e.schemaPath.startsWith(`${s.schemaPath}/`) && e.instancePath.startsWith(s.instancePath)),
+      !summarised.some(
+        (s) => e.schemaPath.startsWith(`${s.schemaPath}/`) && e.instancePath.startsWith(s.instancePath),
+      ),
   );
 }
 
@@ -88,11 +90,21 @@ function describe(error: ErrorObject, locate: Locate): ProfileProblem {
     case 'required': {
       const key = (error.params as { missingProperty: string }).missingProperty;
       const where = locate(parts);
-      return { position: where.key ?? where.value, keyPath: dotted([...parts, key]), message: 'required key is missing' };
+      return {
+        position: where.key ?? where.value,
+        keyPath: dotted([...parts, key]),
+        message: 'required key is missing',
+      };
     }
     case 'enum': {
-      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map((v) => show(v)).join(', ');
-      return { position: locate(parts).value, keyPath: dotted(parts), message: `expected ${expected ?? `one of ${allowed}`}${got}` };
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues
+        .map((v) => show(v))
+        .join(', ');
+      return {
+        position: locate(parts).value,
+        keyPath: dotted(parts),
+        message: `expected ${expected ?? `one of ${allowed}`}${got}`,
+      };
     }
     case 'type': {
       const type = (error.params as { type: string | string[] }).type;
@@ -109,7 +121,12 @@ function describe(error: ErrorObject, locate: Locate): ProfileProblem {
 }
 
 function article(type: string): string {
-  const words: Record<string, string> = { object: 'a mapping', array: 'a list', integer: 'an integer', null: 'nothing' };
+  const words: Record<string, string> = {
+    object: 'a mapping',
+    array: 'a list',
+    integer: 'an integer',
+    null: 'nothing',
+  };
   return words[type] ?? `a ${type}`;
 }
 

@@ -35,12 +35,20 @@ export interface JUnitCounts {
 
 export function countCases(cases: readonly JUnitCase[]): JUnitCounts {
   const count = (status: JUnitCase['status']) => cases.filter((c) => c.status === status).length;
-  return { tests: cases.length, failures: count('failed'), errors: count('error'), skipped: count('skipped'), passed: count('passed') };
+  return {
+    tests: cases.length,
+    failures: count('failed'),
+    errors: count('error'),
+    skipped: count('skipped'),
+    passed: count('passed'),
+  };
 }
 
 // XML 1.0 cannot carry most control characters, which test output often contains (ANSI colours).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const INVALID_XML = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-const clean = (text: string) => text.replace(INVALID_XML, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+const clean = (text: string) =>
+  text.replace(INVALID_XML, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 const seconds = (value: number | undefined) => (value ?? 0).toFixed(3);
 
 export function toJUnitXml(suites: readonly JUnitSuite[], name = 'taco'): string {
@@ -97,14 +105,17 @@ function sumTime(cases: readonly JUnitCase[]): number {
 }
 
 type XmlNode = Record<string, unknown>;
-const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const asArray = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 const text = (value: unknown): string | undefined => {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'object') return ((value as XmlNode)['#text'] as string | undefined) ?? '';
   return String(value);
 };
 const attr = (node: unknown, name: string): string | undefined =>
-  typeof node === 'object' && node !== null ? ((node as XmlNode)[`@_${name}`] as string | undefined) : undefined;
+  typeof node === 'object' && node !== null
+    ? ((node as XmlNode)[`@_${name}`] as string | undefined)
+    : undefined;
 
 /**
  * Reads JUnit XML as the common producers write it (bats, Rally, subunit2junitxml, pytest, Jenkins'
@@ -120,7 +131,9 @@ export function parseJUnitXml(xml: string): JUnitSuite[] {
     isArray: (name) => ['testsuite', 'testcase', 'property', 'failure', 'error', 'skipped'].includes(name),
   });
   const doc = parser.parse(xml) as XmlNode;
-  const roots = doc.testsuites ? asArray((doc.testsuites as XmlNode).testsuite as XmlNode[]) : asArray(doc.testsuite as XmlNode[]);
+  const roots = doc.testsuites
+    ? asArray((doc.testsuites as XmlNode).testsuite as XmlNode[])
+    : asArray(doc.testsuite as XmlNode[]);
   const suites: JUnitSuite[] = [];
   const visit = (node: XmlNode) => {
     const name = attr(node, 'name') ?? '';
@@ -149,7 +162,13 @@ function readCase(tc: XmlNode): JUnitCase {
   const skipped = asArray(tc.skipped as unknown[])[0];
   const outcome = failure ?? error;
   const status: JUnitCase['status'] =
-    failure !== undefined ? 'failed' : error !== undefined ? 'error' : skipped !== undefined ? 'skipped' : 'passed';
+    failure !== undefined
+      ? 'failed'
+      : error !== undefined
+        ? 'error'
+        : skipped !== undefined
+          ? 'skipped'
+          : 'passed';
   const time = attr(tc, 'time');
   const line = attr(tc, 'line');
   const result: JUnitCase = { name: attr(tc, 'name') ?? '', status };

@@ -4,8 +4,12 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/([\\`*_{}[\]<>|#])/g, '\\$1').replace(/\r?\n/g, '<br>');
 }
 
-export function markdownTable(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
-  const line = (cells: readonly (string | number)[]) => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>')).join(' | ')} |`;
+export function markdownTable(
+  headers: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+): string {
+  const line = (cells: readonly (string | number)[]) =>
+    `| ${cells.map((c) => String(c).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>')).join(' | ')} |`;
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
 }
 

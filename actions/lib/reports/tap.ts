@@ -28,7 +28,10 @@ export function parseTap(text: string): TapReport {
   const report: TapReport = { tests };
   let lastFailure: TapTest | undefined;
 
-  parser.on('plan', (plan: { start: number; end: number }) => (report.plan = { start: plan.start, end: plan.end }));
+  parser.on(
+    'plan',
+    (plan: { start: number; end: number }) => (report.plan = { start: plan.start, end: plan.end }),
+  );
   parser.on('bailout', (reason: string) => (report.bailOut = reason || 'bail out'));
   parser.on('assert', (result: Result) => {
     const test = toTest(result);
