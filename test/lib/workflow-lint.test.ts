@@ -24,8 +24,12 @@ describe('offline workflow and action.yml lint', () => {
     );
     const problems = await lintRepositoryWorkflows(root);
     expect(problems).toContain('old-action/action.yml: runs.using: expected node24, got "node20"');
-    expect(problems).toContain('old-action/action.yml: runs.main: ../dist/old-action/index.js does not exist (run npm run build)');
-    expect(problems.some((p) => /^\.github\/workflows\/bad\.yml:6:\d+ property "nope" is not defined/.test(p))).toBe(true);
+    expect(problems).toContain(
+      'old-action/action.yml: runs.main: ../dist/old-action/index.js does not exist (run npm run build)',
+    );
+    expect(
+      problems.some((p) => /^\.github\/workflows\/bad\.yml:6:\d+ property "nope" is not defined/.test(p)),
+    ).toBe(true);
     expect(problems.some((p) => p.startsWith('.github/workflows/bad.yml') && /bogus-key/.test(p))).toBe(true);
   });
 });
