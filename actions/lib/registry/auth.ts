@@ -1,0 +1,149 @@
+import { type Challenge, parseChallenges } from './challenge.js';
+import { parseErrorBody, RegistryError } from './errors.js';
+import type { Transport } from './transport.js';
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** `repository:<name>:<actions>` as the token specification spells a scope. */
+export function repositoryScope(repository: string, actions: 'pull' | 'push' | 'pull,push'): string {
+  return `repository:${repository}:${actions}`;
+}
+
+interface CachedToken {
+  value: string;
+  expiresAt: number;
+}
+
+/** Tokens are renewed this long before the server says they expire. */
+const EXPIRY_MARGIN_MS = 10_000;
+
+/**
+ * Answers a registry's `WWW-Authenticate` challenge. Basic: the credentials on every request.
+ * Bearer (the Docker token specification): a token from the challenge's realm for the exact scopes
+ * of the request (one repository, or two for a cross-repository mount), cached until it expires.
+ * After the first challenge the scheme is known and requests carry auth from the start, so a
+ * promotion does not pay a 401 round trip per request.
+ */
+export class Authenticator {
+  private challenge: Challenge | undefined;
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly pending = new Map<string, Promise<CachedToken>>();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly credentials: Credentials | undefined,
+  ) {}
+
+  /** The Authorization header to send up front, if the scheme is already known. */
+  async authorization(scopes: readonly string[]): Promise<string | undefined> {
+    if (!this.challenge) return undefined;
+    if (this.challenge.scheme === 'basic') return this.basic();
+    if (this.challenge.scheme === 'bearer') return `Bearer ${(await this.token(scopes)).value}`;
+    return undefined;
+  }
+
+  /**
+   * Called with a 401 answer. Returns the Authorization header to retry with, or undefined when
+   * retrying cannot help (no credentials, or these were just refused).
+   */
+  async respond(
+    header: string | string[] | undefined,
+    scopes: readonly string[],
+    sent: string | undefined,
+  ): Promise<string | undefined> {
+    const challenges = parseChallenges(header);
+    const bearer = challenges.find((c) => c.scheme === 'bearer');
+    const basic = challenges.find((c) => c.scheme === 'basic');
+    if (bearer?.params.realm) {
+      this.challenge = bearer;
+      const wanted = mergeScopes(scopes, bearer.params.scope);
+      const key = scopeKey(wanted);
+      const cached = this.tokens.get(key);
+      // The registry refused a token we thought valid: fetch a fresh one (the caller retries once).
+      if (cached && sent === `Bearer ${cached.value}`) this.tokens.delete(key);
+      return `Bearer ${(await this.token(wanted)).value}`;
+    }
+    if (basic) {
+      this.challenge = basic;
+      if (!this.credentials || sent?.startsWith('Basic ')) return undefined;
+      return this.basic();
+    }
+    return undefined;
+  }
+
+  get hasCredentials(): boolean {
+    return this.credentials !== undefined;
+  }
+
+  private basic(): string | undefined {
+    if (!this.credentials) return undefined;
+    return `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
+  }
+
+  private token(scopes: readonly string[]): Promise<CachedToken> {
+    const key = scopeKey(scopes);
+    const cached = this.tokens.get(key);
+    if (cached && cached.expiresAt > Date.now() + EXPIRY_MARGIN_MS) return Promise.resolve(cached);
+    let inFlight = this.pending.get(key);
+    if (!inFlight) {
+      inFlight = this.fetchToken(scopes)
+        .then((token) => {
+          this.tokens.set(key, token);
+          return token;
+        })
+        .finally(() => this.pending.delete(key));
+      this.pending.set(key, inFlight);
+    }
+    return inFlight;
+  }
+
+  private async fetchToken(scopes: readonly string[]): Promise<CachedToken> {
+    const params = this.challenge!.params;
+    const url = new URL(params.realm);
+    if (params.service) url.searchParams.set('service', params.service);
+    for (const scope of scopes) url.searchParams.append('scope', scope);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const basic = this.basic();
+    if (basic) headers.authorization = basic;
+    const started = Date.now();
+    const res = await this.transport.send({ method: 'GET', url: url.toString(), headers });
+    if (res.status !== 200) {
+      const { code, message } = parseErrorBody(res.body);
+      throw new RegistryError(
+        `token server ${url.origin}${url.pathname} refused a token for ${scopes.join(' ')}: HTTP ${res.status}` +
+          (code || message ? ` ${[code, message].filter(Boolean).join(' ')}` : '') +
+          (res.status === 401
+            ? this.credentials
+              ? ' (the registry credentials were refused)'
+              : ' (no credentials were given)'
+            : ''),
+        { status: res.status, code, method: 'GET', url: `${url.origin}${url.pathname}` },
+      );
+    }
+    let body: { token?: string; access_token?: string; expires_in?: number };
+    try {
+      body = JSON.parse(res.body.toString('utf8')) as typeof body;
+    } catch {
+      throw new RegistryError(
+        `token server ${url.origin}${url.pathname} answered with something that is not JSON`,
+      );
+    }
+    const value = body.token ?? body.access_token;
+    if (!value) throw new RegistryError(`token server ${url.origin}${url.pathname} answered without a token`);
+    // The specification's default lifetime is 60 s.
+    return { value, expiresAt: started + (body.expires_in ?? 60) * 1000 };
+  }
+}
+
+function scopeKey(scopes: readonly string[]): string {
+  return [...scopes].sort().join(' ');
+}
+
+function mergeScopes(scopes: readonly string[], challengeScope: string | undefined): string[] {
+  const all = new Set(scopes);
+  for (const scope of challengeScope?.split(' ') ?? []) if (scope) all.add(scope);
+  return [...all];
+}

@@ -1,0 +1,253 @@
+import { Authenticator, type Credentials, repositoryScope } from './auth.js';
+import { parseErrorBody, RegistryError } from './errors.js';
+import { type RawManifest, digestOf, manifestMediaType, parseJsonManifest } from './manifest.js';
+import { MANIFEST_ACCEPT } from './media-types.js';
+import { isLoopbackHost } from './reference.js';
+import { type HttpResponse, Transport, type TransportOptions } from './transport.js';
+
+export interface RegistryClientOptions extends TransportOptions {
+  /** host[:port] */
+  host: string;
+  /** Plain HTTP. Loopback hosts always use it. */
+  insecure?: boolean;
+  credentials?: Credentials;
+}
+
+export interface ManifestHead {
+  digest: string;
+  mediaType: string;
+  size: number;
+}
+
+export interface RegistryRequest {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  /** Path after the host, starting with /v2/. */
+  path: string;
+  /** Token scopes the request needs (`repository:a/b:pull`). */
+  scopes: readonly string[];
+  headers?: Record<string, string>;
+  body?: Buffer;
+  retryable?: boolean;
+}
+
+/**
+ * A client of the Docker Registry HTTP API v2 / OCI distribution specification for one registry
+ * host. Every request goes through `request()` (auth, retries, connection limit), so new endpoints
+ * (blob uploads, artifact manifests) are a few lines each. Call `close()` when done.
+ */
+export class RegistryClient {
+  readonly baseUrl: string;
+  private readonly transport: Transport;
+  private readonly auth: Authenticator;
+
+  constructor(readonly options: RegistryClientOptions) {
+    const scheme = options.insecure || isLoopbackHost(options.host) ? 'http' : 'https';
+    this.baseUrl = `${scheme}://${options.host}`;
+    this.transport = new Transport(options);
+    this.auth = new Authenticator(this.transport, options.credentials);
+  }
+
+  get host(): string {
+    return this.options.host;
+  }
+
+  /** Sends one request with auth: pre-emptively once the scheme is known, else after the 401 challenge. */
+  async request(req: RegistryRequest): Promise<HttpResponse> {
+    const send = (authorization: string | undefined) =>
+      this.transport.send({
+        method: req.method,
+        url: `${this.baseUrl}${req.path}`,
+        headers: { ...req.headers, ...(authorization ? { authorization } : {}) },
+        body: req.body,
+        retryable: req.retryable,
+      });
+    const sent = await this.auth.authorization(req.scopes);
+    const res = await send(sent);
+    if (res.status !== 401) return res;
+    const renewed = await this.auth.respond(res.headers['www-authenticate'], req.scopes, sent);
+    return renewed ? send(renewed) : res;
+  }
+
+  /** Checks that the host speaks the v2 API and that the credentials (if any) are accepted. */
+  async ping(): Promise<void> {
+    const res = await this.request({ method: 'GET', path: '/v2/', scopes: [] });
+    if (res.status === 200) return;
+    // A Bearer registry answers /v2/ with 401 even with a token for no scope: a challenge is enough.
+    if (res.status === 401 && /bearer/i.test(String(res.headers['www-authenticate'] ?? ''))) return;
+    throw this.failure(res, 'GET', '/v2/', `registry ${this.host} did not accept the API check`);
+  }
+
+  async getManifest(repository: string, reference: string): Promise<RawManifest> {
+    const path = `/v2/${repository}/manifests/${reference}`;
+    const res = await this.request({
+      method: 'GET',
+      path,
+      scopes: [repositoryScope(repository, 'pull')],
+      headers: { accept: MANIFEST_ACCEPT },
+    });
+    const what = `${this.host}/${repository}${reference.includes(':') ? '@' : ':'}${reference}`;
+    if (res.status !== 200) throw this.failure(res, 'GET', path, `manifest ${what}`);
+    const document = parseJsonManifest(res.body, what);
+    const mediaType = manifestMediaType(header(res, 'content-type'), document);
+    const claimed = header(res, 'docker-content-digest');
+    const digest = digestOf(
+      res.body,
+      (claimed ?? (reference.includes(':') ? reference : 'sha256')).split(':')[0],
+    );
+    if (reference.includes(':') && digest !== reference) {
+      throw new RegistryError(`manifest ${what}: the registry sent content with digest ${digest}`, {
+        code: 'DIGEST_INVALID',
+      });
+    }
+    if (claimed && claimed !== digest) {
+      throw new RegistryError(
+        `manifest ${what}: Docker-Content-Digest says ${claimed} but the content hashes to ${digest}`,
+        {
+          code: 'DIGEST_INVALID',
+        },
+      );
+    }
+    return { bytes: res.body, mediaType, digest };
+  }
+
+  /** The digest and media type of a manifest, or undefined when the tag/digest does not exist. */
+  async headManifest(repository: string, reference: string): Promise<ManifestHead | undefined> {
+    const path = `/v2/${repository}/manifests/${reference}`;
+    const res = await this.request({
+      method: 'HEAD',
+      path,
+      scopes: [repositoryScope(repository, 'pull')],
+      headers: { accept: MANIFEST_ACCEPT },
+    });
+    if (res.status === 404) return undefined;
+    if (res.status !== 200)
+      throw this.failure(res, 'HEAD', path, `manifest ${this.host}/${repository}:${reference}`);
+    const digest = header(res, 'docker-content-digest');
+    if (!digest) {
+      // Not every registry sends the digest on HEAD; the content tells.
+      const full = await this.getManifest(repository, reference);
+      return { digest: full.digest, mediaType: full.mediaType, size: full.bytes.length };
+    }
+    return {
+      digest,
+      mediaType: header(res, 'content-type') ?? '',
+      size: Number(header(res, 'content-length') ?? 0),
+    };
+  }
+
+  /** Stores manifest bytes as they are under a tag or digest; returns the digest the registry computed. */
+  async putManifest(
+    repository: string,
+    reference: string,
+    manifest: Pick<RawManifest, 'bytes' | 'mediaType'>,
+  ): Promise<string> {
+    const path = `/v2/${repository}/manifests/${reference}`;
+    const res = await this.request({
+      method: 'PUT',
+      path,
+      scopes: [repositoryScope(repository, 'pull,push')],
+      headers: { 'content-type': manifest.mediaType },
+      body: manifest.bytes,
+    });
+    if (res.status !== 201 && res.status !== 200)
+      throw this.failure(res, 'PUT', path, `manifest ${this.host}/${repository}:${reference}`);
+    return header(res, 'docker-content-digest') ?? digestOf(manifest.bytes);
+  }
+
+  async blobExists(repository: string, digest: string): Promise<boolean> {
+    const path = `/v2/${repository}/blobs/${digest}`;
+    const res = await this.request({ method: 'HEAD', path, scopes: [repositoryScope(repository, 'pull')] });
+    if (res.status === 200) return true;
+    if (res.status === 404) return false;
+    throw this.failure(res, 'HEAD', path, `blob ${repository}@${digest}`);
+  }
+
+  /**
+   * Cross-repository blob mount: makes `digest` of repository `from` available in `to` without
+   * moving bytes. Returns false when the registry could not mount (it then opened an upload, which
+   * is cancelled here); the caller must then copy the blob itself.
+   */
+  async mountBlob(to: string, digest: string, from: string): Promise<boolean> {
+    const path = `/v2/${to}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
+    const res = await this.request({
+      method: 'POST',
+      path,
+      scopes: [repositoryScope(to, 'pull,push'), repositoryScope(from, 'pull')],
+      headers: { 'content-length': '0' },
+    });
+    if (res.status === 201) return true;
+    if (res.status === 202) {
+      const location = header(res, 'location');
+      if (location) await this.cancelUpload(to, location);
+      return false;
+    }
+    throw this.failure(res, 'POST', path, `mount of ${digest} from ${from} into ${to}`);
+  }
+
+  private async cancelUpload(repository: string, location: string): Promise<void> {
+    const url = new URL(location, this.baseUrl);
+    await this.request({
+      method: 'DELETE',
+      path: `${url.pathname}${url.search}`,
+      scopes: [repositoryScope(repository, 'pull,push')],
+    }).catch(() => undefined);
+  }
+
+  /**
+   * Every tag of a repository ([] when it does not exist), following `Link: <…>; rel="next"`
+   * pages. Registries that ignore `n` (Debian's docker-registry 2.8) send everything at once
+   * without a Link header; that is the last page too.
+   */
+  async listTags(repository: string, pageSize = 1000): Promise<string[]> {
+    const tags: string[] = [];
+    let path: string | undefined = `/v2/${repository}/tags/list?n=${pageSize}`;
+    const seen = new Set<string>();
+    while (path && !seen.has(path)) {
+      seen.add(path);
+      const res = await this.request({ method: 'GET', path, scopes: [repositoryScope(repository, 'pull')] });
+      if (res.status === 404) return tags;
+      if (res.status !== 200) throw this.failure(res, 'GET', path, `tags of ${this.host}/${repository}`);
+      const body = JSON.parse(res.body.toString('utf8')) as { tags?: string[] | null };
+      tags.push(...(body.tags ?? []));
+      path = nextPage(header(res, 'link'), this.baseUrl);
+    }
+    return tags;
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  /** A RegistryError naming the operation, the HTTP status and the registry's error code. */
+  failure(res: HttpResponse, method: string, path: string, what: string): RegistryError {
+    const { code, message } = parseErrorBody(res.body);
+    let hint = '';
+    if (res.status === 401)
+      hint = this.auth.hasCredentials
+        ? ' (the credentials were refused)'
+        : ' (the registry needs credentials and none were given)';
+    if (res.status === 403) hint = ' (the credentials lack permission)';
+    return new RegistryError(
+      `${what}: HTTP ${res.status}${code ? ` ${code}` : ''}${message ? ` (${message})` : ''}${hint}`,
+      { status: res.status, code, method, url: `${this.baseUrl}${path}` },
+    );
+  }
+}
+
+function header(res: HttpResponse, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The next page from an RFC 8288 `Link` header, as a path on the registry. */
+export function nextPage(link: string | undefined, baseUrl: string): string | undefined {
+  if (!link) return undefined;
+  for (const part of link.split(/,(?=\s*<)/)) {
+    const match = /^\s*<([^>]*)>\s*;(.*)$/.exec(part);
+    if (match && /\brel="?next"?/.test(match[2])) {
+      const url = new URL(match[1], baseUrl);
+      return `${url.pathname}${url.search}`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,147 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { httpTokenEnv, NON_INTERACTIVE_ENV } from '../lib/git/auth.js';
+import { UserError } from '../lib/errors.js';
+import { describeFailure, runProcess } from '../lib/process.js';
+
+/** A repository to tag: `url` or `url#ref` (a commit, tag or branch). */
+export interface GitRepoSpec {
+  url: string;
+  /** What to tag; default: the tag named after the candidate (the nightly run tags what it built). */
+  ref?: string;
+}
+
+export interface GitTagPlan {
+  url: string;
+  commit: string;
+  tag: string;
+  /** `create`, or `exists` when the tag already points at this commit. */
+  state: 'create' | 'exists';
+}
+
+export interface GitTagOutcome extends GitTagPlan {
+  status: 'created' | 'skipped' | 'failed' | 'planned';
+  error?: string;
+}
+
+export interface GitOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  token?: string;
+  tempDir: string;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export function parseGitRepos(items: readonly string[], what: string): GitRepoSpec[] {
+  return items.map((item) => {
+    const value = item.trim();
+    const hash = value.lastIndexOf('#');
+    const url = hash === -1 ? value : value.slice(0, hash);
+    const ref = hash === -1 ? undefined : value.slice(hash + 1);
+    if (!url || ref === '' || /\s/.test(value))
+      throw new UserError(`${what}: expected url or url#ref, got ${JSON.stringify(item)}`);
+    if (/^https?:\/\/[^/]*@/.test(url))
+      throw new UserError(
+        `${what}: ${JSON.stringify(url.replace(/\/\/[^/]*@/, '//***@'))} carries credentials; give the token as git-token`,
+      );
+    return { url, ref };
+  });
+}
+
+/** Runs git with the token in the environment (never in argv or the URL). */
+function git(options: GitOptions, url: string, args: string[], cwd?: string) {
+  const auth =
+    options.token && /^https?:/.test(url)
+      ? httpTokenEnv(options.token, { scopeUrl: url, baseEnv: options.env })
+      : undefined;
+  return runProcess('git', args, {
+    cwd,
+    env: { ...options.env, ...NON_INTERACTIVE_ENV, ...auth?.env },
+    secrets: auth?.secrets ?? (options.token ? [options.token] : []),
+    signal: options.signal,
+    timeoutMs: 120_000,
+  });
+}
+
+/** `refs/…` → object id from `git ls-remote`, with tags peeled (`^{}`) to their commits. */
+async function lsRemote(spec: GitRepoSpec, options: GitOptions): Promise<Map<string, string>> {
+  const result = await git(options, spec.url, ['ls-remote', spec.url]);
+  if (result.exitCode !== 0)
+    throw new Error(
+      `git repository ${spec.url} could not be read: ${describeFailure(result, options.token ? [options.token] : [], 3)}`,
+    );
+  const refs = new Map<string, string>();
+  for (const line of result.stdout.split('\n')) {
+    const [oid, ref] = line.split('\t');
+    if (!oid || !ref) continue;
+    if (ref.endsWith('^{}')) refs.set(ref.slice(0, -3), oid);
+    else if (!refs.has(ref)) refs.set(ref, oid);
+  }
+  return refs;
+}
+
+export interface GitRepoState {
+  spec: GitRepoSpec;
+  commit: string;
+  /** Every tag name in the repository. */
+  tags: string[];
+  /** Tag name → commit it points at. */
+  tagCommits: Map<string, string>;
+}
+
+/** Finds the commit to tag and the repository's tags, before anything is changed. */
+export async function inspectGitRepo(
+  spec: GitRepoSpec,
+  candidate: string,
+  options: GitOptions,
+): Promise<GitRepoState> {
+  const refs = await lsRemote(spec, options);
+  const tagCommits = new Map<string, string>();
+  for (const [ref, oid] of refs)
+    if (ref.startsWith('refs/tags/')) tagCommits.set(ref.slice('refs/tags/'.length), oid);
+  const wanted = spec.ref ?? candidate;
+  let commit: string | undefined;
+  if (/^[0-9a-f]{40}$/.test(wanted)) commit = wanted;
+  else commit = refs.get(wanted) ?? refs.get(`refs/tags/${wanted}`) ?? refs.get(`refs/heads/${wanted}`);
+  if (!commit) {
+    throw new UserError(
+      `git-repos: ${spec.url} has no ${spec.ref ? `ref ${JSON.stringify(spec.ref)}` : `tag ${JSON.stringify(candidate)} recording the candidate's commit`}; ` +
+        `name the commit as ${spec.url}#<commit>`,
+    );
+  }
+  return { spec, commit, tags: [...tagCommits.keys()], tagCommits };
+}
+
+/** Release tags are immutable: an existing tag at another commit is refused. */
+export function planGitTag(state: GitRepoState, tag: string): GitTagPlan | { conflict: string } {
+  const existing = state.tagCommits.get(tag);
+  if (existing && existing !== state.commit)
+    return { conflict: `${state.spec.url}: tag ${tag} already points at ${existing}, not ${state.commit}` };
+  return { url: state.spec.url, commit: state.commit, tag, state: existing ? 'exists' : 'create' };
+}
+
+/** Creates and pushes an annotated tag at the planned commit (no clone: only that commit is fetched). */
+export async function createGitTag(plan: GitTagPlan, message: string, options: GitOptions): Promise<void> {
+  const dir = await mkdtemp(path.join(options.tempDir, 'promote-git-'));
+  const identity = {
+    GIT_AUTHOR_NAME: 'taco-ci',
+    GIT_AUTHOR_EMAIL: 'taco-ci@users.noreply.invalid',
+    GIT_COMMITTER_NAME: 'taco-ci',
+    GIT_COMMITTER_EMAIL: 'taco-ci@users.noreply.invalid',
+  };
+  const withIdentity = { ...options, env: { ...options.env, ...identity } };
+  const step = async (args: string[]) => {
+    const result = await git(withIdentity, plan.url, args, dir);
+    if (result.exitCode !== 0)
+      throw new Error(describeFailure(result, options.token ? [options.token] : [], 5));
+  };
+  try {
+    await step(['init', '-q']);
+    await step(['fetch', '-q', '--depth=1', plan.url, plan.commit]);
+    await step(['tag', '-a', '-m', message, plan.tag, plan.commit]);
+    await step(['push', '-q', plan.url, `refs/tags/${plan.tag}`]);
+    options.log?.(`${plan.url}: tag ${plan.tag} → ${plan.commit}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,76 @@
+import type { ActionContext } from '../lib/context.js';
+import { booleanInput, stringInput } from '../lib/inputs.js';
+
+/** Input and output names, exactly as in promote-version/action.yml. */
+export const Inputs = {
+  profile: 'profile',
+  registry: 'registry',
+  images: 'images',
+  candidate: 'candidate',
+  version: 'version',
+  targetPrefix: 'target-prefix',
+  registryUsername: 'registry-username',
+  registryPassword: 'registry-password',
+  gitRepos: 'git-repos',
+  gitToken: 'git-token',
+  githubRelease: 'github-release',
+  githubToken: 'github-token',
+  history: 'history',
+  dryRun: 'dry-run',
+} as const;
+
+export const Outputs = {
+  version: 'version',
+  promoted: 'promoted',
+  skipped: 'skipped',
+  historyEntry: 'history-entry',
+} as const;
+
+/** The raw inputs; `settings.ts` combines them with the profile. Empty strings mean "not given". */
+export interface PromoteInputs {
+  /** Profile file or built-in profile name; '' = no profile (inputs only). */
+  profile: string;
+  /** `host[:port][/namespace]`; '' = the profile's `registry.url`. */
+  registry: string;
+  /** Image names (one per line or comma-separated) or kolla-bats' `images` JSON; '' = `promote.images`. */
+  images: string;
+  /** The candidate tag to promote (`nightly-20261124`); with kolla-bats JSON it is only a label. */
+  candidate: string;
+  /** `next-major` or an explicit `X.Y.Z`; '' = `promote.version` or `next-major`. */
+  version: string;
+  /** Repository prefix of the release images under the registry namespace ('' = `promote.target-prefix`). */
+  targetPrefix: string;
+  registryUsername: string;
+  registryPassword: string;
+  /** Git repositories to tag: a list of `url` or `url@commit-or-ref`; '' = `promote.git-repos`. */
+  gitRepos: string;
+  /** HTTPS token for the git repositories and a git ledger. */
+  gitToken: string;
+  /** `false`, `true` (this repository) or `owner/repo`; '' = `promote.github-release`. */
+  githubRelease: string;
+  githubToken: string;
+  /** Ledger: a file path or `<git-url>#<branch>:<path>`; '' = `promote.history`. */
+  history: string;
+  /** Verify and plan everything, change nothing. */
+  dryRun: boolean;
+}
+
+export function readInputs(ctx: Pick<ActionContext, 'getInput'>): PromoteInputs {
+  const text = (name: string) => stringInput(ctx, name) ?? '';
+  return {
+    profile: text(Inputs.profile),
+    registry: text(Inputs.registry),
+    images: text(Inputs.images),
+    candidate: text(Inputs.candidate),
+    version: text(Inputs.version),
+    targetPrefix: text(Inputs.targetPrefix),
+    registryUsername: text(Inputs.registryUsername),
+    registryPassword: ctx.getInput(Inputs.registryPassword),
+    gitRepos: text(Inputs.gitRepos),
+    gitToken: ctx.getInput(Inputs.gitToken),
+    githubRelease: text(Inputs.githubRelease),
+    githubToken: ctx.getInput(Inputs.githubToken),
+    history: text(Inputs.history),
+    dryRun: booleanInput(ctx, Inputs.dryRun, { default: false }),
+  };
+}

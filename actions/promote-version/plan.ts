@@ -1,0 +1,37 @@
+import type { PlanNode } from '../lib/plan.js';
+import type { Profile } from '../lib/profile/load.js';
+import type { PromoteSection, RegistrySection } from './settings.js';
+
+/** What `promote-version` would do for a profile (`taco-ci plan`); touches nothing. */
+export function plan(profile: Profile): PlanNode {
+  const registry = profile.section<RegistrySection>('registry');
+  const promote = profile.section<PromoteSection>('promote') ?? {};
+  const source = [registry?.url, registry?.['candidate-namespace']].filter(Boolean).join('/');
+  const prefix = promote['target-prefix'] ?? registry?.['release-namespace'];
+  const target = prefix ? [registry?.url, prefix].filter(Boolean).join('/') : `${source} (same repositories)`;
+  const images = promote.images?.length
+    ? promote.images.join(', ')
+    : '(from the images input: names or kolla-bats JSON)';
+  const children: PlanNode[] = [
+    { title: `verify every candidate in ${source || '(registry input)'}: ${images}` },
+    {
+      title: `version: ${promote.version ?? 'next-major'} (next N.0.0 from release tags; a re-run resumes the same version)`,
+    },
+    {
+      title: `copy manifests byte for byte to ${target}/<image>:<version>, mounting blobs across repositories`,
+    },
+  ];
+  if (promote['git-repos']?.length)
+    children.push({ title: 'annotated git tags <version>', details: promote['git-repos'] });
+  if (promote['github-release']) {
+    children.push({
+      title: `GitHub release in ${promote['github-release'] === true ? 'this repository' : promote['github-release']}`,
+    });
+  }
+  if (promote.history) children.push({ title: `append to the artifact ledger ${promote.history}` });
+  return {
+    title: 'promote a tested candidate to a release N.0.0',
+    details: [`concurrency ${promote.concurrency ?? 8}, retries ${promote.retries ?? 4}`],
+    children,
+  };
+}

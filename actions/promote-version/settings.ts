@@ -1,0 +1,181 @@
+import type { ActionContext } from '../lib/context.js';
+import { UserError } from '../lib/errors.js';
+import { type HistoryTarget, parseHistoryTarget } from '../lib/history/target.js';
+import { loadProfile, type Profile } from '../lib/profile/load.js';
+import type { Credentials } from '../lib/registry/auth.js';
+import { parseRegistryLocation, type RegistryLocation } from '../lib/registry/reference.js';
+import { resolveSecret, type SecretRef } from '../lib/secrets.js';
+import { type Candidate, candidateLabel, parseCandidates } from './candidates.js';
+import { type GitRepoSpec, parseGitRepos } from './git-tags.js';
+import { type GitHubReleaseTarget, parseReleaseRepository } from './github-release.js';
+import { Inputs, type PromoteInputs } from './inputs.js';
+import { parseVersionRequest, type VersionRequest } from './version.js';
+
+/** The `registry:` profile section (shared by every action). */
+export interface RegistrySection {
+  url: string;
+  insecure?: boolean;
+  username?: SecretRef;
+  password?: SecretRef;
+  'candidate-namespace'?: string;
+  'release-namespace'?: string;
+}
+
+/** The `promote:` profile section. */
+export interface PromoteSection {
+  images?: string[];
+  'target-prefix'?: string;
+  version?: string;
+  'git-repos'?: string[];
+  'github-release'?: boolean | string;
+  history?: string;
+  concurrency?: number;
+  retries?: number;
+}
+
+/** Everything a promotion needs, resolved from inputs (first) and the profile. */
+export interface PromoteSettings {
+  registry: RegistryLocation;
+  insecure: boolean;
+  credentials?: Credentials;
+  candidates: Candidate[];
+  /** The candidate's label for logs and the ledger. */
+  candidate: string;
+  version: VersionRequest;
+  gitRepos: GitRepoSpec[];
+  gitToken?: string;
+  githubRelease?: GitHubReleaseTarget;
+  history?: HistoryTarget;
+  dryRun: boolean;
+  concurrency: number;
+  retries: number;
+  runUrl?: string;
+}
+
+export function loadOptionalProfile(spec: string, cwd: string): Profile | undefined {
+  return spec ? loadProfile(spec, cwd) : undefined;
+}
+
+export function resolveSettings(
+  ctx: Pick<ActionContext, 'env' | 'setSecret' | 'workspace'>,
+  inputs: PromoteInputs,
+  profile: Profile | undefined,
+): PromoteSettings {
+  const registrySection = profile?.section<RegistrySection>('registry');
+  const promote = profile?.section<PromoteSection>('promote') ?? {};
+  const where = (key: string) => (profile ? `${profile.file}: ${key}` : key);
+
+  const registryText = inputs.registry || registrySection?.url;
+  if (!registryText)
+    throw new UserError(`Input '${Inputs.registry}' is required (or a profile with registry.url)`);
+  const registry = parseRegistryLocation(
+    registryText,
+    inputs.registry ? `Input '${Inputs.registry}'` : where('registry.url'),
+  );
+
+  const username = resolveSecret(
+    ctx,
+    `Input '${Inputs.registryUsername}'`,
+    inputs.registryUsername,
+    registrySection?.username,
+  );
+  const password = resolveSecret(
+    ctx,
+    `Input '${Inputs.registryPassword}'`,
+    inputs.registryPassword,
+    registrySection?.password,
+  );
+  if ((username === undefined) !== (password === undefined)) {
+    throw new UserError(
+      `Registry credentials need both ${Inputs.registryUsername} and ${Inputs.registryPassword} (only one was given)`,
+    );
+  }
+
+  const imagesText = inputs.images || (promote.images ?? []).join('\n');
+  if (!imagesText.trim())
+    throw new UserError(`Input '${Inputs.images}' is required (or promote.images in the profile)`);
+  const imagesWhat = inputs.images ? `Input '${Inputs.images}'` : where('promote.images');
+  const targetPrefix =
+    inputs.targetPrefix || promote['target-prefix'] || registrySection?.['release-namespace'] || undefined;
+  const candidates = parseCandidates(imagesText, imagesWhat, {
+    registry,
+    candidateTag: inputs.candidate || undefined,
+    candidateNamespace: registrySection?.['candidate-namespace'],
+    targetPrefix,
+  });
+
+  const version = parseVersionRequest(
+    inputs.version || promote.version || 'next-major',
+    inputs.version ? `Input '${Inputs.version}'` : where('promote.version'),
+  );
+  const gitRepoItems = inputs.gitRepos ? splitList(inputs.gitRepos) : (promote['git-repos'] ?? []);
+  const gitRepos = parseGitRepos(
+    gitRepoItems,
+    inputs.gitRepos ? `Input '${Inputs.gitRepos}'` : where('promote.git-repos'),
+  );
+  const gitToken = resolveSecret(ctx, `Input '${Inputs.gitToken}'`, inputs.gitToken, undefined);
+
+  const releaseRepo = parseReleaseRepository(
+    inputs.githubRelease || promote['github-release'],
+    inputs.githubRelease ? `Input '${Inputs.githubRelease}'` : where('promote.github-release'),
+    ctx.env.GITHUB_REPOSITORY,
+  );
+  let githubRelease: GitHubReleaseTarget | undefined;
+  if (releaseRepo) {
+    const token = resolveSecret(
+      ctx,
+      `Input '${Inputs.githubToken}'`,
+      inputs.githubToken || ctx.env.GITHUB_TOKEN,
+      undefined,
+    );
+    if (!token) throw new UserError(`Input '${Inputs.githubToken}' is required to create a GitHub release`);
+    githubRelease = { ...releaseRepo, token, apiUrl: ctx.env.GITHUB_API_URL || 'https://api.github.com' };
+  }
+
+  const historyText = inputs.history || promote.history;
+  const history = historyText
+    ? parseHistoryTarget(
+        historyText,
+        inputs.history ? `Input '${Inputs.history}'` : where('promote.history'),
+        ctx.workspace,
+      )
+    : undefined;
+
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = ctx.env;
+  return {
+    registry,
+    insecure:
+      registrySection?.insecure === true && (!inputs.registry || inputs.registry === registrySection.url),
+    credentials: username !== undefined && password !== undefined ? { username, password } : undefined,
+    candidates,
+    candidate: candidateLabel(candidates, inputs.candidate),
+    version,
+    gitRepos,
+    gitToken,
+    githubRelease,
+    history,
+    dryRun: inputs.dryRun,
+    concurrency: promote.concurrency ?? 8,
+    retries: promote.retries ?? 4,
+    runUrl: server && repository && runId ? `${server}/${repository}/actions/runs/${runId}` : undefined,
+  };
+}
+
+function splitList(text: string): string[] {
+  const value = text.trim();
+  if (value.startsWith('[')) {
+    try {
+      const parsed = JSON.parse(value) as unknown;
+      if (Array.isArray(parsed) && parsed.every((item) => typeof item === 'string')) return parsed;
+    } catch {
+      // fall through to the error
+    }
+    throw new UserError(
+      `Input '${Inputs.gitRepos}': expected a JSON list of strings or one repository per line`,
+    );
+  }
+  return value
+    .split(/\r?\n|,/)
+    .map((item) => item.trim())
+    .filter((item) => item && !item.startsWith('#'));
+}
