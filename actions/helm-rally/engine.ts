@@ -1,0 +1,142 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ActionContext } from '../lib/context.js';
+import { UserError } from '../lib/errors.js';
+import type { HelmClient } from '../lib/helm/index.js';
+import { isInlineKubeconfig } from '../lib/kube/client.js';
+import { parseRallyReport, rallyReportToJUnit, runRallyTask } from '../lib/rally/index.js';
+import { type DeployedState, cleanupDeployment, deployChart, deployedState } from './deploy.js';
+import { Outputs } from './inputs.js';
+import type { NamespaceClient } from './namespace.js';
+import { publishHelmTest, publishRallyReport, publishRallyRun } from './publish.js';
+import type { HelmRallySettings } from './settings.js';
+
+export const STATE_DEPLOYED = 'deployed';
+
+/** The outside world the engine drives; main.ts builds the real ones, tests pass fakes. */
+export interface Dependencies {
+  helm(state: { helmBinary: string; kubeconfig?: string }): HelmClient;
+  namespaces(state: { kubeconfig?: string }): NamespaceClient;
+}
+
+/** A directory for this run's reports under the temp dir (kept: the caller uploads them). */
+function resultsDir(ctx: Pick<ActionContext, 'tempDir'>): string {
+  const dir = path.join(
+    ctx.tempDir,
+    `helm-rally-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`,
+  );
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** A kubeconfig given as content is written to a private file: helm only takes files. */
+function kubeconfigFile(
+  ctx: Pick<ActionContext, 'setSecret' | 'workspace'>,
+  kubeconfig: string | undefined,
+  dir: string,
+): { file?: string; own: boolean } {
+  if (!kubeconfig) return { own: false };
+  if (isInlineKubeconfig(kubeconfig)) {
+    ctx.setSecret(kubeconfig);
+    const file = path.join(dir, 'kubeconfig');
+    writeFileSync(file, kubeconfig, { mode: 0o600 });
+    return { file, own: true };
+  }
+  return { file: path.resolve(ctx.workspace, kubeconfig), own: false };
+}
+
+export async function runHelmRally(
+  ctx: ActionContext,
+  settings: HelmRallySettings,
+  deps: Dependencies,
+): Promise<void> {
+  const dir = resultsDir(ctx);
+
+  if (settings.mode === 'report') {
+    const file = settings.rallyReport!;
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new UserError(`Input 'rally-report': ${file} is not JSON: ${(err as Error).message}`);
+    }
+    const report = parseRallyReport(json, file);
+    const junit = path.join(dir, 'junit.xml');
+    writeFileSync(junit, rallyReportToJUnit(report));
+    await publishRallyReport(ctx, report, { reportJson: file, junit }, `Rally report ${path.basename(file)}`);
+    return;
+  }
+
+  if (settings.deploy) {
+    const deploy = settings.deploy;
+    const kube = kubeconfigFile(ctx, deploy.kubeconfig, dir);
+    const state = deployedState(deploy, kube.file, kube.own);
+    // Saved before helm starts: a cancelled install still leaves something to clean up.
+    ctx.saveState(STATE_DEPLOYED, JSON.stringify(state));
+    ctx.setOutput(Outputs.release, deploy.release);
+    ctx.setOutput(Outputs.namespace, deploy.namespace);
+    const helm = deps.helm(state);
+    const detail = await ctx.group(`Deploy ${deploy.chart} as ${deploy.release} in ${deploy.namespace}`, () =>
+      deployChart(helm, deploy, { tempDir: dir, signal: ctx.signal, description: 'helm-rally unit stage' }),
+    );
+    ctx.info(
+      `Release ${detail.name} revision ${detail.revision}: ${detail.status}${detail.chartVersion ? ` (chart ${detail.chartName} ${detail.chartVersion})` : ''}`,
+    );
+
+    if (settings.mode === 'helm-test') {
+      const result = await ctx.group(`helm test ${deploy.release}`, () =>
+        helm.test(
+          deploy.release,
+          deploy.namespace,
+          { timeoutMs: settings.timeoutMs, logs: true },
+          { signal: ctx.signal },
+        ),
+      );
+      if (result.logs) ctx.info(result.logs);
+      await publishHelmTest(ctx, result, dir);
+      return;
+    }
+  } else {
+    ctx.setOutput(Outputs.release, '');
+    ctx.setOutput(Outputs.namespace, '');
+  }
+
+  const run = await ctx.group(`rally task start ${path.basename(settings.taskFile!)}`, () =>
+    runRallyTask({
+      taskFile: settings.taskFile!,
+      taskArgs: settings.taskArgs,
+      workDir: path.join(dir, 'rally'),
+      deployment: settings.deployment,
+      signal: ctx.signal,
+      timeoutMs: settings.timeoutMs,
+      log: (line) => ctx.info(line),
+      env: { ...ctx.env },
+    }),
+  );
+  await publishRallyRun(ctx, run, `Rally ${path.basename(settings.taskFile!)}`);
+}
+
+/** The post step: undo the deployment unless asked to keep it. Never throws for a missing state. */
+export async function cleanupHelmRally(ctx: ActionContext, deps: Dependencies): Promise<void> {
+  const saved = ctx.getState(STATE_DEPLOYED);
+  if (!saved) return;
+  const state = JSON.parse(saved) as DeployedState;
+  try {
+    if (state.keep) {
+      ctx.notice(
+        `Keeping release ${state.release} in namespace ${state.namespace} (keep: true): remove it yourself.`,
+      );
+      return;
+    }
+    // Cleanup must run even when the job was cancelled: it gets its own time, not the job's signal.
+    const result = await ctx.group(`Clean up ${state.release} in ${state.namespace}`, () =>
+      cleanupDeployment(deps.helm(state), deps.namespaces(state), state),
+    );
+    ctx.info(
+      `Release ${state.release}: ${result.uninstalled === 'absent' ? 'was not installed' : result.uninstalled}; namespace ${state.namespace}: ${result.namespace}.`,
+    );
+    for (const problem of result.problems) ctx.warning(problem, { title: 'helm-rally cleanup' });
+  } finally {
+    if (state.ownKubeconfigFile) rmSync(state.ownKubeconfigFile, { force: true });
+  }
+}

@@ -1,0 +1,35 @@
+import type { ActionContext } from '../lib/context.js';
+import { HelmCli } from '../lib/helm/index.js';
+import { isInlineKubeconfig } from '../lib/kube/client.js';
+import { loadProfile } from '../lib/profile/load.js';
+import { type Dependencies, cleanupHelmRally, runHelmRally } from './engine.js';
+import { readInputs } from './inputs.js';
+import { kubeNamespaceClient } from './namespace.js';
+import { resolveSettings } from './settings.js';
+
+function dependencies(ctx: ActionContext): Dependencies {
+  return {
+    helm: (state) =>
+      new HelmCli({
+        binary: state.helmBinary,
+        env: ctx.env,
+        cwd: ctx.workspace,
+        ...(state.kubeconfig ? { kubeconfig: state.kubeconfig } : {}),
+        log: (line) => ctx.info(line),
+        onOutput: (text) => ctx.info(text.trimEnd()),
+      }),
+    namespaces: (state) => kubeNamespaceClient({ kubeconfig: state.kubeconfig, env: ctx.env }),
+  };
+}
+
+export async function run(ctx: ActionContext): Promise<void> {
+  const inputs = readInputs(ctx);
+  if (inputs.kubeconfig && isInlineKubeconfig(inputs.kubeconfig)) ctx.setSecret(inputs.kubeconfig);
+  const profile = loadProfile(inputs.profile || undefined, ctx.workspace);
+  const settings = resolveSettings(inputs, profile, ctx);
+  await runHelmRally(ctx, settings, dependencies(ctx));
+}
+
+export async function post(ctx: ActionContext): Promise<void> {
+  await cleanupHelmRally(ctx, dependencies(ctx));
+}

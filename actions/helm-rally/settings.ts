@@ -1,0 +1,261 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseDuration } from '../lib/duration.js';
+import { UserError } from '../lib/errors.js';
+import type { Profile } from '../lib/profile/load.js';
+import type { RallyDeployment } from '../lib/rally/index.js';
+import { isSecretRef } from '../lib/secrets.js';
+import { type HelmRallyInputs, Inputs, type Mode } from './inputs.js';
+
+/** The profile's `rally` section (profiles/schema/sections/rally.json). */
+export interface RallySection {
+  task?: string;
+  'task-args'?: Record<string, unknown>;
+  timeout?: string | number;
+  deployment?: { name?: string; spec?: Record<string, unknown>; 'from-env'?: boolean };
+  helm?: {
+    chart?: string;
+    binary?: string;
+    'namespace-prefix'?: string;
+    values?: Record<string, unknown>;
+    'values-files'?: string[];
+    'image-tags'?: Record<string, string>;
+    timeout?: string | number;
+    keep?: boolean;
+  };
+}
+
+export interface DeploySettings {
+  chart: string;
+  chartVersion?: string;
+  release: string;
+  namespace: string;
+  /** True when the namespace was made up for this run: the post step deletes it. */
+  perRunNamespace: boolean;
+  /** Profile values, then image tags: written to files by the deploy step. */
+  values: Record<string, unknown>;
+  /** Values files (absolute), applied after `values`. */
+  valuesFiles: string[];
+  kubeconfig?: string;
+  helmBinary: string;
+  timeoutMs: number;
+  keep: boolean;
+}
+
+export interface HelmRallySettings {
+  mode: Mode;
+  /** Undefined: nothing to deploy (Rally against an existing cloud, or report mode). */
+  deploy?: DeploySettings;
+  /** Absolute task file (mode rally). */
+  taskFile?: string;
+  taskArgs: Record<string, unknown>;
+  /** The Rally env; secrets in its spec are resolved. */
+  deployment: RallyDeployment;
+  /** Absolute report file (mode report). */
+  rallyReport?: string;
+  timeoutMs: number;
+}
+
+export interface SettingsContext {
+  env: Readonly<Record<string, string | undefined>>;
+  workspace: string;
+  setSecret(value: string): void;
+}
+
+const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+const DEFAULT_DEPLOY_TIMEOUT_MS = 15 * 60_000;
+
+function where(profile: Profile, keyPath: (string | number)[]): string {
+  const at = profile.locate(keyPath);
+  return `${path.relative(process.cwd(), at.file) || at.file}:${at.line}`;
+}
+
+function profileDuration(
+  profile: Profile,
+  keyPath: string[],
+  value: string | number | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  const ms = typeof value === 'number' ? value * 1000 : parseDuration(value);
+  if (ms === undefined)
+    throw new UserError(
+      `${where(profile, keyPath)} ${keyPath.join('.')}: expected a duration such as 90, 30s or 10m, got ${JSON.stringify(value)}`,
+    );
+  return ms;
+}
+
+/** An existing file, relative to the workspace; `what` names the input or profile key in errors. */
+function existingFile(workspace: string, file: string, what: string): string {
+  const absolute = path.resolve(workspace, file);
+  if (!existsSync(absolute) || !statSync(absolute).isFile())
+    throw new UserError(`${what}: file ${file} does not exist (looked for ${absolute})`);
+  return absolute;
+}
+
+/** A DNS-1123 label: lower-case alphanumerics and '-', at most 63 characters. */
+export function dnsLabel(text: string): string {
+  const label = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, '');
+  return label || 'x';
+}
+
+/** `<prefix>-<run id>-<attempt>`, or a random suffix outside GitHub Actions. */
+export function perRunNamespace(prefix: string, env: Readonly<Record<string, string | undefined>>): string {
+  const id = env.GITHUB_RUN_ID
+    ? `${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`
+    : `local-${Date.now().toString(36)}`;
+  return dnsLabel(`${prefix}-${id}`);
+}
+
+/** A release name from a chart reference: its base name without version or archive suffix. */
+export function releaseFromChart(chart: string): string {
+  const base = path
+    .basename(chart.replace(/\/+$/, ''))
+    .replace(/\.tgz$/, '')
+    .replace(/-\d+\.\d+\.\d+.*$/, '');
+  return dnsLabel(base).slice(0, 53);
+}
+
+/**
+ * Replaces every `{env: NAME}` inside a Rally env spec by the variable's value (masked). `keyPath`
+ * names the profile key in errors.
+ */
+export function resolveSpecSecrets(value: unknown, ctx: SettingsContext, keyPath: string): unknown {
+  if (isSecretRef(value) && Object.keys(value).length === 1) {
+    const secret = ctx.env[value.env];
+    if (secret === undefined || secret === '')
+      throw new UserError(
+        `${keyPath}: environment variable ${value.env} is not set (the profile takes this secret from it)`,
+      );
+    ctx.setSecret(secret);
+    return secret;
+  }
+  if (Array.isArray(value)) return value.map((item, i) => resolveSpecSecrets(item, ctx, `${keyPath}[${i}]`));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, resolveSpecSecrets(v, ctx, `${keyPath}.${k}`)]),
+    );
+  }
+  return value;
+}
+
+export function resolveSettings(
+  inputs: HelmRallyInputs,
+  profile: Profile,
+  ctx: SettingsContext,
+): HelmRallySettings {
+  const section = profile.section<RallySection>('rally') ?? {};
+  const helm = section.helm ?? {};
+  const timeoutMs =
+    inputs.timeoutMs ?? profileDuration(profile, ['rally', 'timeout'], section.timeout, DEFAULT_TIMEOUT_MS);
+
+  let deploy: DeploySettings | undefined;
+  const chart = inputs.chart ?? helm.chart;
+  if (chart && inputs.mode !== 'report') {
+    const chartDir = path.resolve(ctx.workspace, chart);
+    // A local chart must exist; anything else is a repository reference helm resolves.
+    const isLocal = chart.startsWith('.') || chart.startsWith('/') || existsSync(chartDir);
+    if (isLocal && !existsSync(chartDir))
+      throw new UserError(`Input '${Inputs.chart}': chart ${chart} does not exist (looked for ${chartDir})`);
+    const namespace = inputs.namespace ?? perRunNamespace(helm['namespace-prefix'] ?? 'taco-ci', ctx.env);
+    const imageTags = { ...helm['image-tags'], ...inputs.imageTags };
+    const values: Record<string, unknown> = { ...helm.values };
+    if (Object.keys(imageTags).length) {
+      const images = (
+        typeof values.images === 'object' && values.images !== null ? values.images : {}
+      ) as Record<string, unknown>;
+      const tags = (typeof images.tags === 'object' && images.tags !== null ? images.tags : {}) as Record<
+        string,
+        unknown
+      >;
+      values.images = { ...images, tags: { ...tags, ...imageTags } };
+    }
+    deploy = {
+      chart: isLocal ? chartDir : chart,
+      ...(inputs.chartVersion ? { chartVersion: inputs.chartVersion } : {}),
+      release: inputs.release ?? releaseFromChart(chart),
+      namespace,
+      perRunNamespace: inputs.namespace === undefined,
+      values,
+      valuesFiles: [
+        ...(helm['values-files'] ?? []).map((f, i) =>
+          existingFile(
+            ctx.workspace,
+            f,
+            `${where(profile, ['rally', 'helm', 'values-files', i])} rally.helm.values-files[${i}]`,
+          ),
+        ),
+        ...inputs.values.map((f) => existingFile(ctx.workspace, f, `Input '${Inputs.values}'`)),
+      ],
+      ...(inputs.kubeconfig ? { kubeconfig: inputs.kubeconfig } : {}),
+      helmBinary: helm.binary ?? 'helm',
+      timeoutMs: profileDuration(
+        profile,
+        ['rally', 'helm', 'timeout'],
+        helm.timeout,
+        DEFAULT_DEPLOY_TIMEOUT_MS,
+      ),
+      keep: inputs.keep ?? helm.keep ?? false,
+    };
+  } else if (inputs.mode === 'helm-test') {
+    throw new UserError(
+      `Input '${Inputs.chart}': mode helm-test deploys a chart and runs its tests, but no chart was given (input or profile rally.helm.chart)`,
+    );
+  }
+
+  let taskFile: string | undefined;
+  if (inputs.mode === 'rally') {
+    if (inputs.task) taskFile = existingFile(ctx.workspace, inputs.task, `Input '${Inputs.task}'`);
+    else if (section.task)
+      taskFile = existingFile(ctx.workspace, section.task, `${where(profile, ['rally', 'task'])} rally.task`);
+    else
+      throw new UserError(
+        `Input '${Inputs.task}': mode rally needs a Rally task file (input task or profile rally.task)`,
+      );
+  }
+
+  let rallyReport: string | undefined;
+  if (inputs.mode === 'report') {
+    if (!inputs.rallyReport)
+      throw new UserError(
+        `Input '${Inputs.rallyReport}': mode report reads an existing Rally JSON report, but none was given`,
+      );
+    rallyReport = existingFile(ctx.workspace, inputs.rallyReport, `Input '${Inputs.rallyReport}'`);
+  }
+
+  const profileDeployment = section.deployment ?? {};
+  const deployment: RallyDeployment = { name: profileDeployment.name ?? 'taco' };
+  if (profileDeployment['from-env']) {
+    if (profileDeployment.spec)
+      throw new UserError(
+        `${where(profile, ['rally', 'deployment'])} rally.deployment: give either spec or from-env, not both`,
+      );
+    if (inputs.mode === 'rally' && !ctx.env.OS_AUTH_URL) {
+      throw new UserError(
+        `${where(profile, ['rally', 'deployment', 'from-env'])} rally.deployment.from-env: OS_AUTH_URL is not set, so there is no cloud to create the Rally deployment from`,
+      );
+    }
+    deployment.fromSysEnv = true;
+  } else if (profileDeployment.spec) {
+    deployment.spec = resolveSpecSecrets(
+      profileDeployment.spec,
+      ctx,
+      `${where(profile, ['rally', 'deployment', 'spec'])} rally.deployment.spec`,
+    ) as Record<string, unknown>;
+  }
+
+  return {
+    mode: inputs.mode,
+    ...(deploy ? { deploy } : {}),
+    ...(taskFile ? { taskFile } : {}),
+    taskArgs: { ...section['task-args'], ...inputs.taskArgs },
+    deployment,
+    ...(rallyReport ? { rallyReport } : {}),
+    timeoutMs,
+  };
+}
