@@ -176,6 +176,7 @@ export class FakeKubeApi {
       for (let i = 0; i < full.replicas; i++)
         this.createPod(state, { name: `${spec.name}-${i}`, ready: true });
     else for (let i = 0; i < full.replicas; i++) this.createPod(state, { ready: true });
+    state.minServing = Number.POSITIVE_INFINITY;
     this.track(state);
   }
 

@@ -1,6 +1,6 @@
 import { Watch, type V1Pod } from '@kubernetes/client-node';
 import type { KubeClient } from './client.js';
-import { describeApiError, httpStatus, sleep, backoffDelay } from './retry.js';
+import { describeApiError, sleep, backoffDelay } from './retry.js';
 
 export type PodEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 

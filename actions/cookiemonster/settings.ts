@@ -1,0 +1,232 @@
+import path from 'node:path';
+import type { ActionContext } from '../lib/context.js';
+import { parseDuration } from '../lib/duration.js';
+import { UserError } from '../lib/errors.js';
+import type { Profile } from '../lib/profile/load.js';
+import { isSecretRef, resolveSecret, type SecretRef } from '../lib/secrets.js';
+import { KILL_MODES, type KillMode } from './chaos.js';
+import { Inputs, type CookiemonsterInputs } from './inputs.js';
+import { readLegacyConfig } from './legacy-config.js';
+import { randomSeed } from './prng.js';
+import { allowedNamespaces, applyNamespacePolicy, parseTargets, type TargetSpec } from './targets.js';
+
+/** The profile's `cookiemonster:` section (profiles/schema/sections/cookiemonster.json). */
+export interface CookiemonsterSection {
+  kubeconfig?: string | SecretRef;
+  namespaces?: string[];
+  targets?: unknown[];
+  config?: string;
+  duration?: number | string;
+  interval?: number | string;
+  jitter?: number;
+  seed?: string | number;
+  slack?: number;
+  'min-ready'?: number;
+  'max-concurrent-kills'?: number;
+  'kill-mode'?: KillMode;
+  'grace-period'?: number | string;
+  'recovery-timeout'?: number | string;
+  'min-availability'?: number;
+  'rally-task'?: string;
+  'rally-task-args'?: Record<string, unknown>;
+}
+
+export interface ChaosSettings {
+  kubeconfig?: string;
+  namespaces: string[];
+  targets: TargetSpec[];
+  durationMs: number;
+  intervalMs: number;
+  jitter: number;
+  seed: string;
+  /** False when the seed was generated for this run. */
+  seedGiven: boolean;
+  maxConcurrentKills: number;
+  killMode: KillMode;
+  gracePeriodSeconds?: number;
+  recoveryTimeoutMs: number;
+  minAvailabilityPercent: number;
+  rallyTask?: string;
+  rallyTaskArgs?: Record<string, unknown>;
+  dryRun: boolean;
+  /** Where the targets came from (for the plan and the log). */
+  targetSource: string;
+  warnings: string[];
+}
+
+export const DEFAULTS = {
+  durationMs: 600_000,
+  intervalMs: 60_000,
+  jitter: 0.2,
+  maxConcurrentKills: 1,
+  killMode: 'delete' as KillMode,
+  recoveryTimeoutMs: 300_000,
+  minAvailabilityPercent: 50,
+};
+
+function profileDuration(
+  profile: Profile | undefined,
+  section: CookiemonsterSection,
+  key: keyof CookiemonsterSection,
+): number | undefined {
+  const value = section[key];
+  if (value === undefined) return undefined;
+  const ms = typeof value === 'number' ? Math.round(value * 1000) : parseDuration(String(value));
+  if (ms === undefined)
+    throw new UserError(
+      `${where(profile, key)}: expected a duration such as 90, 30s or 10m, got ${JSON.stringify(value)}`,
+    );
+  return ms;
+}
+
+function where(profile: Profile | undefined, key: string, index?: number): string {
+  if (!profile) return `cookiemonster.${key}`;
+  const keyPath = ['cookiemonster', key, ...(index !== undefined && index >= 0 ? [index] : [])];
+  const pos = profile.locate(keyPath);
+  const file = path.relative(process.cwd(), pos.file) || pos.file;
+  return `${file}:${pos.line}:${pos.column} ${keyPath.join('.')}`;
+}
+
+/** Inputs first, then the original config file (for targets, interval, duration), then the profile, then defaults. */
+export function resolveSettings(
+  inputs: CookiemonsterInputs,
+  profile: Profile | undefined,
+  ctx: Pick<ActionContext, 'env' | 'setSecret' | 'workspace'>,
+  options: { planOnly?: boolean } = {},
+): ChaosSettings {
+  const section = profile?.section<CookiemonsterSection>('cookiemonster') ?? {};
+  const warnings: string[] = [];
+  const fromWorkspace = (file: string) => path.resolve(ctx.workspace, file);
+
+  const slack = inputs.slack ?? section.slack;
+  const policyDefaults = { slack, minReady: section['min-ready'] };
+
+  let targets: TargetSpec[];
+  let targetSource: string;
+  let legacyNamespaces: string[] = [];
+  let legacyInterval: number | undefined;
+  let legacyDuration: number | undefined;
+  const configFile = inputs.config ?? section.config;
+  if (inputs.targets !== undefined) {
+    targets = parseTargets(
+      inputs.targets,
+      (i, k) => `Input '${Inputs.targets}'${i >= 0 ? ` item ${i + 1}` : ''}${k ? ` key '${k}'` : ''}`,
+      policyDefaults,
+    );
+    targetSource = `input ${Inputs.targets}`;
+  } else if (configFile) {
+    const legacy = readLegacyConfig(fromWorkspace(configFile));
+    targets = legacy.targets.map((t) => ({
+      ...t,
+      slack: t.slack ?? slack,
+      minReady: t.minReady ?? section['min-ready'],
+    }));
+    warnings.push(...legacy.warnings);
+    legacyNamespaces = legacy.namespaces;
+    legacyInterval = legacy.intervalMs;
+    legacyDuration = legacy.durationMs;
+    targetSource = `config ${configFile}`;
+  } else if (section.targets) {
+    targets = parseTargets(
+      section.targets,
+      (i, k) => `${where(profile, 'targets', i)}${k ? `.${k}` : ''}`,
+      policyDefaults,
+    );
+    targetSource = `profile ${profile?.name}`;
+  } else {
+    throw new UserError(
+      `No targets: set the '${Inputs.targets}' input, the '${Inputs.config}' input (an original cookiemonster config.yaml) or cookiemonster.targets in the profile`,
+    );
+  }
+  if (targets.length === 0) throw new UserError(`${targetSource}: no targets to disrupt`);
+
+  const namespaces = allowedNamespaces(
+    inputs.namespaces.length
+      ? inputs.namespaces
+      : legacyNamespaces.length
+        ? legacyNamespaces
+        : (section.namespaces ?? []),
+    targets,
+    inputs.namespaces.length
+      ? `Input '${Inputs.namespaces}'`
+      : legacyNamespaces.length
+        ? `config ${configFile}`
+        : where(profile, 'namespaces'),
+  );
+  const policy = applyNamespacePolicy(targets, namespaces);
+  warnings.push(...policy.warnings);
+  if (policy.targets.length === 0)
+    throw new UserError(
+      `${targetSource}: every target is outside the allowed namespaces (${namespaces.join(', ')})`,
+    );
+
+  const killMode = inputs.killMode ?? section['kill-mode'] ?? DEFAULTS.killMode;
+  if (!(KILL_MODES as readonly string[]).includes(killMode)) {
+    throw new UserError(
+      `${inputs.killMode ? `Input '${Inputs.killMode}'` : where(profile, 'kill-mode')}: expected one of ${KILL_MODES.join(', ')}, got ${JSON.stringify(killMode)}`,
+    );
+  }
+  const gracePeriodMs = inputs.gracePeriodMs ?? profileDuration(profile, section, 'grace-period');
+  const durationMs =
+    inputs.durationMs ??
+    legacyDuration ??
+    profileDuration(profile, section, 'duration') ??
+    DEFAULTS.durationMs;
+  const intervalMs =
+    inputs.intervalMs ??
+    legacyInterval ??
+    profileDuration(profile, section, 'interval') ??
+    DEFAULTS.intervalMs;
+  if (intervalMs <= 0) throw new UserError(`Interval must be longer than 0, got ${intervalMs} ms`);
+  const givenSeed = inputs.seed ?? (section.seed !== undefined ? String(section.seed) : undefined);
+
+  let kubeconfig = inputs.kubeconfig;
+  if (kubeconfig === undefined && section.kubeconfig !== undefined && !options.planOnly) {
+    kubeconfig = isSecretRef(section.kubeconfig)
+      ? resolveSecret(ctx, 'cookiemonster.kubeconfig', undefined, section.kubeconfig, { required: true })
+      : section.kubeconfig;
+  }
+  if (kubeconfig && kubeconfig.includes('\n')) ctx.setSecret(kubeconfig);
+
+  const rallyTask = inputs.rallyTask ?? section['rally-task'];
+  return {
+    kubeconfig,
+    namespaces,
+    targets: policy.targets,
+    durationMs,
+    intervalMs,
+    jitter: section.jitter ?? DEFAULTS.jitter,
+    seed: givenSeed ?? randomSeed(),
+    seedGiven: givenSeed !== undefined,
+    maxConcurrentKills:
+      inputs.maxConcurrentKills ?? section['max-concurrent-kills'] ?? DEFAULTS.maxConcurrentKills,
+    killMode: killMode as KillMode,
+    gracePeriodSeconds: gracePeriodMs === undefined ? undefined : Math.round(gracePeriodMs / 1000),
+    recoveryTimeoutMs:
+      inputs.recoveryTimeoutMs ??
+      profileDuration(profile, section, 'recovery-timeout') ??
+      DEFAULTS.recoveryTimeoutMs,
+    minAvailabilityPercent: section['min-availability'] ?? DEFAULTS.minAvailabilityPercent,
+    rallyTask: rallyTask ? fromWorkspace(rallyTask) : undefined,
+    rallyTaskArgs: section['rally-task-args'],
+    dryRun: inputs.dryRun,
+    targetSource,
+    warnings,
+  };
+}
+
+/** One line per target, for logs and the plan. */
+export function describeTarget(t: TargetSpec, namespaces: string[] = []): string {
+  const what = t.name
+    ? `${t.kind} ${t.name}`
+    : t.selector
+      ? `${t.kind}s matching ${t.selector}`
+      : `${t.pickOne ? 'a random' : 'every'} ${t.kind}`;
+  const guard = [
+    t.quorum ? 'quorum' : undefined,
+    t.minReady !== undefined ? `min-ready ${t.minReady}` : undefined,
+    t.slack !== undefined ? `slack ${t.slack}` : undefined,
+    t.exclude.length ? `excluding ${t.exclude.join(', ')}` : undefined,
+  ].filter(Boolean);
+  return `${what} in ${t.namespace ?? (namespaces.join(', ') || 'every listed namespace')}: ${t.podsPerTick} pod(s) per tick${guard.length ? ` (${guard.join(', ')})` : ''}`;
+}
