@@ -1,0 +1,262 @@
+import { isUtf8 } from 'node:buffer';
+import { crc32 } from 'node:zlib';
+import {
+  Flag,
+  type LocatedPacket,
+  MAX_PACKET_LENGTH,
+  SIGNATURE,
+  STATUSES,
+  type SubunitTime,
+  VERSION_2,
+  VERSION_MASK,
+} from './packet.js';
+import { readVarint, varintLength } from './varint.js';
+
+/** A stream that is not valid Subunit v2 from `offset` on. Everything before it was delivered. */
+export class SubunitParseError extends Error {
+  override readonly name = 'SubunitParseError';
+  constructor(
+    readonly reason: string,
+    /** Byte offset in the stream of the packet (or byte) that could not be read. */
+    readonly offset: number,
+  ) {
+    super(`${reason} (at byte ${offset})`);
+  }
+}
+
+export interface DecoderHandlers {
+  packet(packet: LocatedPacket): void;
+  /**
+   * Bytes between packets that are not Subunit, e.g. a test printing straight to stdout under
+   * `python -m subunit.run`. The reference tools pass these through; so do we.
+   */
+  nonSubunit?(bytes: Uint8Array, offset: number): void;
+}
+
+// Signature, two flag bytes and the first length byte tell how long the header is.
+const MIN_PREFIX = 4;
+
+/**
+ * An incremental Subunit v2 decoder: push chunks as they arrive, get packets through the handler.
+ * Memory is bounded by the largest packet (< 4 MiB), whatever the size of the stream.
+ */
+export class SubunitDecoder {
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** Bytes the held packet needs before it can be decoded (0 while its length is unknown). */
+  private needed = 0;
+  /** Stream offset of the first held byte, or of the next byte pushed when nothing is held. */
+  private offset = 0;
+  /** UTF-8 continuation bytes still expected inside non-Subunit text: 0xB3 there is text. */
+  private utf8Pending = 0;
+  private failed: SubunitParseError | undefined;
+
+  constructor(private readonly handlers: DecoderHandlers) {}
+
+  /** Bytes consumed so far (complete packets and non-Subunit text). */
+  get bytesRead(): number {
+    return this.offset;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.failed) throw this.failed;
+    if (chunk.length === 0) return;
+    let data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.heldBytes > 0) {
+      this.held.push(data);
+      this.heldBytes += data.length;
+      if (this.needed > 0 && this.heldBytes < this.needed) return;
+      data = Buffer.concat(this.held, this.heldBytes);
+      this.held = [];
+      this.heldBytes = 0;
+      this.needed = 0;
+    }
+    try {
+      this.consume(data);
+    } catch (err) {
+      if (err instanceof SubunitParseError) this.failed = err;
+      throw err;
+    }
+  }
+
+  /** Call at the end of the stream: a packet cut short is an error. */
+  end(): void {
+    if (this.failed) throw this.failed;
+    if (this.heldBytes === 0) return;
+    const head = Buffer.concat(this.held, this.heldBytes);
+    const expected = this.needed > 0 ? ` of ${this.needed}` : '';
+    this.failed = new SubunitParseError(
+      `stream truncated: the last packet has only ${head.length}${expected} bytes`,
+      this.offset,
+    );
+    throw this.failed;
+  }
+
+  private consume(data: Buffer): void {
+    const length = data.length;
+    let pos = 0;
+    while (pos < length) {
+      if (data[pos] !== SIGNATURE || this.utf8Pending > 0) {
+        pos = this.skipText(data, pos);
+        continue;
+      }
+      if (length - pos < MIN_PREFIX) return this.hold(data, pos, 0);
+      const flags = (data[pos + 1] << 8) | data[pos + 2];
+      if ((flags & VERSION_MASK) !== VERSION_2) {
+        throw new SubunitParseError(
+          `unsupported packet version 0x${((flags & VERSION_MASK) >>> 12).toString(16)} (expected 0x2)`,
+          this.offset,
+        );
+      }
+      const lengthSize = varintLength(data[pos + 3]);
+      if (lengthSize > 3)
+        throw new SubunitParseError(
+          'packet length uses 4 bytes (at most 3 are allowed: packets are < 4 MiB)',
+          this.offset,
+        );
+      if (length - pos < 3 + lengthSize) return this.hold(data, pos, 0);
+      const packetLength = readVarint(data, pos + 3);
+      if (packetLength < 3 + lengthSize + 4 || packetLength > MAX_PACKET_LENGTH) {
+        throw new SubunitParseError(`impossible packet length ${packetLength}`, this.offset);
+      }
+      if (length - pos < packetLength) return this.hold(data, pos, packetLength);
+      this.handlers.packet(this.decode(data, pos, packetLength, flags, 3 + lengthSize));
+      pos += packetLength;
+      this.offset += packetLength;
+    }
+  }
+
+  private hold(data: Buffer, from: number, needed: number): void {
+    const rest = data.subarray(from);
+    this.held = [rest];
+    this.heldBytes = rest.length;
+    this.needed = needed;
+  }
+
+  private skipText(data: Buffer, from: number): number {
+    let pos = from;
+    let pending = this.utf8Pending;
+    for (; pos < data.length; pos++) {
+      const byte = data[pos];
+      if (pending === 0 && byte === SIGNATURE) break;
+      if (byte < 0x80) pending = 0;
+      else if (byte < 0xc0) pending = pending > 0 ? pending - 1 : 0;
+      else if (byte < 0xe0) pending = 1;
+      else if (byte < 0xf0) pending = 2;
+      else if (byte < 0xf8) pending = 3;
+      else pending = 0;
+    }
+    this.utf8Pending = pending;
+    this.handlers.nonSubunit?.(data.subarray(from, pos), this.offset);
+    this.offset += pos - from;
+    return pos;
+  }
+
+  private decode(
+    data: Buffer,
+    start: number,
+    length: number,
+    flags: number,
+    headerLength: number,
+  ): LocatedPacket {
+    const offset = this.offset;
+    const end = start + length - 4;
+    const stored = data.readUInt32BE(end);
+    const computed = crc32(data.subarray(start, end));
+    if (stored !== computed) {
+      throw new SubunitParseError(
+        `bad CRC32: stored 0x${hex(stored)}, computed 0x${hex(computed)} over ${length - 4} bytes`,
+        offset,
+      );
+    }
+    const reader = new FieldReader(data, start + headerLength, end, offset - start);
+    const packet: LocatedPacket = {
+      offset,
+      length,
+      runnable: (flags & Flag.runnable) !== 0,
+      eof: (flags & Flag.eof) !== 0,
+    };
+    const status = STATUSES[flags & Flag.statusMask];
+    if (status) packet.status = status;
+    if (flags & Flag.timestamp) packet.timestamp = reader.timestamp();
+    if (flags & Flag.testId) packet.testId = reader.string('test id');
+    if (flags & Flag.tags) {
+      const count = reader.number('tag count');
+      const tags: string[] = [];
+      for (let i = 0; i < count; i++) tags.push(reader.string('tag'));
+      packet.tags = tags;
+    }
+    if (flags & Flag.mimeType) packet.mimeType = reader.string('MIME type');
+    if (flags & Flag.fileContent) {
+      const name = reader.string('file name');
+      const size = reader.number('file length');
+      packet.file = { name, content: reader.bytes(size, `file ${JSON.stringify(name)}`) };
+    }
+    if (flags & Flag.routeCode) packet.routeCode = reader.string('route code');
+    reader.finish();
+    return packet;
+  }
+}
+
+/** Bounds-checked reads inside one packet; errors carry stream offsets. */
+class FieldReader {
+  constructor(
+    private readonly data: Buffer,
+    private pos: number,
+    private readonly end: number,
+    /** Add to a position in `data` to get the stream offset. */
+    private readonly base: number,
+  ) {}
+
+  private fail(what: string): never {
+    throw new SubunitParseError(
+      `corrupt packet: ${what} runs past the end of the packet`,
+      this.pos + this.base,
+    );
+  }
+
+  number(what: string): number {
+    if (this.pos >= this.end) this.fail(what);
+    const size = varintLength(this.data[this.pos]);
+    if (this.pos + size > this.end) this.fail(what);
+    const value = readVarint(this.data, this.pos);
+    this.pos += size;
+    return value;
+  }
+
+  bytes(size: number, what: string): Buffer {
+    if (this.pos + size > this.end) this.fail(what);
+    const view = this.data.subarray(this.pos, this.pos + size);
+    this.pos += size;
+    return view;
+  }
+
+  string(what: string): string {
+    const at = this.pos;
+    const bytes = this.bytes(this.number(what), what);
+    if (bytes.indexOf(0) !== -1)
+      throw new SubunitParseError(`corrupt packet: ${what} contains a NUL byte`, at + this.base);
+    if (!isUtf8(bytes)) throw new SubunitParseError(`corrupt packet: ${what} is not UTF-8`, at + this.base);
+    return bytes.toString('utf8');
+  }
+
+  timestamp(): SubunitTime {
+    if (this.pos + 4 > this.end) this.fail('timestamp');
+    const seconds = this.data.readUInt32BE(this.pos);
+    this.pos += 4;
+    return { seconds, nanos: this.number('timestamp') };
+  }
+
+  finish(): void {
+    if (this.pos !== this.end) {
+      throw new SubunitParseError(
+        `corrupt packet: ${this.end - this.pos} bytes left over after the fields its flags announce`,
+        this.pos + this.base,
+      );
+    }
+  }
+}
+
+function hex(value: number): string {
+  return value.toString(16).padStart(8, '0');
+}

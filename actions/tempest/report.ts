@@ -1,0 +1,177 @@
+import { formatDuration } from '../lib/duration.js';
+import { codeBlock, details, escapeMarkdown, markdownTable } from '../lib/reports/markdown.js';
+import { attachmentText, lastLine, traceback } from '../lib/subunit/junit.js';
+import type { SubunitRun, TestResult } from '../lib/subunit/results.js';
+import { slowest, timeByGroup } from '../lib/subunit/summary.js';
+import type { KnownFailure } from './known-failures.js';
+import { type Classified, serviceOf, type Verdict } from './verdict.js';
+
+export interface ReportContext {
+  title: string;
+  /** Tests the profile skips, with reasons (already in the stream as skips; listed here by reason). */
+  profileSkips?: { reason: string; count: number }[];
+  /** Problems worth a line at the top: a timed-out run, a damaged stream. */
+  problems: string[];
+  shard?: { index: number; count: number; tests: number; selected: number };
+  maxFailuresShown?: number;
+}
+
+const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
+
+function knownLabel(known: KnownFailure | undefined): string {
+  if (!known) return '';
+  const bug = known.bug
+    ? /^https?:\/\//.test(known.bug)
+      ? `[${escapeMarkdown(bugName(known.bug))}](${known.bug})`
+      : escapeMarkdown(known.bug)
+    : '';
+  return [bug, known.reason && known.reason !== known.bug ? escapeMarkdown(known.reason) : '']
+    .filter(Boolean)
+    .join(' — ');
+}
+
+function bugName(url: string): string {
+  const m = /\/\+bug\/(\d+)|\/issues\/(\d+)|[?&]id=(\d+)/.exec(url);
+  return m ? `bug ${m[1] ?? m[2] ?? m[3]}` : url.replace(/^https?:\/\//, '');
+}
+
+function failureBlock(item: Classified): string {
+  const test = item.test;
+  const tb = traceback(test);
+  const headline =
+    test.outcome === 'unfinished'
+      ? 'did not finish'
+      : test.outcome === 'uxsuccess'
+        ? 'unexpected success'
+        : tb
+          ? lastLine(tb.text)
+          : 'failed';
+  const others = attachmentText(test, (name) => name !== 'traceback' && name !== 'reason');
+  const body = [
+    tb ? codeBlock(tb.text.trimEnd(), 'python') : '',
+    others ? details('Captured output', codeBlock(others.slice(-20_000))) : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  return details(`${test.id} — ${headline.slice(0, 200)}`, body || '_no traceback in the stream_');
+}
+
+export function renderSummary(run: SubunitRun, verdict: Verdict, context: ReportContext): string {
+  const { counts } = verdict;
+  const ok = verdict.newFailures.length === 0 && context.problems.length === 0;
+  const out: string[] = [];
+  out.push(`## ${ok ? '✅' : '❌'} ${escapeMarkdown(context.title)}\n`);
+  if (context.shard && context.shard.count > 1) {
+    out.push(
+      `Shard ${context.shard.index + 1} of ${context.shard.count}: ${context.shard.tests} of ${context.shard.selected} selected tests.\n`,
+    );
+  }
+  for (const problem of context.problems) out.push(`> [!CAUTION]\n> ${escapeMarkdown(problem)}\n`);
+  const wall =
+    run.startMs !== undefined && run.endMs !== undefined ? formatDuration(run.endMs - run.startMs) : 'n/a';
+  out.push(
+    markdownTable(
+      ['Passed', 'Failed', 'New failures', 'Known failures', 'Flaky', 'Skipped', 'Did not finish', 'Time'],
+      [
+        [
+          counts.passed,
+          counts.failed,
+          verdict.newFailures.length,
+          verdict.knownFailures.length,
+          verdict.flaky.length,
+          counts.skipped,
+          verdict.unfinished.length,
+          wall,
+        ],
+      ],
+    ),
+  );
+  const limit = context.maxFailuresShown ?? 50;
+  if (verdict.newFailures.length) {
+    out.push(`### New failures (${verdict.newFailures.length})\n`);
+    out.push(verdict.newFailures.slice(0, limit).map(failureBlock).join('\n'));
+    if (verdict.newFailures.length > limit)
+      out.push(`… and ${verdict.newFailures.length - limit} more (see the JUnit report).\n`);
+  }
+  if (verdict.knownFailures.length) {
+    out.push(`### Known failures (${verdict.knownFailures.length})\n`);
+    out.push(
+      markdownTable(
+        ['Test', 'Tracked as', 'Error'],
+        verdict.knownFailures.map((k) => [
+          code(k.test.id),
+          knownLabel(k.known),
+          escapeMarkdown(lastLine(traceback(k.test)?.text ?? k.test.outcome).slice(0, 160)),
+        ]),
+      ),
+    );
+  }
+  if (verdict.fixedKnown.length) {
+    out.push(`### Known failures that now pass (${verdict.fixedKnown.length}) — remove them from the list\n`);
+    out.push(
+      markdownTable(
+        ['Test', 'Listed as', 'Entry'],
+        verdict.fixedKnown.map((k) => [
+          code(k.test.id),
+          knownLabel(k.known),
+          escapeMarkdown(k.known!.source),
+        ]),
+      ),
+    );
+  }
+  if (verdict.flaky.length) {
+    out.push(`### Flaky (${verdict.flaky.length}): failed, then passed when run again\n`);
+    out.push(
+      markdownTable(
+        ['Test', 'First error'],
+        verdict.flaky.map((f) => [
+          code(f.test.id),
+          escapeMarkdown(f.test.previous.join(' → ') || 'class setup failed'),
+        ]),
+      ),
+    );
+  }
+  if (context.profileSkips?.length) {
+    out.push(
+      details(
+        `Skipped by the profile (${context.profileSkips.reduce((s, p) => s + p.count, 0)})`,
+        markdownTable(
+          ['Reason', 'Tests'],
+          context.profileSkips.map((p) => [escapeMarkdown(p.reason), p.count]),
+        ),
+      ),
+    );
+  }
+  const slow = slowest(run.tests, 10);
+  if (slow.length)
+    out.push(
+      details(
+        'Slowest tests',
+        markdownTable(
+          ['Test', 'Time'],
+          slow.map((t) => [code(t.id), formatDuration(t.durationMs!)]),
+        ),
+      ),
+    );
+  const services = timeByGroup(run.tests, serviceOf);
+  if (services.length) {
+    out.push(
+      details(
+        'Time per service',
+        markdownTable(
+          ['Service', 'Tests', 'Failed', 'Test time'],
+          services.map((s) => [escapeMarkdown(s.group), s.tests, s.failed, formatDuration(s.ms)]),
+        ),
+      ),
+    );
+  }
+  return out.join('\n');
+}
+
+/** One line per failure for the log, with the error. */
+export function failureLines(items: readonly Classified[]): string[] {
+  return items.map(
+    ({ test }: { test: TestResult }) =>
+      `${test.id}: ${test.outcome === 'unfinished' ? 'did not finish' : test.outcome === 'uxsuccess' ? 'unexpected success' : lastLine(traceback(test)?.text ?? test.outcome)}`,
+  );
+}

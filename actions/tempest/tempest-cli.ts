@@ -1,0 +1,122 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { JobFailure, UserError } from '../lib/errors.js';
+import { describeFailure, type ProcessResult, runProcess } from '../lib/process.js';
+
+/** What `tempest` needs from the caller to run: environment, logging, cancellation. */
+export interface TempestEnv {
+  env: Readonly<Record<string, string | undefined>>;
+  signal?: AbortSignal;
+  secrets?: readonly string[];
+  log: (line: string) => void;
+  /** The tempest executable (default: `tempest` on PATH). */
+  command?: string;
+}
+
+export interface Selection {
+  regex?: string;
+  smoke?: boolean;
+  includeList?: string;
+  excludeList?: string;
+}
+
+function tempest(options: TempestEnv): string {
+  return options.command ?? 'tempest';
+}
+
+async function call(
+  options: TempestEnv,
+  args: string[],
+  extra: { cwd?: string; timeoutMs?: number } = {},
+): Promise<ProcessResult> {
+  try {
+    return await runProcess(tempest(options), args, {
+      env: options.env,
+      signal: options.signal,
+      secrets: options.secrets,
+      log: options.log,
+      ...extra,
+    });
+  } catch (err) {
+    if (/Command not found/.test((err as Error).message)) {
+      throw new UserError(
+        `${tempest(options)} was not found on PATH: install Tempest on the runner (pip install tempest), or use mode: report on an existing stream`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** A tempest workspace: `dir` itself when it has a .stestr.conf, else made with `tempest init`. */
+export async function ensureWorkspace(dir: string, options: TempestEnv): Promise<{ created: boolean }> {
+  if (existsSync(path.join(dir, '.stestr.conf'))) return { created: false };
+  const result = await call(options, ['init', dir]);
+  if (result.exitCode !== 0 || !existsSync(path.join(dir, '.stestr.conf'))) {
+    throw new JobFailure(
+      `Could not create the tempest workspace: ${describeFailure(result, options.secrets)}`,
+    );
+  }
+  return { created: true };
+}
+
+export function selectionArgs(selection: Selection): string[] {
+  const args: string[] = [];
+  if (selection.smoke) args.push('--smoke');
+  if (selection.regex) args.push('--regex', selection.regex);
+  if (selection.includeList) args.push('--include-list', selection.includeList);
+  if (selection.excludeList) args.push('--exclude-list', selection.excludeList);
+  return args;
+}
+
+const TEST_ID = /^[A-Za-z_][\w.]*(\[[^\]\s]*\])?$/;
+
+/** The ids `tempest run --list-tests` selects (in the order tempest prints them). */
+export async function listTests(
+  workspace: string,
+  selection: Selection,
+  options: TempestEnv,
+): Promise<string[]> {
+  const result = await call(options, ['run', '--list-tests', ...selectionArgs(selection)], {
+    cwd: workspace,
+    timeoutMs: 10 * 60_000,
+  });
+  if (result.exitCode !== 0)
+    throw new JobFailure(`Listing the tests failed: ${describeFailure(result, options.secrets)}`);
+  return result.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => TEST_ID.test(line));
+}
+
+export interface RunOptions {
+  loadList: string;
+  /** Where the Subunit stream goes (binary, untouched). */
+  output: string;
+  concurrency: number;
+  timeoutMs: number;
+}
+
+/**
+ * `tempest run --subunit` for the tests in `loadList`. Its exit status says little (0 even when
+ * tests fail), so the caller reads the stream. stdout is binary: the shell writes it to the file.
+ */
+export async function runTests(
+  workspace: string,
+  run: RunOptions,
+  options: TempestEnv,
+): Promise<ProcessResult> {
+  const args = ['run', '--subunit', '--load-list', run.loadList];
+  if (run.concurrency > 0) args.push('--concurrency', String(run.concurrency));
+  options.log(`$ ${tempest(options)} ${args.join(' ')} > ${run.output}`);
+  return runProcess(
+    '/bin/sh',
+    ['-c', 'out="$1"; shift; exec "$@" > "$out"', 'sh', run.output, tempest(options), ...args],
+    {
+      cwd: workspace,
+      env: options.env,
+      signal: options.signal,
+      secrets: options.secrets,
+      timeoutMs: run.timeoutMs,
+    },
+  );
+}

@@ -1,0 +1,63 @@
+import { openSync, readSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { UserError } from '../lib/errors.js';
+import { SIGNATURE } from '../lib/subunit/packet.js';
+import { readSubunitFile } from '../lib/subunit/read.js';
+import type { TestResult } from '../lib/subunit/results.js';
+
+/**
+ * Previous durations in seconds per test id. Accepted: a Subunit v2 stream of an earlier run
+ * (e.g. the `subunit` output of last night), or the JSON this action writes ({"id": seconds, …}).
+ */
+export async function readTimings(file: string): Promise<Map<string, number>> {
+  let first: number;
+  try {
+    const fd = openSync(file, 'r');
+    const byte = Buffer.alloc(1);
+    const read = readSync(fd, byte, 0, 1, 0);
+    closeSync(fd);
+    first = read === 1 ? byte[0] : -1;
+  } catch (err) {
+    throw new UserError(
+      `Input 'timings': cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
+  if (first === SIGNATURE) {
+    const run = await readSubunitFile(file);
+    return timingsOf(run.tests);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UserError(
+      `Input 'timings': ${file} is neither a Subunit v2 stream nor JSON (${(err as Error).message})`,
+    );
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new UserError(`Input 'timings': ${file} must hold a JSON object {"test id": seconds}`);
+  }
+  const timings = new Map<string, number>();
+  for (const [id, value] of Object.entries(data)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new UserError(
+        `Input 'timings': ${file} key ${JSON.stringify(id)}: expected seconds as a non-negative number, got ${JSON.stringify(value)}`,
+      );
+    }
+    timings.set(id, value);
+  }
+  return timings;
+}
+
+export function timingsOf(tests: readonly TestResult[]): Map<string, number> {
+  const timings = new Map<string, number>();
+  for (const test of tests) if (test.durationMs !== undefined) timings.set(test.id, test.durationMs / 1000);
+  return timings;
+}
+
+export function writeTimings(file: string, tests: readonly TestResult[]): void {
+  const entries = [...timingsOf(tests)].sort(([a], [b]) => (a < b ? -1 : 1));
+  writeFileSync(
+    file,
+    `${JSON.stringify(Object.fromEntries(entries.map(([id, s]) => [id, Math.round(s * 1000) / 1000])), null, 1)}\n`,
+  );
+}
