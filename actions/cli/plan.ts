@@ -5,44 +5,110 @@ import type { PlanNode, StagePlanner } from '../lib/plan.js';
 import type { Profile } from '../lib/profile/load.js';
 import type { ActionName } from './registry.js';
 
-/** The pipelines of the suite and the actions each runs, in order (mirrors the reusable workflows). */
-export const PIPELINES: { name: string; trigger: string; stages: ActionName[] }[] = [
-  { name: 'mirror', trigger: 'schedule (mirror-sync.yml)', stages: ['mirror-sync'] },
+interface PlannedJob {
+  /** The job id in the workflow file. */
+  id: string;
+  /** The action the job runs, whose planner describes it. */
+  action?: ActionName;
+  /** What a job without an action of ours does. */
+  does?: string;
+}
+
+/**
+ * The pipelines of the suite, as their reusable workflows define them: every job of every
+ * workflow, in order (a test keeps this list and .github/workflows/ in step).
+ */
+export const PIPELINES: {
+  name: string;
+  trigger: string;
+  workflows: { file: string; jobs: PlannedJob[] }[];
+}[] = [
+  {
+    name: 'mirror',
+    trigger: 'schedule, workflow_dispatch, workflow_call',
+    workflows: [
+      {
+        file: '.github/workflows/mirror-sync.yml',
+        jobs: [
+          { id: 'list', does: "list the profile's mirrors (the matrix)" },
+          { id: 'sync', action: 'mirror-sync' },
+        ],
+      },
+    ],
+  },
   {
     name: 'unit',
-    trigger: 'push / pull_request (unit-kolla.yml, unit-helm.yml)',
-    stages: ['kolla-bats', 'helm-rally'],
+    trigger: 'push / pull_request of the wrapper repositories (workflow_call)',
+    workflows: [
+      { file: '.github/workflows/unit-kolla.yml', jobs: [{ id: 'images', action: 'kolla-bats' }] },
+      {
+        file: '.github/workflows/unit-helm.yml',
+        jobs: [
+          { id: 'changes', does: 'find the charts the change touches (the matrix)' },
+          { id: 'rally', action: 'helm-rally' },
+        ],
+      },
+    ],
   },
   {
     name: 'nightly',
-    trigger: 'schedule (nightly.yml)',
-    stages: ['deploy-armada', 'tempest', 'cookiemonster'],
+    trigger: 'schedule, workflow_dispatch, workflow_call',
+    workflows: [
+      {
+        file: '.github/workflows/nightly.yml',
+        jobs: [
+          { id: 'deploy', action: 'deploy-armada' },
+          { id: 'shards', does: 'split Tempest into shards (the matrix)' },
+          { id: 'tempest', action: 'tempest' },
+          {
+            id: 'tempest-report',
+            does: "merge the shards' subunit streams into one verdict (tempest, mode merge)",
+          },
+          { id: 'cookiemonster', action: 'cookiemonster' },
+          {
+            id: 'record',
+            does: 'record the run and its verdict in the artifact history (promote-version, mode record-nightly)',
+          },
+        ],
+      },
+    ],
   },
-  { name: 'promote', trigger: 'workflow_dispatch (promote.yml)', stages: ['promote-version'] },
+  {
+    name: 'promote',
+    trigger: 'workflow_dispatch in the release environment (required reviewers)',
+    workflows: [
+      { file: '.github/workflows/promote.yml', jobs: [{ id: 'promote', action: 'promote-version' }] },
+    ],
+  },
 ];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-async function stagePlan(action: ActionName, profile: Profile): Promise<PlanNode> {
-  const source = path.join(here, '..', action, 'plan.ts');
-  if (!existsSync(source)) {
-    return { title: action, details: ['(this action has no planner yet: nothing to show)'] };
+async function jobPlan(job: PlannedJob, profile: Profile): Promise<PlanNode> {
+  if (!job.action) return { title: `${job.id}: ${job.does}` };
+  if (!existsSync(path.join(here, '..', job.action, 'plan.ts'))) {
+    return {
+      title: `${job.id}: ${job.action}`,
+      details: ['(this action has no planner yet: nothing to show)'],
+    };
   }
-  const { plan } = (await import(`../${action}/plan.js`)) as { plan: StagePlanner };
+  const modulePath = `../${job.action}/plan.js`;
+  const { plan } = (await import(modulePath)) as { plan: StagePlanner };
   const node = await plan(profile);
-  return { ...node, title: `${action}: ${node.title}` };
+  return { ...node, title: `${job.id}: ${job.action} — ${node.title}` };
 }
 
 export async function buildPlan(profile: Profile, only?: string): Promise<PlanNode> {
-  const pipelines = PIPELINES.filter((p) => !only || p.name === only);
   const children: PlanNode[] = [];
-  for (const pipeline of pipelines) {
-    const stages: PlanNode[] = [];
-    for (const action of pipeline.stages) stages.push(await stagePlan(action, profile));
-    children.push({ title: `${pipeline.name} pipeline — ${pipeline.trigger}`, children: stages });
+  for (const pipeline of PIPELINES.filter((p) => !only || p.name === only)) {
+    const workflows: PlanNode[] = [];
+    for (const workflow of pipeline.workflows) {
+      const jobs: PlanNode[] = [];
+      for (const job of workflow.jobs) jobs.push(await jobPlan(job, profile));
+      workflows.push({ title: path.basename(workflow.file), children: jobs });
+    }
+    children.push({ title: `${pipeline.name} pipeline — ${pipeline.trigger}`, children: workflows });
   }
-  return {
-    title: `Plan for profile ${profile.name} (${profile.files.map((f) => path.relative(process.cwd(), f) || f).join(' ← ')})`,
-    children,
-  };
+  const files = profile.files.map((f) => path.relative(process.cwd(), f) || f).join(' ← ');
+  return { title: `Plan for profile ${profile.name} (${files})`, children };
 }

@@ -27,7 +27,7 @@ describe('taco-ci', () => {
     expect(code).toBe(0);
     const plan = JSON.parse(stdout);
     expect(plan.children.map((c: { title: string }) => c.title)).toEqual([
-      'promote pipeline — workflow_dispatch (promote.yml)',
+      'promote pipeline — workflow_dispatch in the release environment (required reviewers)',
     ]);
   });
 

@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { workflowFiles } from '../actions/cli/workflow-lint.js';
+import { PIPELINES } from '../actions/cli/plan.js';
+import { checkWorkflowReferences, resolveReference, type Workflow } from './harness/workflow-refs.js';
+import { repoRoot } from './harness/run-action.js';
+
+const read = (file: string) => parseYaml(readFileSync(path.join(repoRoot, file), 'utf8')) as Workflow;
+
+/** The ```yaml blocks of the README and docs that call this repository's actions or workflows. */
+function documentedExamples(): { label: string; workflow: Workflow }[] {
+  const files = [
+    'README.md',
+    ...[
+      'mirror-sync',
+      'kolla-bats',
+      'helm-rally',
+      'deploy-armada',
+      'tempest',
+      'cookiemonster',
+      'promote-version',
+    ].map((a) => `docs/${a}.md`),
+  ];
+  const out: { label: string; workflow: Workflow }[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(path.join(repoRoot, file), 'utf8');
+    } catch {
+      continue;
+    }
+    [...text.matchAll(/```ya?ml\n([\s\S]*?)```/g)].forEach((m, i) => {
+      if (!/uses: (\.\/|taco\/actions\/)/.test(m[1])) return;
+      const doc = parseYaml(m[1]) as Workflow;
+      if (doc?.jobs) out.push({ label: `${file} example ${i + 1}`, workflow: doc });
+    });
+  }
+  return out;
+}
+
+describe('workflow references', () => {
+  it('resolves references to this repository', () => {
+    expect(resolveReference('taco/actions/kolla-bats@v1')).toEqual({
+      kind: 'action',
+      file: 'kolla-bats/action.yml',
+    });
+    expect(resolveReference('./.taco-actions/tempest')).toEqual({
+      kind: 'action',
+      file: 'tempest/action.yml',
+    });
+    expect(resolveReference('taco/actions/.github/workflows/nightly.yml@v1')).toEqual({
+      kind: 'workflow',
+      file: '.github/workflows/nightly.yml',
+    });
+    expect(resolveReference('actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8')).toBeUndefined();
+  });
+
+  it('catches an undeclared input, a missing required one and a wrong type', () => {
+    const workflow: Workflow = {
+      jobs: {
+        a: { steps: [{ uses: 'taco/actions/tempest@v1', with: { 'no-such-input': 'x' } }] },
+        b: { uses: 'taco/actions/.github/workflows/promote.yml@v1', with: { 'dry-run': 'yes' } },
+      },
+    };
+    const problems = checkWorkflowReferences(repoRoot, workflow, 'w');
+    expect(problems).toContainEqual(
+      expect.stringMatching(/^w jobs\.a\.steps\[0\]: taco\/actions\/tempest@v1 has no input no-such-input/),
+    );
+    expect(problems).toContain(
+      'w jobs.b: taco/actions/.github/workflows/promote.yml@v1 requires input candidate',
+    );
+    expect(problems).toContain('w jobs.b: input dry-run is a boolean, got "yes"');
+  });
+
+  for (const file of workflowFiles(repoRoot)) {
+    it(`${file} passes only declared inputs to this repository's actions`, () => {
+      expect(checkWorkflowReferences(repoRoot, read(file), file)).toEqual([]);
+    });
+  }
+
+  it('the documented caller examples can be copied verbatim', () => {
+    const examples = documentedExamples();
+    expect(examples.length).toBeGreaterThan(0);
+    for (const { label, workflow } of examples)
+      expect(checkWorkflowReferences(repoRoot, workflow, label)).toEqual([]);
+  });
+});
+
+describe('reusable workflows follow the house rules', () => {
+  for (const file of workflowFiles(repoRoot)) {
+    const workflow = read(file) as Workflow & {
+      permissions?: unknown;
+      jobs: Record<string, Record<string, unknown>>;
+    };
+    it(`${file}: least-privilege permissions, timeouts, pinned third-party actions`, () => {
+      expect(workflow.permissions).toEqual({ contents: 'read' });
+      for (const [id, job] of Object.entries(workflow.jobs)) {
+        if (!job.uses)
+          expect(job['timeout-minutes'], `${file} jobs.${id} timeout-minutes`).toBeGreaterThan(0);
+        for (const step of (job.steps as { uses?: string }[] | undefined) ?? []) {
+          if (step.uses && !step.uses.startsWith('./'))
+            expect(step.uses).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
+        }
+      }
+    });
+  }
+});
+
+describe('taco-ci plan and the workflows agree', () => {
+  for (const pipeline of PIPELINES) {
+    for (const { file, jobs } of pipeline.workflows) {
+      it(`${pipeline.name}: ${file} defines the jobs the plan lists`, () => {
+        expect(Object.keys(read(file).jobs ?? {})).toEqual(jobs.map((j) => j.id));
+      });
+    }
+  }
+});
