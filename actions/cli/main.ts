@@ -9,6 +9,7 @@ import { loadProfile, resolveProfilePath } from '../lib/profile/load.js';
 import { terminalContext } from '../lib/terminal-context.js';
 import { buildPlan, PIPELINES } from './plan.js';
 import { ACTION_NAMES, loadAction } from './registry.js';
+import { showHistory } from './history.js';
 import { validateAll } from './validate.js';
 
 const EXIT_OK = 0;
@@ -129,6 +130,30 @@ export async function main(argv: string[]): Promise<number> {
       const plan = await buildPlan(profile, options.pipeline);
       process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan)}\n`);
     });
+
+  program
+    .command('history')
+    .description('Print the artifact history (nightly runs and promotions) of a profile or a ledger.')
+    .option('-p, --profile <file>', 'profile whose promote.history ledger is read', 'local')
+    .option('--ledger <target>', 'a ledger instead: a JSON-lines file or <git-url>#<branch>:<path>')
+    .option('--candidate <name>', 'only the entries of this candidate')
+    .option('-n, --limit <count>', 'only the last N entries', (v) => Number.parseInt(v, 10))
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['table', 'markdown', 'json'])
+        .default('table'),
+    )
+    .action(
+      async (options: {
+        profile: string;
+        ledger?: string;
+        candidate?: string;
+        limit?: number;
+        format: 'table' | 'markdown' | 'json';
+      }) => {
+        process.stdout.write(await showHistory(options));
+      },
+    );
 
   try {
     await program.parseAsync(argv, { from: 'user' });

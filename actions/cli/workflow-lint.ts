@@ -68,7 +68,14 @@ function prefixed(file: string, message: string): string {
 }
 
 async function actionlint(root: string): Promise<string[]> {
-  const cli = path.join(packageRoot(), 'node_modules', '@tktco', 'node-actionlint', 'bin', 'node-actionlint.js');
+  const cli = path.join(
+    packageRoot(),
+    'node_modules',
+    '@tktco',
+    'node-actionlint',
+    'bin',
+    'node-actionlint.js',
+  );
   if (!existsSync(cli)) return [`actionlint is not installed (${cli}): run npm ci`];
   const result = await runProcess(process.execPath, [cli, '.github/workflows/*.{yml,yaml}'], {
     cwd: root,

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../harness/run-action.js';
@@ -71,8 +73,39 @@ describe('taco-ci', () => {
     });
   });
 
+  it('prints the artifact history of a ledger, filtered by candidate', () => {
+    const ledger = path.join(mkdtempSync(path.join(os.tmpdir(), 'ledger-')), 'history.jsonl');
+    const entry = (candidate: string, kind: string, status: string, version?: string) =>
+      JSON.stringify({
+        schema: 1,
+        kind,
+        time: '2026-11-24T22:00:00.000Z',
+        status,
+        candidate,
+        ...(version ? { version } : {}),
+        images: [
+          { name: 'keystone', ref: '127.0.0.1:5000/taco/keystone:c1', digest: `sha256:${'a'.repeat(64)}` },
+        ],
+      });
+    writeFileSync(
+      ledger,
+      [entry('nightly-20261124', 'nightly', 'passed'), entry('nightly-20261125', 'nightly', 'failed')].join(
+        '\n',
+      ) + '\n',
+    );
+    const json = taco(['history', '--ledger', ledger, '--candidate', 'nightly-20261124', '--format', 'json']);
+    expect(json.code).toBe(0);
+    expect(
+      JSON.parse(json.stdout).map((e: { candidate: string; status: string }) => [e.candidate, e.status]),
+    ).toEqual([['nightly-20261124', 'passed']]);
+    const table = taco(['history', '--ledger', ledger]);
+    expect(table.stdout).toContain('nightly-20261125');
+    writeFileSync(ledger, 'not json\n');
+    expect(taco(['history', '--ledger', ledger]).code).toBe(2);
+  });
+
   it('has --help on every command', () => {
-    for (const command of [[], ['run'], ['validate'], ['plan']]) {
+    for (const command of [[], ['run'], ['validate'], ['plan'], ['history']]) {
       const { code, stdout } = taco([...command, '--help']);
       expect(code).toBe(0);
       expect(stdout).toMatch(/^Usage: taco-ci/);
