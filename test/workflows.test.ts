@@ -62,6 +62,7 @@ describe('workflow references', () => {
       jobs: {
         a: { steps: [{ uses: 'taco/actions/tempest@v1', with: { 'no-such-input': 'x' } }] },
         b: { uses: 'taco/actions/.github/workflows/promote.yml@v1', with: { 'dry-run': 'yes' } },
+        c: { uses: 'taco/actions/.github/workflows/unit-helm.yml@v1', secrets: { KUBE_CONFIG: 'x' } },
       },
     };
     const problems = checkWorkflowReferences(repoRoot, workflow, 'w');
@@ -72,6 +73,10 @@ describe('workflow references', () => {
       'w jobs.b: taco/actions/.github/workflows/promote.yml@v1 requires input candidate',
     );
     expect(problems).toContain('w jobs.b: input dry-run is a boolean, got "yes"');
+    expect(problems).toContainEqual(expect.stringMatching(/^w jobs\.c: .* has no secret KUBE_CONFIG/));
+    expect(problems).toContain(
+      'w jobs.c: taco/actions/.github/workflows/unit-helm.yml@v1 requires secret KUBECONFIG',
+    );
   });
 
   for (const file of workflowFiles(repoRoot)) {

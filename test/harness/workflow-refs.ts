@@ -13,7 +13,12 @@ interface InputSpec {
 }
 
 type Step = { uses?: string; with?: Record<string, unknown> };
-type Job = { uses?: string; with?: Record<string, unknown>; steps?: Step[] };
+type Job = {
+  uses?: string;
+  with?: Record<string, unknown>;
+  secrets?: Record<string, unknown> | 'inherit';
+  steps?: Step[];
+};
 export type Workflow = { on?: Record<string, unknown>; jobs?: Record<string, Job> };
 
 /** `./.taco-actions/kolla-bats`, `./kolla-bats`, `taco/actions/kolla-bats@v1` → `kolla-bats/action.yml`. */
@@ -74,8 +79,28 @@ export function checkWorkflowReferences(root: string, workflow: Workflow, label:
       }
     }
   };
+  const checkSecrets = (where: string, uses: string, given: Job['secrets']) => {
+    const ref = resolveReference(uses);
+    if (!ref || ref.kind !== 'workflow' || given === 'inherit' || !existsSync(path.join(root, ref.file)))
+      return;
+    const doc = parseYaml(readFileSync(path.join(root, ref.file), 'utf8'));
+    const declared = (doc.on?.workflow_call?.secrets ?? {}) as Record<string, { required?: boolean }>;
+    for (const name of Object.keys(given ?? {})) {
+      if (!declared[name])
+        problems.push(
+          `${where}: ${uses} has no secret ${name} (declared: ${Object.keys(declared).join(', ')})`,
+        );
+    }
+    for (const [name, spec] of Object.entries(declared)) {
+      if (spec?.required && !(name in (given ?? {})))
+        problems.push(`${where}: ${uses} requires secret ${name}`);
+    }
+  };
   for (const [jobId, job] of Object.entries(workflow.jobs ?? {})) {
-    if (job.uses) check(`${label} jobs.${jobId}`, job.uses, job.with);
+    if (job.uses) {
+      check(`${label} jobs.${jobId}`, job.uses, job.with);
+      checkSecrets(`${label} jobs.${jobId}`, job.uses, job.secrets);
+    }
     (job.steps ?? []).forEach((step, i) => {
       if (step.uses) check(`${label} jobs.${jobId}.steps[${i}]`, step.uses, step.with);
     });
