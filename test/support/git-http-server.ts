@@ -32,7 +32,11 @@ export interface GitHttpServer {
   stop(): Promise<void>;
 }
 
-export async function startGitHttpServer(options: { root: string; token?: string; username?: string }): Promise<GitHttpServer> {
+export async function startGitHttpServer(options: {
+  root: string;
+  token?: string;
+  username?: string;
+}): Promise<GitHttpServer> {
   let token = options.token;
   const requests: GitRequest[] = [];
 
@@ -83,7 +87,9 @@ function authorized(header: string | undefined, token: string, username?: string
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return false;
-  return decoded.slice(colon + 1) === token && (username === undefined || decoded.slice(0, colon) === username);
+  return (
+    decoded.slice(colon + 1) === token && (username === undefined || decoded.slice(0, colon) === username)
+  );
 }
 
 function v2Command(body: Buffer, encoding: string | string[] | undefined): string | undefined {

@@ -65,7 +65,8 @@ export function gitConfigEnv(
  * runner's helper must neither answer instead of the token nor store it) and no prompts.
  */
 export function httpTokenEnv(token: string, options: HttpTokenOptions = {}): GitAuthEnv {
-  if (token.trim() === '' || /[\r\n]/.test(token)) throw new Error('A git token must be a non-empty single line');
+  if (token.trim() === '' || /[\r\n]/.test(token))
+    throw new Error('A git token must be a non-empty single line');
   const header = basicAuthHeader(token, options.username);
   const key = options.scopeUrl ? `http.${headerScope(options.scopeUrl)}.extraheader` : 'http.extraheader';
   const env = {
@@ -85,7 +86,9 @@ export function httpTokenEnv(token: string, options: HttpTokenOptions = {}): Git
 export function headerScope(url: string): string {
   const parsed = new URL(url);
   if (parsed.username || parsed.password) {
-    throw new Error(`The URL ${parsed.protocol}//${parsed.host}${parsed.pathname} carries credentials: pass the token as an input instead`);
+    throw new Error(
+      `The URL ${parsed.protocol}//${parsed.host}${parsed.pathname} carries credentials: pass the token as an input instead`,
+    );
   }
   return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
 }
@@ -106,7 +109,9 @@ export interface SshKeyFile extends GitAuthEnv {
  */
 export async function writeSshKey(privateKey: string, tempDir: string): Promise<SshKeyFile> {
   if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
-    throw new Error('The SSH key is not a PEM/OpenSSH private key (expected a "-----BEGIN … PRIVATE KEY-----" block)');
+    throw new Error(
+      'The SSH key is not a PEM/OpenSSH private key (expected a "-----BEGIN … PRIVATE KEY-----" block)',
+    );
   }
   const dir = await mkdtemp(path.join(tempDir, 'git-ssh-'));
   const file = path.join(dir, 'id');

@@ -44,7 +44,11 @@ export class CacheLockedError extends Error {
   override readonly name = 'CacheLockedError';
 }
 
-export async function openRepoCache(git: Git, dir: string, options: OpenCacheOptions = {}): Promise<RepoCache> {
+export async function openRepoCache(
+  git: Git,
+  dir: string,
+  options: OpenCacheOptions = {},
+): Promise<RepoCache> {
   const lockFile = `${dir}.lock`;
   await mkdir(path.dirname(dir), { recursive: true });
   await acquireLock(lockFile, options);
@@ -62,7 +66,9 @@ export async function openRepoCache(git: Git, dir: string, options: OpenCacheOpt
     if (!existsSync(dir)) {
       await initBare(git, dir);
     } else {
-      const check = await git.run(['rev-parse', '--is-bare-repository'], { cwd: dir, okExitCodes: [128] }).catch(() => undefined);
+      const check = await git
+        .run(['rev-parse', '--is-bare-repository'], { cwd: dir, okExitCodes: [128] })
+        .catch(() => undefined);
       if (check === undefined || check.exitCode !== 0 || check.stdout.trim() !== 'true') {
         await rebuild('not a bare git repository');
       }
@@ -84,10 +90,15 @@ export async function openRepoCache(git: Git, dir: string, options: OpenCacheOpt
         recovery.push(`removed stale git lock files: ${locks.map((l) => path.relative(dir, l)).join(', ')}`);
         log(`Removed stale lock files in ${dir}: ${locks.map((l) => path.relative(dir, l)).join(', ')}`);
       }
-      const fsck = await git.run(['fsck', '--connectivity-only', '--no-progress', '--no-dangling'], { cwd: dir, okExitCodes: [1, 2, 4, 8, 128] });
+      const fsck = await git.run(['fsck', '--connectivity-only', '--no-progress', '--no-dangling'], {
+        cwd: dir,
+        okExitCodes: [1, 2, 4, 8, 128],
+      });
       if (fsck.exitCode !== 0) {
         const why = (fsck.stderr || fsck.stdout).trim().split('\n').slice(0, 3).join('; ');
-        await rebuild(`git fsck --connectivity-only failed (${why || `exit ${fsck.exitCode}`}) after: ${firstLine(failure)}`);
+        await rebuild(
+          `git fsck --connectivity-only failed (${why || `exit ${fsck.exitCode}`}) after: ${firstLine(failure)}`,
+        );
         return recovery.at(-1);
       }
       return locks.length > 0 ? recovery.at(-1) : undefined;
@@ -113,7 +124,14 @@ async function initBare(git: Git, dir: string): Promise<void> {
 /** `*.lock` files git leaves behind when killed mid-update (refs, packed-refs, config, shallow…). */
 async function staleGitLocks(dir: string): Promise<string[]> {
   const found: string[] = [];
-  for (const name of ['packed-refs.lock', 'config.lock', 'shallow.lock', 'HEAD.lock', 'index.lock', 'FETCH_HEAD.lock']) {
+  for (const name of [
+    'packed-refs.lock',
+    'config.lock',
+    'shallow.lock',
+    'HEAD.lock',
+    'index.lock',
+    'FETCH_HEAD.lock',
+  ]) {
     if (existsSync(path.join(dir, name))) found.push(path.join(dir, name));
   }
   const walk = async (sub: string) => {
@@ -129,8 +147,18 @@ async function staleGitLocks(dir: string): Promise<string[]> {
 }
 
 function firstLine(err: unknown): string {
-  const text = err instanceof GitError ? `${err.result.command}: ${err.result.stderr}` : err instanceof Error ? err.message : String(err);
-  return text.trim().split('\n').find((l) => /fatal|error/.test(l)) ?? text.trim().split('\n')[0];
+  const text =
+    err instanceof GitError
+      ? `${err.result.command}: ${err.result.stderr}`
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  return (
+    text
+      .trim()
+      .split('\n')
+      .find((l) => /fatal|error/.test(l)) ?? text.trim().split('\n')[0]
+  );
 }
 
 async function acquireLock(lockFile: string, options: OpenCacheOptions): Promise<void> {
@@ -151,12 +179,15 @@ async function acquireLock(lockFile: string, options: OpenCacheOptions): Promise
     const age = await lockAge(lockFile);
     // An unreadable owner is a lock being written right now, or the debris of a crash.
     if (owner === undefined ? age > 5_000 : abandoned(owner, staleMs, age)) {
-      options.log?.(`Removing the abandoned cache lock ${lockFile}${owner ? ` (pid ${owner.pid} on ${owner.host})` : ''}`);
+      options.log?.(
+        `Removing the abandoned cache lock ${lockFile}${owner ? ` (pid ${owner.pid} on ${owner.host})` : ''}`,
+      );
       await rm(lockFile, { force: true });
       continue;
     }
     const holder = owner ? `pid ${owner.pid} on ${owner.host} since ${owner.started}` : 'another job';
-    if (Date.now() >= deadline) throw new CacheLockedError(`The cache is in use: ${lockFile} is held by ${holder}`);
+    if (Date.now() >= deadline)
+      throw new CacheLockedError(`The cache is in use: ${lockFile} is held by ${holder}`);
     if (!announced) options.log?.(`Waiting for ${holder} to release ${lockFile}`);
     announced = true;
     if (options.signal?.aborted) throw new CacheLockedError(`Cancelled while waiting for ${lockFile}`);

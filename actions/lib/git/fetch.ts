@@ -15,9 +15,12 @@ export async function fetchRefs(
 ): Promise<void> {
   if (refs.length === 0) return;
   const refspecs = refs.map(({ from, to }) => `+${from}:${to}`).join('\n') + '\n';
-  await git.run(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--stdin', url], {
-    cwd: repo,
-    input: refspecs,
-    timeoutMs: options.timeoutMs,
-  });
+  await git.run(
+    ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--stdin', url],
+    {
+      cwd: repo,
+      input: refspecs,
+      timeoutMs: options.timeoutMs,
+    },
+  );
 }

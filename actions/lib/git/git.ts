@@ -72,7 +72,10 @@ export class Git {
 /** The first line of git's complaint (`fatal: …`), redacted, for one-line error messages. */
 export function gitComplaint(result: ProcessResult, secrets: readonly string[] = []): string {
   const lines = result.stderr.split('\n').map((l) => l.trim());
-  const line = lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.find((l) => l !== '') ?? `exit code ${result.exitCode}`;
+  const line =
+    lines.find((l) => /^(fatal|error):/.test(l)) ??
+    lines.find((l) => l !== '') ??
+    `exit code ${result.exitCode}`;
   let text = line;
   for (const secret of secrets) if (secret.length >= 3) text = text.split(secret).join('***');
   return text;

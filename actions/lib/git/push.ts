@@ -34,7 +34,12 @@ export function parsePushPorcelain(stdout: string): PushRefResult[] {
     const ref = spec.slice(spec.lastIndexOf(':') + 1);
     let status: PushStatus = 'ok';
     if (flag === '=') status = 'up-to-date';
-    else if (flag === '!') status = summary.startsWith('[remote rejected]') ? 'remote-rejected' : summary.startsWith('[rejected]') ? 'rejected' : 'error';
+    else if (flag === '!')
+      status = summary.startsWith('[remote rejected]')
+        ? 'remote-rejected'
+        : summary.startsWith('[rejected]')
+          ? 'rejected'
+          : 'error';
     results.push({ ref, status, summary: summary.trim(), flag });
   }
   return results;
@@ -45,12 +50,26 @@ export function isLostRace(result: PushRefResult): boolean {
   return (
     result.status !== 'ok' &&
     result.status !== 'up-to-date' &&
-    /stale info|fetch first|non-fast-forward|cannot lock ref|but expected|failed to update ref|incorrect old value/i.test(result.summary)
+    /stale info|fetch first|non-fast-forward|cannot lock ref|but expected|failed to update ref|incorrect old value/i.test(
+      result.summary,
+    )
   );
 }
 
-export function leasedPushArgs(url: string, updates: readonly LeasedUpdate[], options: { atomic?: boolean } = {}): string[] {
-  const args = ['-c', 'push.followTags=false', '-c', 'push.gpgSign=false', 'push', '--porcelain', '--no-verify'];
+export function leasedPushArgs(
+  url: string,
+  updates: readonly LeasedUpdate[],
+  options: { atomic?: boolean } = {},
+): string[] {
+  const args = [
+    '-c',
+    'push.followTags=false',
+    '-c',
+    'push.gpgSign=false',
+    'push',
+    '--porcelain',
+    '--no-verify',
+  ];
   if (options.atomic) args.push('--atomic');
   for (const update of updates) args.push(`--force-with-lease=${update.ref}:${update.expect ?? ''}`);
   args.push(url);
@@ -76,12 +95,24 @@ export async function pushWithLeases(
   const size = options.atomic ? updates.length : (options.batchSize ?? 400);
   for (let start = 0; start < updates.length; start += size) {
     const batch = updates.slice(start, start + size);
-    const result = await git.run(leasedPushArgs(url, batch, options), { cwd: repo, okExitCodes: [1], timeoutMs: options.timeoutMs });
+    const result = await git.run(leasedPushArgs(url, batch, options), {
+      cwd: repo,
+      okExitCodes: [1],
+      timeoutMs: options.timeoutMs,
+    });
     const parsed = parsePushPorcelain(result.stdout);
-    if (result.exitCode !== 0 && parsed.length === 0) throw new GitError(`git push to ${url} failed:\n${redact(result.stderr.trim(), git.secrets)}`, result);
+    if (result.exitCode !== 0 && parsed.length === 0)
+      throw new GitError(`git push to ${url} failed:\n${redact(result.stderr.trim(), git.secrets)}`, result);
     const byRef = new Map(parsed.map((r) => [r.ref, r]));
     for (const update of batch) {
-      results.push(byRef.get(update.ref) ?? { ref: update.ref, status: 'error', summary: 'git push reported nothing for this ref', flag: '!' });
+      results.push(
+        byRef.get(update.ref) ?? {
+          ref: update.ref,
+          status: 'error',
+          summary: 'git push reported nothing for this ref',
+          flag: '!',
+        },
+      );
     }
   }
   return results;

@@ -15,7 +15,8 @@ export function parseRefList(text: string): Map<string, string> {
     const tab = line.indexOf('\t');
     const oid = line.slice(0, tab);
     const name = line.slice(tab + 1).trim();
-    if (tab < 0 || !OBJECT_ID.test(oid)) throw new Error(`Unexpected line in a ref listing: ${JSON.stringify(line)}`);
+    if (tab < 0 || !OBJECT_ID.test(oid))
+      throw new Error(`Unexpected line in a ref listing: ${JSON.stringify(line)}`);
     if (name.endsWith('^{}') || !name.startsWith('refs/')) continue;
     refs.set(name, oid);
   }
@@ -29,7 +30,11 @@ export interface LsRemoteOptions {
 }
 
 /** The refs of a remote, without fetching anything. */
-export async function lsRemote(git: Git, url: string, options: LsRemoteOptions = {}): Promise<Map<string, string>> {
+export async function lsRemote(
+  git: Git,
+  url: string,
+  options: LsRemoteOptions = {},
+): Promise<Map<string, string>> {
   const args = ['ls-remote', '--refs'];
   if (options.only?.heads) args.push('--heads');
   if (options.only?.tags) args.push('--tags');
@@ -40,14 +45,19 @@ export async function lsRemote(git: Git, url: string, options: LsRemoteOptions =
 
 /** The refs of a local repository under `prefix` (all when omitted). */
 export async function localRefs(git: Git, repo: string, prefix = 'refs/'): Promise<Map<string, string>> {
-  return parseRefList(await git.output(['for-each-ref', '--format=%(objectname)%09%(refname)', prefix], { cwd: repo }));
+  return parseRefList(
+    await git.output(['for-each-ref', '--format=%(objectname)%09%(refname)', prefix], { cwd: repo }),
+  );
 }
 
 /** Which of `oids` the repository lacks (one `cat-file --batch-check` for all of them). */
 export async function missingObjects(git: Git, repo: string, oids: Iterable<string>): Promise<Set<string>> {
   const unique = [...new Set(oids)];
   if (unique.length === 0) return new Set();
-  const out = await git.output(['cat-file', '--batch-check=%(objectname)'], { cwd: repo, input: `${unique.join('\n')}\n` });
+  const out = await git.output(['cat-file', '--batch-check=%(objectname)'], {
+    cwd: repo,
+    input: `${unique.join('\n')}\n`,
+  });
   const missing = new Set<string>();
   for (const line of out.split('\n')) {
     const match = /^(\S+) missing$/.exec(line.trim());
@@ -57,8 +67,16 @@ export async function missingObjects(git: Git, repo: string, oids: Iterable<stri
 }
 
 /** True when `ancestor` is reachable from `descendant` (a fast-forward from one to the other). */
-export async function isAncestor(git: Git, repo: string, ancestor: string, descendant: string): Promise<boolean> {
-  const result = await git.run(['merge-base', '--is-ancestor', ancestor, descendant], { cwd: repo, okExitCodes: [1] });
+export async function isAncestor(
+  git: Git,
+  repo: string,
+  ancestor: string,
+  descendant: string,
+): Promise<boolean> {
+  const result = await git.run(['merge-base', '--is-ancestor', ancestor, descendant], {
+    cwd: repo,
+    okExitCodes: [1],
+  });
   return result.exitCode === 0;
 }
 
@@ -69,12 +87,20 @@ export async function objectType(git: Git, repo: string, oid: string): Promise<s
 
 /** The commit an object peels to, or undefined (a tag of a tree or blob). */
 export async function peelToCommit(git: Git, repo: string, oid: string): Promise<string | undefined> {
-  const result = await git.run(['rev-parse', '--verify', '--quiet', `${oid}^{commit}`], { cwd: repo, okExitCodes: [1, 128] });
+  const result = await git.run(['rev-parse', '--verify', '--quiet', `${oid}^{commit}`], {
+    cwd: repo,
+    okExitCodes: [1, 128],
+  });
   return result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 
 /** Commits reachable from `tip` but from none of `exclude` (which must exist locally). */
-export async function countCommits(git: Git, repo: string, tip: string, exclude: readonly string[]): Promise<number> {
+export async function countCommits(
+  git: Git,
+  repo: string,
+  tip: string,
+  exclude: readonly string[],
+): Promise<number> {
   const input = [tip, ...exclude.map((oid) => `^${oid}`)].join('\n') + '\n';
   return Number.parseInt(await git.output(['rev-list', '--count', '--stdin'], { cwd: repo, input }), 10);
 }

@@ -1,0 +1,213 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { ActionContext } from '../lib/context.js';
+import { parseDuration } from '../lib/duration.js';
+import { UserError } from '../lib/errors.js';
+import { loadProfile, type Profile } from '../lib/profile/load.js';
+import { resolveSecret, type SecretRef } from '../lib/secrets.js';
+import { Inputs, type MirrorSyncInputs } from './inputs.js';
+import { DEFAULT_REFS, patternProblem } from './ref-patterns.js';
+
+/** The profile's `mirrors:` section (profiles/schema/sections/mirrors.json). */
+export interface MirrorsSection {
+  'cache-dir'?: string;
+  defaults?: MirrorOptions;
+  repos?: Record<string, MirrorOptions & { upstream: string; mirror: string }>;
+}
+
+export interface MirrorOptions {
+  refs?: string[];
+  'exclude-refs'?: string[];
+  gate?: string;
+  'gate-timeout'?: number | string;
+  'allow-force'?: boolean | string[];
+  prune?: boolean;
+  'fail-fast'?: boolean;
+  'upstream-token'?: SecretRef;
+  'mirror-token'?: SecretRef;
+  'ssh-key'?: SecretRef;
+}
+
+/** Everything a sync needs, defaults applied and secrets resolved. */
+export interface MirrorSyncConfig {
+  name: string;
+  upstream: string;
+  mirror: string;
+  refs: string[];
+  excludeRefs: string[];
+  gate?: string;
+  gateTimeoutMs: number;
+  /** Ref patterns whose non-fast-forward updates are accepted. */
+  allowForce: string[];
+  prune: boolean;
+  failFast: boolean;
+  upstreamToken?: string;
+  mirrorToken?: string;
+  sshKey?: string;
+  cacheDir: string;
+  dryRun: boolean;
+  /** Where the settings came from, for the log: `profiles/dev.yaml mirrors.repos.nova`, or `inputs`. */
+  source: string;
+}
+
+export const DEFAULT_GATE_TIMEOUT_MS = 30 * 60_000;
+
+export function resolveConfig(
+  inputs: MirrorSyncInputs,
+  ctx: Pick<ActionContext, 'env' | 'setSecret' | 'workspace'>,
+): MirrorSyncConfig {
+  let entry: (MirrorOptions & { upstream?: string; mirror?: string }) | undefined;
+  let defaults: MirrorOptions = {};
+  let profile: Profile | undefined;
+  let section: MirrorsSection | undefined;
+  let where = 'inputs';
+  if (inputs.name && !(inputs.upstream && inputs.mirror)) {
+    profile = loadProfile(inputs.profile, ctx.workspace);
+    section = profile.section<MirrorsSection>('mirrors');
+    entry = section?.repos?.[inputs.name];
+    if (!entry) {
+      const known = Object.keys(section?.repos ?? {});
+      throw new UserError(
+        `${path.relative(ctx.workspace, profile.file) || profile.file}: mirrors.repos has no entry ${JSON.stringify(inputs.name)}` +
+          (known.length ? ` (it has: ${known.join(', ')})` : ' (the profile has no mirrors.repos)'),
+      );
+    }
+    defaults = section?.defaults ?? {};
+    where = `${profile.file} mirrors.repos.${inputs.name}`;
+  } else if (!inputs.upstream || !inputs.mirror) {
+    throw new UserError(
+      `Give both '${Inputs.upstream}' and '${Inputs.mirror}', or '${Inputs.name}' (with '${Inputs.profile}') to take them from the profile's mirrors.repos`,
+    );
+  }
+  const pick = <K extends keyof MirrorOptions>(key: K): MirrorOptions[K] => entry?.[key] ?? defaults[key];
+  const settingName = (key: string) => (profile ? `mirrors.repos.${inputs.name}.${key}` : `input '${key}'`);
+
+  const upstream = checkUrl(
+    inputs.upstream ?? entry?.upstream ?? '',
+    inputs.upstream ? `Input '${Inputs.upstream}'` : settingName('upstream'),
+  );
+  const mirror = checkUrl(
+    inputs.mirror ?? entry?.mirror ?? '',
+    inputs.mirror ? `Input '${Inputs.mirror}'` : settingName('mirror'),
+  );
+  if (sameRepository(upstream, mirror))
+    throw new UserError(`upstream and mirror are the same repository (${upstream})`);
+
+  const refs = inputs.refs ?? pick('refs') ?? [...DEFAULT_REFS];
+  const excludeRefs = inputs.excludeRefs ?? pick('exclude-refs') ?? [];
+  const allowForceValue = inputs.allowForce ?? pick('allow-force') ?? false;
+  const allowForce = allowForceValue === true ? [...refs] : allowForceValue === false ? [] : allowForceValue;
+  for (const [what, patterns] of [
+    [inputs.refs ? `Input '${Inputs.refs}'` : settingName('refs'), refs],
+    [inputs.excludeRefs ? `Input '${Inputs.excludeRefs}'` : settingName('exclude-refs'), excludeRefs],
+    [
+      inputs.allowForce !== undefined ? `Input '${Inputs.allowForce}'` : settingName('allow-force'),
+      allowForce,
+    ],
+  ] as const) {
+    for (const pattern of patterns) {
+      const problem = patternProblem(pattern);
+      if (problem) throw new UserError(`${what}: ${problem}`);
+    }
+  }
+  if (refs.length === 0) throw new UserError(`${settingName('refs')}: expected at least one ref pattern`);
+
+  let gateTimeoutMs = inputs.gateTimeoutMs;
+  if (gateTimeoutMs === undefined) {
+    const fromProfile = pick('gate-timeout');
+    gateTimeoutMs =
+      fromProfile === undefined
+        ? DEFAULT_GATE_TIMEOUT_MS
+        : (parseDuration(String(fromProfile)) ?? DEFAULT_GATE_TIMEOUT_MS);
+  }
+
+  const secret = (key: 'upstream-token' | 'mirror-token' | 'ssh-key', value: string | undefined) =>
+    resolveSecret(ctx, inputs[camel(key)] ? `Input '${key}'` : settingName(key), value, pick(key));
+
+  const cacheDir =
+    inputs.cacheDir ??
+    section?.['cache-dir'] ??
+    path.join(
+      ctx.env.RUNNER_TOOL_CACHE || ctx.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
+      'taco-mirror-sync',
+    );
+
+  return {
+    name: inputs.name ?? repositoryName(upstream),
+    upstream,
+    mirror,
+    refs,
+    excludeRefs,
+    gate: inputs.gate ?? (pick('gate') || undefined),
+    gateTimeoutMs,
+    allowForce,
+    prune: inputs.prune ?? pick('prune') ?? false,
+    failFast: inputs.failFast ?? pick('fail-fast') ?? false,
+    upstreamToken: secret('upstream-token', inputs.upstreamToken),
+    mirrorToken: secret('mirror-token', inputs.mirrorToken),
+    sshKey: secret('ssh-key', inputs.sshKey),
+    cacheDir: path.resolve(ctx.workspace, cacheDir),
+    dryRun: inputs.dryRun,
+    source: where,
+  };
+}
+
+function camel(
+  key: 'upstream-token' | 'mirror-token' | 'ssh-key',
+): 'upstreamToken' | 'mirrorToken' | 'sshKey' {
+  return key === 'upstream-token' ? 'upstreamToken' : key === 'mirror-token' ? 'mirrorToken' : 'sshKey';
+}
+
+export type UrlKind = 'http' | 'ssh' | 'file';
+
+/** How git reaches a URL: https/http, ssh (ssh:// or scp-style user@host:path), or a local path. */
+export function urlKind(url: string): UrlKind {
+  if (/^https?:\/\//i.test(url)) return 'http';
+  if (/^(ssh|git\+ssh|ssh\+git):\/\//i.test(url) || /^[^/:]+@[^/:]+:/.test(url)) return 'ssh';
+  return 'file';
+}
+
+/** Checks a repository URL and returns it trimmed. Credentials inside a URL are refused. */
+export function checkUrl(url: string, what: string): string {
+  const value = url.trim();
+  if (value === '') throw new UserError(`${what}: a repository URL is required`);
+  if (value.startsWith('-')) throw new UserError(`${what}: a URL cannot start with '-'`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new UserError(`${what}: not a valid URL`);
+    }
+    if (parsed.password || (urlKind(value) === 'http' && parsed.username)) {
+      throw new UserError(
+        `${what}: the URL carries credentials; pass the token as an input (or a profile {env: …} reference) instead`,
+      );
+    }
+    if (!['http:', 'https:', 'ssh:', 'git+ssh:', 'ssh+git:', 'file:', 'git:'].includes(parsed.protocol)) {
+      throw new UserError(
+        `${what}: unsupported URL scheme ${parsed.protocol} (expected https, http, ssh, git or file)`,
+      );
+    }
+  } else if (urlKind(value) === 'file' && !path.isAbsolute(value)) {
+    throw new UserError(
+      `${what}: expected a URL (https://, ssh://, git@host:path, file://) or an absolute path, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+function sameRepository(a: string, b: string): boolean {
+  const norm = (u: string) =>
+    u
+      .replace(/^file:\/\//, '')
+      .replace(/\/+$/, '')
+      .replace(/\.git$/, '');
+  return norm(a) === norm(b);
+}
+
+/** `https://opendev.org/openstack/nova.git` → `nova`. */
+export function repositoryName(url: string): string {
+  const last = url.replace(/\/+$/, '').split(/[/:]/).pop() ?? 'repo';
+  return last.replace(/\.git$/, '') || 'repo';
+}

@@ -1,0 +1,115 @@
+import type { ActionContext } from '../lib/context.js';
+import { booleanInput, durationInput, listInput, stringInput } from '../lib/inputs.js';
+import { UserError } from '../lib/errors.js';
+
+/** Input names, exactly as in mirror-sync/action.yml. */
+export const Inputs = {
+  upstream: 'upstream',
+  mirror: 'mirror',
+  profile: 'profile',
+  name: 'name',
+  refs: 'refs',
+  excludeRefs: 'exclude-refs',
+  gate: 'gate',
+  gateTimeout: 'gate-timeout',
+  allowForce: 'allow-force',
+  prune: 'prune',
+  failFast: 'fail-fast',
+  upstreamToken: 'upstream-token',
+  mirrorToken: 'mirror-token',
+  sshKey: 'ssh-key',
+  cacheDir: 'cache-dir',
+  dryRun: 'dry-run',
+} as const;
+
+/** Output names, exactly as in mirror-sync/action.yml. */
+export const Outputs = {
+  changed: 'changed',
+  updatedRefs: 'updated-refs',
+  report: 'report',
+} as const;
+
+/**
+ * The inputs as given. Unset ones are undefined so that a profile entry can fill them in; the
+ * built-in defaults are applied after that (config.ts).
+ */
+export interface MirrorSyncInputs {
+  /** Upstream repository URL; overrides the profile entry's. */
+  upstream?: string;
+  /** Mirror repository URL; overrides the profile entry's. */
+  mirror?: string;
+  /** Profile file or built-in profile name whose `mirrors.repos.<name>` entry supplies the settings. */
+  profile?: string;
+  /** The repository's name: its key in the profile's `mirrors.repos`, and the name in reports and caches. */
+  name?: string;
+  /** Ref patterns to mirror (`master`, `stable/*`, `refs/tags/**`). */
+  refs?: string[];
+  /** Ref patterns never mirrored. */
+  excludeRefs?: string[];
+  /** Shell command that must pass on each changed commit before it is pushed. */
+  gate?: string;
+  /** Time limit of one gate run, in milliseconds. */
+  gateTimeoutMs?: number;
+  /** `true`/`false`, or the ref patterns that may be force-updated. */
+  allowForce?: boolean | string[];
+  /** Delete mirror refs that vanished upstream (only refs this action created). */
+  prune?: boolean;
+  /** Stop at the first failed gate and push nothing. */
+  failFast?: boolean;
+  /** HTTPS token for the upstream (sent as a header, never in the URL). */
+  upstreamToken?: string;
+  /** HTTPS token for the mirror. */
+  mirrorToken?: string;
+  /** SSH private key for ssh:// and scp-style URLs. */
+  sshKey?: string;
+  /** Directory of the persistent bare caches. */
+  cacheDir?: string;
+  /** Do everything (fetch, gates, report) except pushing. */
+  dryRun: boolean;
+}
+
+const BOOLEAN_WORDS = /^(true|false|yes|no|on|off|1|0)$/i;
+
+export function readInputs(ctx: Pick<ActionContext, 'getInput' | 'setSecret'>): MirrorSyncInputs {
+  // Mask secrets before anything (including an error message) could print them.
+  const upstreamToken = stringInput(ctx, Inputs.upstreamToken);
+  const mirrorToken = stringInput(ctx, Inputs.mirrorToken);
+  const sshKey = stringInput(ctx, Inputs.sshKey);
+  for (const secret of [upstreamToken, mirrorToken, sshKey]) if (secret) ctx.setSecret(secret);
+
+  const list = (name: string) => {
+    const items = listInput(ctx, name);
+    return items.length > 0 ? items : undefined;
+  };
+  const allowForceText = stringInput(ctx, Inputs.allowForce);
+  let allowForce: boolean | string[] | undefined;
+  if (allowForceText !== undefined) {
+    allowForce = BOOLEAN_WORDS.test(allowForceText)
+      ? booleanInput(ctx, Inputs.allowForce)
+      : list(Inputs.allowForce);
+  }
+  const inputs: MirrorSyncInputs = {
+    upstream: stringInput(ctx, Inputs.upstream),
+    mirror: stringInput(ctx, Inputs.mirror),
+    profile: stringInput(ctx, Inputs.profile),
+    name: stringInput(ctx, Inputs.name),
+    refs: list(Inputs.refs),
+    excludeRefs: list(Inputs.excludeRefs),
+    gate: stringInput(ctx, Inputs.gate),
+    gateTimeoutMs: durationInput(ctx, Inputs.gateTimeout),
+    allowForce,
+    prune: booleanInput(ctx, Inputs.prune),
+    failFast: booleanInput(ctx, Inputs.failFast),
+    upstreamToken,
+    mirrorToken,
+    sshKey,
+    cacheDir: stringInput(ctx, Inputs.cacheDir),
+    dryRun: booleanInput(ctx, Inputs.dryRun, { default: false }),
+  };
+  if (inputs.gateTimeoutMs !== undefined && inputs.gateTimeoutMs <= 0) {
+    throw new UserError(
+      `Input '${Inputs.gateTimeout}': expected a positive duration, got ${JSON.stringify(ctx.getInput(Inputs.gateTimeout))}`,
+    );
+  }
+  return inputs;
+}

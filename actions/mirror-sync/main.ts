@@ -1,0 +1,51 @@
+import type { ActionContext } from '../lib/context.js';
+import { JobFailure } from '../lib/errors.js';
+import { removeSshKeyDir } from '../lib/git/auth.js';
+import { resolveConfig } from './config.js';
+import { Outputs, readInputs } from './inputs.js';
+import { summaryMarkdown, updatedRefs, writeReport } from './report.js';
+import { hasFailures, syncMirror } from './sync.js';
+
+const SSH_KEY_STATE = 'ssh-key-dir';
+
+export async function run(ctx: ActionContext): Promise<void> {
+  const config = resolveConfig(readInputs(ctx), ctx);
+  ctx.info(
+    `Mirror ${config.name}: ${config.upstream} → ${config.mirror}${config.dryRun ? ' (dry run: nothing will be pushed)' : ''}`,
+  );
+  ctx.debug(`Settings from ${config.source}; cache in ${config.cacheDir}`);
+
+  const report = await syncMirror(config, {
+    env: ctx.env,
+    tempDir: ctx.tempDir,
+    signal: ctx.signal,
+    info: (m) => ctx.info(m),
+    warning: (m) => ctx.warning(m),
+    debug: (m) => ctx.debug(m),
+    onSshKey: (dir) => ctx.saveState(SSH_KEY_STATE, dir),
+  });
+
+  const file = await writeReport(report, ctx.tempDir);
+  ctx.setOutput(Outputs.changed, report.changed);
+  ctx.setOutput(Outputs.updatedRefs, JSON.stringify(updatedRefs(report)));
+  ctx.setOutput(Outputs.report, file);
+  await ctx.appendSummary(summaryMarkdown(report));
+
+  if (hasFailures(report)) {
+    for (const failure of report.failures) ctx.error(`${config.name} ${failure}`);
+    throw new JobFailure(
+      `${config.name}: ${report.failures.length} problem(s), see the job summary and ${file}:\n${report.failures.join('\n')}`,
+    );
+  }
+  ctx.info(
+    report.changed
+      ? `${config.name}: mirror ${config.dryRun ? 'would be ' : ''}updated`
+      : `${config.name}: mirror already in sync`,
+  );
+}
+
+/** Removes the SSH key directory if the main step died before removing it itself. */
+export async function post(ctx: ActionContext): Promise<void> {
+  const dir = ctx.getState(SSH_KEY_STATE);
+  if (dir) await removeSshKeyDir(dir);
+}
