@@ -1,0 +1,320 @@
+/**
+ * The helm engine: Armada's deployment semantics on Helm 3. Chart groups run in manifest order; a
+ * sequenced group one chart after another, any other group with at most `concurrency` charts at
+ * once. A chart is `helm upgrade --install`ed with its merged values (a 0600 file), waited for by
+ * helm (`--wait`, when wait.native is on) and by its labels, then tested when test is enabled. The
+ * first group with a failure is the last one run. A release found failed or pending is purged and
+ * installed again — unless it is protected: protected releases are never deleted (they are
+ * skipped with continue_processing, or stop the deployment).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { stringify } from 'yaml';
+import { HelmError, type HelmClient, type ReleaseDetail } from '../lib/helm/index.js';
+import type { DeploymentModel, PlannedChart, PlannedGroup } from '../lib/armada/index.js';
+import type { ClusterOps } from './cluster.js';
+import type { DeploymentReport, ReleaseResult } from './report.js';
+
+export interface HelmEngineOptions {
+  helm: HelmClient;
+  cluster: ClusterOps;
+  /** Returns the chart directory helm installs (sources fetched, dependencies packaged). */
+  prepareChart(chart: PlannedChart): Promise<string>;
+  /** Where the per-release values files are written (0600). */
+  valuesDir: string;
+  concurrency: number;
+  /** Absolute time (ms since epoch) by which everything must be done. */
+  deadline?: number;
+  signal?: AbortSignal;
+  log(line: string): void;
+  now?: () => number;
+}
+
+const BROKEN_STATES = new Set([
+  'failed',
+  'pending-install',
+  'pending-upgrade',
+  'pending-rollback',
+  'uninstalling',
+  'unknown',
+]);
+
+class ChartFailure extends Error {
+  constructor(
+    message: string,
+    readonly outcome: 'failed' | 'timeout' | 'cancelled' = 'failed',
+  ) {
+    super(message);
+  }
+}
+
+export class HelmEngine {
+  private readonly now: () => number;
+
+  constructor(private readonly options: HelmEngineOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  private remainingMs(): number {
+    return this.options.deadline === undefined
+      ? Number.POSITIVE_INFINITY
+      : this.options.deadline - this.now();
+  }
+
+  /** A chart's own timeout, cut to what is left of the deployment's deadline. */
+  private budget(seconds: number, what: string): number {
+    const remaining = this.remainingMs();
+    if (remaining <= 0)
+      throw new ChartFailure(`${what}: the deployment's timeout ran out before it started`, 'timeout');
+    return Math.min(seconds * 1000, remaining);
+  }
+
+  async apply(model: DeploymentModel): Promise<DeploymentReport> {
+    const report: DeploymentReport = { results: [] };
+    for (const group of model.groups) {
+      const results = await this.applyGroup(group);
+      report.results.push(...results);
+      if (
+        results.some(
+          (r) =>
+            r.outcome === 'failed' ||
+            r.outcome === 'timeout' ||
+            r.outcome === 'cancelled' ||
+            (r.outcome === 'protected' && r.message?.includes('stops')),
+        )
+      ) {
+        report.failedGroup = group.name;
+        const rest = model.groups.slice(model.groups.indexOf(group) + 1);
+        for (const skipped of rest) {
+          for (const chart of skipped.charts)
+            report.results.push(this.notRun(chart, skipped, `not run: group ${group.name} failed`));
+        }
+        break;
+      }
+    }
+    return report;
+  }
+
+  private notRun(chart: PlannedChart, group: PlannedGroup, message: string): ReleaseResult {
+    return {
+      release: chart.release,
+      chart: chart.chartName,
+      document: chart.document,
+      namespace: chart.namespace,
+      group: group.name,
+      action: 'none',
+      status: 'skipped',
+      outcome: this.options.signal?.aborted ? 'cancelled' : 'skipped',
+      durationMs: 0,
+      message,
+    };
+  }
+
+  private async applyGroup(group: PlannedGroup): Promise<ReleaseResult[]> {
+    this.options.log(
+      `Chart group ${group.name}: ${group.charts.length} chart(s), ${group.sequenced ? 'sequenced' : `parallel (up to ${this.options.concurrency} at once)`}`,
+    );
+    const results: ReleaseResult[] = [];
+    if (group.sequenced) {
+      let failed: string | undefined;
+      for (const chart of group.charts) {
+        if (failed || this.options.signal?.aborted) {
+          results.push(
+            this.notRun(
+              chart,
+              group,
+              failed ? `not run: ${failed} failed earlier in this sequenced group` : 'not run: cancelled',
+            ),
+          );
+          continue;
+        }
+        const result = await this.deployChart(chart, group);
+        results.push(result);
+        if (result.outcome !== 'deployed' && result.outcome !== 'protected') failed = chart.release;
+        if (result.outcome === 'protected' && result.message?.includes('stops')) failed = chart.release;
+      }
+      return results;
+    }
+    const limit = pLimit(this.options.concurrency);
+    let failed: string | undefined;
+    const settled = await Promise.all(
+      group.charts.map((chart) =>
+        limit(async () => {
+          if (failed || this.options.signal?.aborted) {
+            return this.notRun(
+              chart,
+              group,
+              failed ? `not started: ${failed} failed in this group` : 'not run: cancelled',
+            );
+          }
+          const result = await this.deployChart(chart, group);
+          if (result.outcome === 'failed' || result.outcome === 'timeout') failed ??= chart.release;
+          return result;
+        }),
+      ),
+    );
+    results.push(...settled);
+    return results;
+  }
+
+  private async deployChart(chart: PlannedChart, group: PlannedGroup): Promise<ReleaseResult> {
+    const started = this.now();
+    const { helm, cluster, signal } = this.options;
+    const base = {
+      release: chart.release,
+      chart: chart.chartName,
+      document: chart.document,
+      namespace: chart.namespace,
+      group: group.name,
+    };
+    let action: ReleaseResult['action'] = 'install';
+    let detail: ReleaseDetail | undefined;
+    try {
+      const existing = await helm.status(chart.release, chart.namespace, { signal });
+      if (existing && BROKEN_STATES.has(existing.status)) {
+        if (chart.protected) {
+          const message = chart.protected.continueProcessing
+            ? `protected release is ${existing.status}: left as it is (continue_processing), needs an operator`
+            : `protected release is ${existing.status}: it is never deleted, and without continue_processing it stops the deployment`;
+          this.options.log(`${chart.release}: ${message}`);
+          return {
+            ...base,
+            action: 'none',
+            revision: existing.revision,
+            status: existing.status,
+            outcome: 'protected',
+            durationMs: this.now() - started,
+            message,
+          };
+        }
+        this.options.log(
+          `${chart.release}: release is ${existing.status}; purging it before installing again (as Armada does)`,
+        );
+        await helm.uninstall(
+          chart.release,
+          chart.namespace,
+          { timeoutMs: this.budget(chart.deleteTimeoutS, chart.release), wait: true },
+          { signal },
+        );
+        action = 'reinstall';
+      } else if (existing) {
+        action = 'upgrade';
+        for (const hook of chart.upgrade.preDelete) {
+          const deleted = await cluster.deleteResources({
+            namespace: chart.namespace,
+            type: hook.type,
+            name: hook.name,
+            labels: hook.labels ?? chart.wait.labels,
+            signal,
+          });
+          this.options.log(
+            `${chart.release}: upgrade.pre.delete ${hook.type}${hook.name ? ` ${hook.name}` : ''}: ${deleted.length ? deleted.join(', ') : 'nothing to delete'}`,
+          );
+        }
+      }
+
+      const chartDir = await this.options.prepareChart(chart);
+      const valuesFile = path.join(this.options.valuesDir, `${chart.namespace}.${chart.release}.yaml`);
+      mkdirSync(this.options.valuesDir, { recursive: true, mode: 0o700 });
+      writeFileSync(valuesFile, stringify(chart.values, { lineWidth: 0 }), { mode: 0o600 });
+
+      const waitStarted = this.now();
+      const timeoutMs = this.budget(chart.wait.timeoutS, chart.release);
+      this.options.log(
+        `${chart.release}: helm ${action === 'upgrade' ? 'upgrade' : 'install'} ${chart.chartName} into ${chart.namespace} (timeout ${Math.round(timeoutMs / 1000)}s)`,
+      );
+      detail = await helm.upgradeInstall(
+        {
+          release: chart.release,
+          chart: chartDir,
+          namespace: chart.namespace,
+          valuesFiles: [valuesFile],
+          wait: chart.wait.native,
+          timeoutMs,
+          noHooks: action === 'upgrade' ? chart.upgrade.noHooks : chart.install.noHooks,
+          force: action === 'upgrade' && chart.upgrade.force,
+          createNamespace: true,
+        },
+        { signal },
+      );
+      const waitLeft = Math.max(1000, timeoutMs - (this.now() - waitStarted));
+      const wait = await cluster.waitForReady({
+        namespace: chart.namespace,
+        labels: chart.wait.labels,
+        resources: chart.wait.resources,
+        timeoutMs: waitLeft,
+        signal,
+      });
+      if (!wait.ready) {
+        throw new ChartFailure(
+          `not ready within ${chart.wait.timeoutS}s (labels ${Object.entries(chart.wait.labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')}): ${wait.pending.slice(0, 5).join('; ')}`,
+          'timeout',
+        );
+      }
+
+      let test: ReleaseResult['test'];
+      if (chart.test.enabled) {
+        const outcome = await helm.test(
+          chart.release,
+          chart.namespace,
+          { timeoutMs: this.budget(chart.test.timeoutS, `${chart.release} test`), logs: true },
+          { signal },
+        );
+        test = outcome.passed ? 'passed' : 'failed';
+        if (!outcome.passed) {
+          const failedSuites = outcome.suites.filter((s) => s.phase !== 'Succeeded').map((s) => s.name);
+          return {
+            ...base,
+            action,
+            revision: detail.revision,
+            status: detail.status,
+            outcome: 'failed',
+            durationMs: this.now() - started,
+            test,
+            message: `helm test failed: ${failedSuites.join(', ') || outcome.failure || 'a test pod failed'}`,
+          };
+        }
+      }
+      return {
+        ...base,
+        action,
+        revision: detail.revision,
+        status: detail.status,
+        outcome: 'deployed',
+        durationMs: this.now() - started,
+        test: test ?? 'not run',
+      };
+    } catch (err) {
+      const outcome: ReleaseResult['outcome'] =
+        err instanceof ChartFailure
+          ? err.outcome
+          : err instanceof HelmError
+            ? err.details.cancelled
+              ? 'cancelled'
+              : err.details.timedOut
+                ? 'timeout'
+                : 'failed'
+            : 'failed';
+      let status = outcome;
+      let revision = detail?.revision;
+      try {
+        const after = await helm.status(chart.release, chart.namespace);
+        if (after) [status, revision] = [after.status as typeof status, after.revision];
+      } catch {
+        // the status is only extra information
+      }
+      return {
+        ...base,
+        action,
+        revision,
+        status,
+        outcome,
+        durationMs: this.now() - started,
+        message: (err as Error).message,
+      };
+    }
+  }
+}

@@ -1,0 +1,333 @@
+/**
+ * From Armada documents to the deployment they describe: the target manifest's chart groups in
+ * order, each chart with its release name (`<release_prefix>-<release>`), source, dependencies,
+ * final values and the wait/test/upgrade/protection settings with Armada's defaults applied.
+ */
+import path from 'node:path';
+import type { ArmadaDocument } from './documents.js';
+import type { ManifestProblem } from './problems.js';
+
+/** Armada's defaults (armada/const.py). */
+export const DEFAULT_WAIT_TIMEOUT_S = 900;
+export const DEFAULT_TEST_TIMEOUT_S = 300;
+export const DEFAULT_DELETE_TIMEOUT_S = 300;
+
+export interface ChartSource {
+  type: 'git' | 'local' | 'tar';
+  location: string;
+  subpath: string;
+  reference?: string;
+  proxyServer?: string;
+  authMethod?: string;
+}
+
+export interface WaitResource {
+  type: string;
+  labels?: Record<string, string>;
+  minReady?: number | string;
+}
+
+export interface HookAction {
+  type: string;
+  name?: string;
+  labels?: Record<string, string>;
+}
+
+/** A chart packaged into another one's `charts/` directory, with its own dependencies inside it. */
+export interface ChartDependency {
+  document: string;
+  chartName: string;
+  source: ChartSource;
+  dependencies: ChartDependency[];
+}
+
+export interface PlannedChart {
+  /** metadata.name of the Chart document. */
+  document: string;
+  chartName: string;
+  /** `release` as written in the document. */
+  shortRelease: string;
+  /** `<release_prefix>-<release>`: what helm sees. */
+  release: string;
+  namespace: string;
+  source: ChartSource;
+  /** Chart documents packaged into this chart as subcharts (helm-toolkit): not releases. */
+  dependencies: ChartDependency[];
+  values: Record<string, unknown>;
+  wait: {
+    timeoutS: number;
+    /** Labels the chart's resources carry; defaults to `release_group: <release>` as OpenStack-Helm sets. */
+    labels: Record<string, string>;
+    resources: WaitResource[];
+    native: boolean;
+  };
+  test: { enabled: boolean; timeoutS: number; cleanup: boolean };
+  install: { noHooks: boolean };
+  upgrade: { noHooks: boolean; force: boolean; preDelete: HookAction[] };
+  deleteTimeoutS: number;
+  protected?: { continueProcessing: boolean };
+  file: string;
+  line: number;
+}
+
+export interface PlannedGroup {
+  name: string;
+  description?: string;
+  sequenced: boolean;
+  charts: PlannedChart[];
+}
+
+export interface DeploymentModel {
+  manifest: string;
+  releasePrefix: string;
+  groups: PlannedGroup[];
+  /** Chart documents not in any group of the target manifest (and not a dependency): not deployed. */
+  unused: string[];
+}
+
+type Json = Record<string, unknown>;
+
+function object(value: unknown): Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {};
+}
+
+function stringMap(value: unknown): Record<string, string> | undefined {
+  const map = object(value);
+  return Object.keys(map).length ? (map as Record<string, string>) : undefined;
+}
+
+function source(data: Json): ChartSource {
+  const s = object(data.source);
+  return {
+    type: s.type as ChartSource['type'],
+    location: String(s.location),
+    subpath: String(s.subpath ?? ''),
+    reference: typeof s.reference === 'string' ? s.reference : undefined,
+    proxyServer: typeof s.proxy_server === 'string' ? s.proxy_server : undefined,
+    authMethod: typeof s.auth_method === 'string' ? s.auth_method : undefined,
+  };
+}
+
+/** Where helm finds a local chart: location joined with subpath. */
+export function localChartPath(src: ChartSource): string {
+  return src.subpath ? path.join(src.location, src.subpath) : src.location;
+}
+
+export function chartSettings(
+  doc: ArmadaDocument,
+  prefix: string,
+  groupTestDefault: boolean | undefined,
+): Omit<PlannedChart, 'dependencies'> {
+  const data = doc.data;
+  const wait = object(data.wait);
+  const test = data.test;
+  const testObject = object(test);
+  const upgrade = object(data.upgrade);
+  const release = String(data.release);
+  const fullRelease = `${prefix}-${release}`;
+  const testEnabled =
+    typeof test === 'boolean'
+      ? test
+      : typeof testObject.enabled === 'boolean'
+        ? testObject.enabled
+        : (groupTestDefault ?? true);
+  const protectedValue = data.protected === undefined ? undefined : object(data.protected);
+  return {
+    document: doc.name,
+    chartName: String(data.chart_name),
+    shortRelease: release,
+    release: fullRelease,
+    namespace: String(data.namespace),
+    source: source(data),
+    values: object(data.values),
+    wait: {
+      timeoutS: Number(wait.timeout ?? data.timeout ?? DEFAULT_WAIT_TIMEOUT_S),
+      labels: stringMap(wait.labels) ?? { release_group: fullRelease },
+      resources: (Array.isArray(wait.resources) ? wait.resources : []).map((r: Json) => ({
+        type: String(r.type),
+        labels: stringMap(r.labels),
+        minReady: r.min_ready as number | string | undefined,
+      })),
+      native: object(wait.native).enabled !== false,
+    },
+    test: {
+      enabled: testEnabled,
+      timeoutS: Number(testObject.timeout ?? DEFAULT_TEST_TIMEOUT_S),
+      cleanup: typeof test === 'boolean' ? true : object(testObject.options).cleanup === true,
+    },
+    install: { noHooks: object(data.install).no_hooks === true },
+    upgrade: {
+      noHooks: upgrade.no_hooks === true,
+      force: object(upgrade.options).force === true,
+      preDelete: (Array.isArray(object(upgrade.pre).delete)
+        ? (object(upgrade.pre).delete as Json[])
+        : []
+      ).map((a) => ({
+        type: String(a.type),
+        name: typeof a.name === 'string' ? a.name : undefined,
+        labels: stringMap(a.labels),
+      })),
+    },
+    deleteTimeoutS: Number(object(data.delete).timeout ?? DEFAULT_DELETE_TIMEOUT_S),
+    protected: protectedValue
+      ? { continueProcessing: protectedValue.continue_processing === true }
+      : undefined,
+    file: doc.file,
+    line: doc.locate([]).line,
+  };
+}
+
+/**
+ * Resolves the target manifest (by name, or the only one) and builds the model. Reference errors
+ * (a group or chart that does not exist, a dependency cycle) come back as located problems.
+ */
+export function buildModel(
+  documents: ArmadaDocument[],
+  targetManifest: string | undefined,
+): { model?: DeploymentModel; problems: ManifestProblem[] } {
+  const problems: ManifestProblem[] = [];
+  const err = (doc: ArmadaDocument, keyPath: (string | number)[], message: string) =>
+    problems.push({
+      severity: 'error',
+      file: doc.file,
+      ...doc.locate(keyPath),
+      document: doc.label,
+      keyPath: keyPath.join('.'),
+      message,
+    });
+  const byKind = (kind: ArmadaDocument['kind']) => documents.filter((d) => d.kind === kind);
+
+  for (const kind of ['Chart', 'ChartGroup', 'Manifest'] as const) {
+    const seen = new Map<string, ArmadaDocument>();
+    for (const doc of byKind(kind)) {
+      const first = seen.get(doc.name);
+      if (first)
+        err(
+          doc,
+          ['metadata', 'name'],
+          `duplicate ${kind} name: also defined at ${path.basename(first.file)}:${first.locate([]).line}`,
+        );
+      else seen.set(doc.name, doc);
+    }
+  }
+  const manifests = byKind('Manifest');
+  let manifest: ArmadaDocument | undefined;
+  if (targetManifest) {
+    manifest = manifests.find((m) => m.name === targetManifest);
+    if (!manifest) {
+      problems.push({
+        severity: 'error',
+        file: documents[0]?.file ?? '',
+        line: 1,
+        column: 1,
+        document: '',
+        keyPath: '',
+        message: `target manifest ${JSON.stringify(targetManifest)} not found; the manifest defines ${manifests.map((m) => m.name).join(', ') || 'no armada/Manifest/v1 document'}`,
+      });
+    }
+  } else if (manifests.length !== 1) {
+    problems.push({
+      severity: 'error',
+      file: manifests[1]?.file ?? documents[0]?.file ?? '',
+      line: manifests[1]?.locate([]).line ?? 1,
+      column: 1,
+      document: manifests[1]?.label ?? '',
+      keyPath: '',
+      message:
+        manifests.length === 0
+          ? 'no armada/Manifest/v1 document: nothing says what to deploy'
+          : `${manifests.length} armada/Manifest/v1 documents (${manifests.map((m) => m.name).join(', ')}): choose one with target-manifest`,
+    });
+  } else manifest = manifests[0];
+  if (!manifest) return { problems };
+
+  const charts = new Map(byKind('Chart').map((d) => [d.name, d]));
+  const groups = new Map(byKind('ChartGroup').map((d) => [d.name, d]));
+  const prefix = String(manifest.data.release_prefix);
+  const plannedGroups: PlannedGroup[] = [];
+  const deployed = new Set<string>();
+  const releases = new Map<string, string>();
+  const groupNames = (manifest.data.chart_groups as string[]) ?? [];
+
+  groupNames.forEach((groupName, gi) => {
+    const group = groups.get(groupName);
+    if (!group) {
+      err(manifest, ['data', 'chart_groups', gi], `no ChartGroup named ${JSON.stringify(groupName)}`);
+      return;
+    }
+    const testDefault = typeof group.data.test_charts === 'boolean' ? group.data.test_charts : undefined;
+    const planned: PlannedGroup = {
+      name: group.name,
+      description: typeof group.data.description === 'string' ? group.data.description : undefined,
+      sequenced: group.data.sequenced === true,
+      charts: [],
+    };
+    ((group.data.chart_group as string[]) ?? []).forEach((chartName, ci) => {
+      const chart = charts.get(chartName);
+      if (!chart) {
+        err(group, ['data', 'chart_group', ci], `no Chart named ${JSON.stringify(chartName)}`);
+        return;
+      }
+      const settings = chartSettings(chart, prefix, testDefault);
+      const key = `${settings.namespace}/${settings.release}`;
+      const other = releases.get(key);
+      if (other && other !== chart.name) {
+        err(
+          chart,
+          ['data', 'release'],
+          `release ${settings.release} in namespace ${settings.namespace} is also deployed by Chart ${other}`,
+        );
+      }
+      releases.set(key, chart.name);
+      deployed.add(chart.name);
+      planned.charts.push({ ...settings, dependencies: resolveDependencies(chart, charts, err) });
+    });
+    plannedGroups.push(planned);
+  });
+
+  const packaged = new Set(
+    plannedGroups.flatMap((g) => g.charts.flatMap((c) => dependencyNames(c.dependencies))),
+  );
+  const unused = [...charts.keys()].filter((name) => !deployed.has(name) && !packaged.has(name));
+  return {
+    model: { manifest: manifest.name, releasePrefix: prefix, groups: plannedGroups, unused },
+    problems,
+  };
+}
+
+function resolveDependencies(
+  chart: ArmadaDocument,
+  charts: Map<string, ArmadaDocument>,
+  err: (doc: ArmadaDocument, keyPath: (string | number)[], message: string) => void,
+  trail: string[] = [chart.name],
+): ChartDependency[] {
+  const names = Array.isArray(chart.data.dependencies) ? (chart.data.dependencies as string[]) : [];
+  const out: ChartDependency[] = [];
+  names.forEach((name, i) => {
+    const dep = charts.get(name);
+    if (!dep) {
+      err(
+        chart,
+        ['data', 'dependencies', i],
+        `no Chart named ${JSON.stringify(name)} to package as a dependency`,
+      );
+      return;
+    }
+    if (trail.includes(name)) {
+      err(chart, ['data', 'dependencies', i], `dependency cycle: ${[...trail, name].join(' → ')}`);
+      return;
+    }
+    out.push({
+      document: name,
+      chartName: String(dep.data.chart_name),
+      source: source(dep.data),
+      dependencies: resolveDependencies(dep, charts, err, [...trail, name]),
+    });
+  });
+  return out;
+}
+
+/** Every document name in a dependency tree. */
+export function dependencyNames(dependencies: ChartDependency[]): string[] {
+  return dependencies.flatMap((d) => [d.document, ...dependencyNames(d.dependencies)]);
+}
