@@ -12,7 +12,7 @@ import {
   localRefs,
   lsRemote,
   missingObjects,
-  peelToCommit,
+  peelToCommits,
 } from '../lib/git/refs.js';
 import { type Candidate, classify, decideUpdate, type UpdateKind } from './classify.js';
 import type { MirrorSyncConfig } from './config.js';
@@ -509,8 +509,13 @@ async function updateMirror(
   ];
   const absentTips = await missingObjects(base, repo, mirrorTips);
   const presentTips = mirrorTips.filter((oid) => !absentTips.has(oid));
+  const peeled = await peelToCommits(
+    base,
+    repo,
+    pending.map((p) => p.candidate.new),
+  );
   for (const p of pending) {
-    p.commit = await peelToCommit(base, repo, p.candidate.new);
+    p.commit = peeled.get(p.candidate.new);
     if (!p.commit) continue;
     const exclude = p.candidate.old && p.kind === 'fast-forward' ? [p.candidate.old] : presentTips;
     p.commits = await countCommits(base, repo, p.commit, exclude).catch(() => null);

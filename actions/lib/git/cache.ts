@@ -92,7 +92,7 @@ export async function openRepoCache(
       }
       const fsck = await git.run(['fsck', '--connectivity-only', '--no-progress', '--no-dangling'], {
         cwd: dir,
-        okExitCodes: [1, 2, 4, 8, 128],
+        okExitCodes: ANY_FAILURE, // a bit mask of problems: any non-zero value means broken
       });
       if (fsck.exitCode !== 0) {
         const why = (fsck.stderr || fsck.stdout).trim().split('\n').slice(0, 3).join('; ');
@@ -108,6 +108,8 @@ export async function openRepoCache(
     },
   };
 }
+
+const ANY_FAILURE = Array.from({ length: 255 }, (_, i) => i + 1);
 
 async function initBare(git: Git, dir: string): Promise<void> {
   await git.run(['init', '--quiet', '--bare', dir]);

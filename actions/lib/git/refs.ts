@@ -85,13 +85,28 @@ export async function objectType(git: Git, repo: string, oid: string): Promise<s
   return git.output(['cat-file', '-t', oid], { cwd: repo });
 }
 
-/** The commit an object peels to, or undefined (a tag of a tree or blob). */
-export async function peelToCommit(git: Git, repo: string, oid: string): Promise<string | undefined> {
-  const result = await git.run(['rev-parse', '--verify', '--quiet', `${oid}^{commit}`], {
+/**
+ * The commit each object peels to (an annotated tag to its commit), undefined for objects that
+ * name no commit (a tag of a tree) — all in one `cat-file --batch-check` call.
+ */
+export async function peelToCommits(
+  git: Git,
+  repo: string,
+  oids: readonly string[],
+): Promise<Map<string, string | undefined>> {
+  const unique = [...new Set(oids)];
+  const peeled = new Map<string, string | undefined>();
+  if (unique.length === 0) return peeled;
+  const out = await git.output(['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
     cwd: repo,
-    okExitCodes: [1, 128],
+    input: unique.map((oid) => `${oid}^{commit}`).join('\n') + '\n',
   });
-  return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  const lines = out.split('\n');
+  unique.forEach((oid, i) => {
+    const match = /^([0-9a-f]+) commit$/.exec(lines[i]?.trim() ?? '');
+    peeled.set(oid, match?.[1]);
+  });
+  return peeled;
 }
 
 /** Commits reachable from `tip` but from none of `exclude` (which must exist locally). */
