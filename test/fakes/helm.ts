@@ -289,3 +289,81 @@ function waitFor(ms: number, signal?: AbortSignal): Promise<'timeout' | 'cancell
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * The cluster side of the fake, for deploy-armada's engine: label waits answer from `unready`
+ * (label selectors that never get ready), deletions are recorded, and a diagnosis reports the
+ * pods and events the test put in the FakeHelm.
+ */
+export class FakeCluster {
+  /** `key=value` selectors whose resources never become ready. */
+  readonly unready = new Set<string>();
+  readonly deletions: { namespace: string; type: string; name?: string; labels?: Record<string, string> }[] =
+    [];
+  readonly waits: { namespace: string; labels: Record<string, string> }[] = [];
+
+  constructor(private readonly helm: FakeHelm) {}
+
+  async waitForReady(request: {
+    namespace: string;
+    labels: Record<string, string>;
+    timeoutMs: number;
+    signal?: AbortSignal;
+  }) {
+    this.waits.push({ namespace: request.namespace, labels: request.labels });
+    const selector = Object.entries(request.labels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    if (!this.unready.has(selector)) return { ready: true, pending: [] };
+    await waitFor(request.timeoutMs, request.signal);
+    return { ready: false, pending: [`pod ${selector.split('=')[1]}-0: Running, not Ready`] };
+  }
+
+  async deleteResources(request: {
+    namespace: string;
+    type: string;
+    name?: string;
+    labels?: Record<string, string>;
+  }) {
+    this.deletions.push({
+      namespace: request.namespace,
+      type: request.type,
+      name: request.name,
+      labels: request.labels,
+    });
+    return [`${request.type}/${request.name ?? 'matching'}`];
+  }
+
+  async diagnose(namespace: string, labels: Record<string, string>, logLines: number) {
+    const matches = (pod: FakePod) =>
+      pod.namespace === namespace && Object.entries(labels).every(([k, v]) => pod.labels[k] === v);
+    const pods = this.helm.pods.filter((p) => matches(p) && !p.ready);
+    return {
+      pods: pods.map((p) => ({
+        name: p.name,
+        phase: p.phase,
+        ready: p.ready,
+        containers: p.containers.map((c) => ({
+          name: c.name,
+          ready: false,
+          restartCount: c.restartCount,
+          state: c.waitingReason ? `waiting: ${c.waitingReason}` : 'running',
+        })),
+      })),
+      events: this.helm.events
+        .filter((e) => e.namespace === namespace && pods.some((p) => e.involvedObject === `pod/${p.name}`))
+        .map((e) => ({ object: e.involvedObject, type: e.type, reason: e.reason, message: e.message })),
+      logs: pods.flatMap((p) =>
+        p.containers
+          .filter((c) => c.restartCount > 0 && c.log !== undefined)
+          .map((c) => ({
+            pod: p.name,
+            container: c.name,
+            previous: true,
+            text: c.log!.split('\n').slice(-logLines).join('\n'),
+          })),
+      ),
+      errors: [],
+    };
+  }
+}

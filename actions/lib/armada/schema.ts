@@ -157,7 +157,7 @@ export const MANIFEST_V1 = {
   additionalProperties: false,
 };
 
-const ajv = new Ajv({ allErrors: true, strict: true, keywords: ['x-expected'] });
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, keywords: ['x-expected'] });
 const validators: Record<ArmadaKind, ReturnType<Ajv['compile']>> = {
   Chart: ajv.compile(CHART_V1),
   ChartGroup: ajv.compile(CHART_GROUP_V1),
@@ -210,13 +210,19 @@ export function validateDocument(doc: ArmadaDocument): ManifestProblem[] {
   const validate = validators[doc.kind];
   if (!validate(doc.data)) {
     const errors = validate.errors ?? [];
-    // An anyOf that says in words what it wants replaces the errors of its branches.
-    const summarised = errors.filter((e) => e.keyword === 'anyOf' && expected(e.parentSchema));
+    // An anyOf that says in words what it wants replaces the errors of its branches — unless the
+    // value is a mapping with errors inside it: then those are the useful ones.
+    const within = (e: ErrorObject, s: ErrorObject) =>
+      e !== s && e.schemaPath.startsWith(`${s.schemaPath.replace(/\/anyOf$/, '')}/`);
+    const anyOfs = errors.filter((e) => e.keyword === 'anyOf' && expected(e.parentSchema));
+    const deep = (s: ErrorObject) => errors.filter((e) => within(e, s) && e.instancePath !== s.instancePath);
+    const summarised = anyOfs.filter((s) => deep(s).length === 0);
+    const opened = anyOfs.filter((s) => deep(s).length > 0);
     const kept = errors.filter(
       (e) =>
-        !summarised.some(
-          (s) => e !== s && e.schemaPath.startsWith(`${s.schemaPath.replace(/\/anyOf$/, '')}/`),
-        ),
+        !opened.includes(e) &&
+        !summarised.some((s) => within(e, s)) &&
+        !opened.some((s) => within(e, s) && e.instancePath === s.instancePath),
     );
     for (const error of kept) {
       const path = parts(error.instancePath);
