@@ -445,6 +445,7 @@ class ChaosRun {
       pending.settled = true;
       record.recoveredAt = Date.now();
       record.recoveryMs = record.recoveredAt - record.at;
+      informer.recheck();
       this.o.log.info(
         `  recovered ${record.workload} after ${(record.recoveryMs / 1000).toFixed(2)}s (kill #${record.id})`,
       );

@@ -83,7 +83,8 @@ function where(profile: Profile | undefined, key: string, index?: number): strin
   if (!profile) return `cookiemonster.${key}`;
   const keyPath = ['cookiemonster', key, ...(index !== undefined && index >= 0 ? [index] : [])];
   const pos = profile.locate(keyPath);
-  const file = path.relative(process.cwd(), pos.file) || pos.file;
+  const relative = path.relative(process.cwd(), pos.file);
+  const file = relative && !relative.startsWith('..') ? relative : pos.file;
   return `${file}:${pos.line}:${pos.column} ${keyPath.join('.')}`;
 }
 
@@ -186,7 +187,7 @@ export function resolveSettings(
       ? resolveSecret(ctx, 'cookiemonster.kubeconfig', undefined, section.kubeconfig, { required: true })
       : section.kubeconfig;
   }
-  if (kubeconfig && kubeconfig.includes('\n')) ctx.setSecret(kubeconfig);
+  if (kubeconfig && kubeconfig.includes('\n')) maskKubeconfig(ctx, kubeconfig);
 
   const rallyTask = inputs.rallyTask ?? section['rally-task'];
   return {
@@ -229,4 +230,19 @@ export function describeTarget(t: TargetSpec, namespaces: string[] = []): string
     t.exclude.length ? `excluding ${t.exclude.join(', ')}` : undefined,
   ].filter(Boolean);
   return `${what} in ${t.namespace ?? (namespaces.join(', ') || 'every listed namespace')}: ${t.podsPerTick} pod(s) per tick${guard.length ? ` (${guard.join(', ')})` : ''}`;
+}
+
+const CREDENTIAL_KEYS =
+  /^\s*-?\s*(token|client-key-data|client-certificate-data|password|username|id-token|refresh-token|client-secret|access-token)\s*:\s*["']?([^"'\s]+)["']?\s*$/;
+
+/**
+ * Masks a kubeconfig given as content: the runner masks values line by line, so a multi-line
+ * value is registered as a whole and each credential in it on its own.
+ */
+export function maskKubeconfig(ctx: Pick<ActionContext, 'setSecret'>, text: string): void {
+  ctx.setSecret(text);
+  for (const line of text.split(/\r?\n/)) {
+    const match = CREDENTIAL_KEYS.exec(line);
+    if (match) ctx.setSecret(match[2]);
+  }
 }

@@ -1,6 +1,6 @@
 import { Watch, type V1Pod } from '@kubernetes/client-node';
 import type { KubeClient } from './client.js';
-import { describeApiError, sleep, backoffDelay } from './retry.js';
+import { describeApiError, sleep, backoffDelay, withRetry, type BackoffOptions } from './retry.js';
 
 export type PodEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -12,6 +12,8 @@ export interface PodInformerOptions {
   log?: (message: string) => void;
   baseBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Retries of the first list (429, 5xx); later relists are retried by the reconnect loop. */
+  retry?: BackoffOptions;
 }
 
 /**
@@ -23,6 +25,8 @@ export class PodInformer {
   private readonly cache = new Map<string, V1Pod>();
   private readonly waiters = new Set<() => void>();
   private abort?: AbortController;
+  private readonly stopSignal = new AbortController();
+  private endWatch?: () => void;
   private stopped = false;
   private failures = 0;
   private loop?: Promise<void>;
@@ -38,7 +42,7 @@ export class PodInformer {
 
   /** Lists, starts watching and resolves once the cache is filled and the watch is open. */
   async start(): Promise<void> {
-    const resourceVersion = await this.relist();
+    const resourceVersion = await withRetry(() => this.relist(), this.options.retry);
     const connected = new Promise<void>((resolve) => (this.onConnected = resolve));
     this.loop = this.run(resourceVersion);
     // A first watch that fails keeps retrying in the background; the cache is already usable.
@@ -73,9 +77,17 @@ export class PodInformer {
     });
   }
 
+  /** Re-evaluates every waiter (for predicates that also read state outside the cache). */
+  recheck(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopSignal.abort();
     this.abort?.abort();
+    // Do not wait for the aborted response stream to wind down: the loop sees `stopped` and ends.
+    this.endWatch?.();
     await this.loop?.catch(() => undefined);
   }
 
@@ -155,6 +167,7 @@ export class PodInformer {
           resolve(result);
         }
       };
+      this.endWatch = () => settle({});
       new Watch(this.client.config)
         .watch(
           this.path(),
