@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../harness/run-action.js';
 import {
+  checkKubeObjects,
   checkRbac,
   checkRunnerDockerfile,
   checkScaleSetValues,
@@ -85,6 +86,40 @@ describe('checkScaleSetValues', () => {
     expect(checkScaleSetValues({ ...goodValues(), template: undefined }, 'v.yaml').join('\n')).toContain(
       'template.spec.containers',
     );
+  });
+});
+
+describe('Kubernetes object shapes', () => {
+  it('reports a misspelt pod template field and a number where the API wants a string', () => {
+    const values = goodValues();
+    Object.assign(values.template!.spec!, { automountServiceAcountToken: false });
+    values.template!.spec!.containers![0] = {
+      ...values.template!.spec!.containers![0],
+      env: [{ name: 'RETRIES', value: 3 }],
+    } as never;
+    const problems = checkScaleSetValues(values, 'v.yaml');
+    expect(problems).toContain('v.yaml: template.spec.automountServiceAcountToken: not a field of PodSpec');
+    expect(problems).toContain('v.yaml: template.spec.containers[0].env[0].value: expected a string, got 3');
+  });
+
+  it('reports unknown kinds, wrong API versions, unknown fields and missing names', () => {
+    const doc = (value: KubeObject) => ({ file: 'x.yaml', index: 1, value });
+    expect(checkKubeObjects([doc({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } })])).toEqual([
+      'x.yaml (document 1): kind Secret is not one of Namespace, ServiceAccount, ConfigMap, Role, RoleBinding, ClusterRole, ClusterRoleBinding, ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding',
+    ]);
+    const problems = checkKubeObjects([
+      doc({
+        apiVersion: 'rbac.authorization.k8s.io/v1beta1',
+        kind: 'Role',
+        metadata: { namespace: 'openstack' },
+        rules: [{ apiGroups: [''], resource: ['pods'], verbs: ['get'] } as never],
+      }),
+    ]);
+    expect(problems).toEqual([
+      'x.yaml (document 1).rules[0].resource: not a field of PolicyRule',
+      'x.yaml (document 1): apiVersion of a Role: expected rbac.authorization.k8s.io/v1, got rbac.authorization.k8s.io/v1beta1',
+      'x.yaml (document 1): metadata.name is missing',
+    ]);
   });
 });
 
@@ -315,6 +350,22 @@ describe('checkRbac', () => {
     expect(problems).toContain(
       'is meant for per-namespace RoleBindings, but a ClusterRoleBinding references it',
     );
+  });
+
+  it('reports rules that grant nothing: wrong API group, singular name, unknown verb, cluster scope in a Role', () => {
+    const typos = role('openstack', 'typos', [
+      { apiGroups: [''], resources: ['deployments'], verbs: ['get'] },
+      { apiGroups: ['apps'], resources: ['deployment'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['kill'] },
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
+    ]);
+    const problems = checkRbac(docs(typos), policy).join('\n');
+    expect(problems).toContain(
+      'grants nothing: core/deployments is not a known resource (typo or wrong API group?)',
+    );
+    expect(problems).toContain('grants nothing: apps/deployment is not a known resource');
+    expect(problems).toContain('grants nothing: verb kill does not exist');
+    expect(problems).toContain('grants nothing: namespaces is cluster-scoped; a Role cannot grant it');
   });
 
   it('catches a mutation of the shipped cookiemonster RBAC (one added verb)', () => {

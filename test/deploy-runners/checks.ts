@@ -4,6 +4,7 @@
  * naming the file and what was expected, so the tests can show every problem at once.
  */
 import { readFileSync } from 'node:fs';
+import * as k8s from '@kubernetes/client-node';
 import semver from 'semver';
 import { parseAllDocuments } from 'yaml';
 
@@ -48,6 +49,92 @@ export function loadYamlDocuments<T = unknown>(
     if (value !== null && value !== undefined) loaded.push({ file, index: i + 1, value });
   });
   return loaded;
+}
+
+// ---------------------------------------------------------------- Kubernetes object shapes
+
+interface AttributeType {
+  baseName: string;
+  type: string;
+}
+type ModelClass = { getAttributeTypeMap(): AttributeType[] };
+
+function modelClass(name: string): ModelClass | undefined {
+  const candidate = (k8s as unknown as Record<string, unknown>)[name] as Partial<ModelClass> | undefined;
+  return typeof candidate?.getAttributeTypeMap === 'function' ? (candidate as ModelClass) : undefined;
+}
+
+/**
+ * Fields that the Kubernetes API model (the OpenAPI-generated classes of @kubernetes/client-node)
+ * does not have, and values of the wrong primitive type. The API server would drop an unknown field
+ * silently (a typo in automountServiceAccountToken would leave the token mounted) or refuse the type.
+ */
+export function modelProblems(value: unknown, type: string, at: string): string[] {
+  if (value === null || value === undefined || type === 'any' || type === 'Date') return [];
+  const array = /^Array<(.+)>$/.exec(type);
+  if (array) {
+    if (!Array.isArray(value)) return [`${at}: expected a list, got ${JSON.stringify(value)}`];
+    return value.flatMap((item, i) => modelProblems(item, array[1], `${at}[${i}]`));
+  }
+  const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
+  if (map) {
+    if (typeof value !== 'object' || Array.isArray(value))
+      return [`${at}: expected a map, got ${JSON.stringify(value)}`];
+    return Object.entries(value).flatMap(([key, item]) => modelProblems(item, map[1], `${at}.${key}`));
+  }
+  if (type === 'string' || type === 'number' || type === 'boolean') {
+    return typeof value === type ? [] : [`${at}: expected a ${type}, got ${JSON.stringify(value)}`];
+  }
+  if (type === 'IntOrString') {
+    return typeof value === 'string' || typeof value === 'number'
+      ? []
+      : [`${at}: expected a number or string, got ${JSON.stringify(value)}`];
+  }
+  const model = modelClass(type);
+  if (!model) return [];
+  if (typeof value !== 'object' || Array.isArray(value))
+    return [`${at}: expected an object (${type}), got ${JSON.stringify(value)}`];
+  const fields = new Map(model.getAttributeTypeMap().map((a) => [a.baseName, a.type]));
+  return Object.entries(value).flatMap(([key, item]) => {
+    const fieldType = fields.get(key);
+    if (!fieldType) return [`${at}.${key}: not a field of ${type.replace(/^V1/, '')}`];
+    return modelProblems(item, fieldType, `${at}.${key}`);
+  });
+}
+
+/** The API version and model of each kind these files may contain. */
+export const KINDS: Record<string, { apiVersion: string; model: string }> = {
+  Namespace: { apiVersion: 'v1', model: 'V1Namespace' },
+  ServiceAccount: { apiVersion: 'v1', model: 'V1ServiceAccount' },
+  ConfigMap: { apiVersion: 'v1', model: 'V1ConfigMap' },
+  Role: { apiVersion: 'rbac.authorization.k8s.io/v1', model: 'V1Role' },
+  RoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', model: 'V1RoleBinding' },
+  ClusterRole: { apiVersion: 'rbac.authorization.k8s.io/v1', model: 'V1ClusterRole' },
+  ClusterRoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', model: 'V1ClusterRoleBinding' },
+  ValidatingAdmissionPolicy: {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    model: 'V1ValidatingAdmissionPolicy',
+  },
+  ValidatingAdmissionPolicyBinding: {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    model: 'V1ValidatingAdmissionPolicyBinding',
+  },
+};
+
+/** Problems with the shape of Kubernetes objects: known kind, its API version, fields of its model, a name. */
+export function checkKubeObjects(docs: LoadedDocument<KubeObject>[]): string[] {
+  return docs.flatMap((doc) => {
+    const at = `${doc.file} (document ${doc.index})`;
+    const kind = KINDS[String(doc.value.kind)];
+    if (!kind) return [`${at}: kind ${doc.value.kind} is not one of ${Object.keys(KINDS).join(', ')}`];
+    const problems = modelProblems(doc.value, kind.model, at);
+    if (doc.value.apiVersion !== kind.apiVersion)
+      problems.push(
+        `${at}: apiVersion of a ${doc.value.kind}: expected ${kind.apiVersion}, got ${doc.value.apiVersion}`,
+      );
+    if (!doc.value.metadata?.name) problems.push(`${at}: metadata.name is missing`);
+    return problems;
+  });
 }
 
 // ---------------------------------------------------------------- runner scale set values
@@ -179,6 +266,8 @@ export function checkScaleSetValues(values: ScaleSetValues, file: string): strin
       }
     }
   }
+  if (values.template !== undefined)
+    problems.push(...modelProblems(values.template, 'V1PodTemplateSpec', `${file}: template`));
   if (!isNonEmptyString(spec?.serviceAccountName)) {
     bad(
       'template.spec.serviceAccountName',
@@ -408,6 +497,78 @@ function grantsPodWrite(rules: PolicyRule[] = []): string[] {
   });
 }
 
+/**
+ * The Kubernetes resources these RBAC files may name, by API group ('' = core), with their scope.
+ * A resource in the wrong group, a singular name or a typo is accepted by the API server and then
+ * silently grants nothing; this catalog catches that.
+ */
+export const KNOWN_RESOURCES: Record<string, Record<string, 'namespaced' | 'cluster'>> = {
+  '': {
+    pods: 'namespaced',
+    'pods/log': 'namespaced',
+    'pods/eviction': 'namespaced',
+    'pods/exec': 'namespaced',
+    secrets: 'namespaced',
+    configmaps: 'namespaced',
+    services: 'namespaced',
+    serviceaccounts: 'namespaced',
+    persistentvolumeclaims: 'namespaced',
+    events: 'namespaced',
+    endpoints: 'namespaced',
+    namespaces: 'cluster',
+  },
+  apps: {
+    deployments: 'namespaced',
+    statefulsets: 'namespaced',
+    daemonsets: 'namespaced',
+    replicasets: 'namespaced',
+  },
+  batch: { jobs: 'namespaced', cronjobs: 'namespaced' },
+  policy: { poddisruptionbudgets: 'namespaced' },
+  'networking.k8s.io': { ingresses: 'namespaced', networkpolicies: 'namespaced' },
+  autoscaling: { horizontalpodautoscalers: 'namespaced' },
+  'rbac.authorization.k8s.io': {
+    roles: 'namespaced',
+    rolebindings: 'namespaced',
+    clusterroles: 'cluster',
+    clusterrolebindings: 'cluster',
+  },
+};
+
+export const KNOWN_VERBS = [
+  'get',
+  'list',
+  'watch',
+  'create',
+  'update',
+  'patch',
+  'delete',
+  'deletecollection',
+  'bind',
+  'escalate',
+  'impersonate',
+];
+
+/** Rule targets that grant nothing: unknown group/resource, unknown verb, or a cluster-scoped resource in a Role. */
+export function ineffectiveTargets(rule: PolicyRule, inRole: boolean): string[] {
+  const found: string[] = [];
+  for (const group of rule.apiGroups ?? []) {
+    for (const resource of rule.resources ?? []) {
+      if (group === '*' || resource === '*') continue;
+      const scope = KNOWN_RESOURCES[group]?.[resource];
+      if (!scope)
+        found.push(
+          `${group === '' ? 'core' : group}/${resource} is not a known resource (typo or wrong API group?)`,
+        );
+      else if (inRole && scope === 'cluster')
+        found.push(`${resource} is cluster-scoped; a Role cannot grant it`);
+    }
+  }
+  for (const verb of rule.verbs ?? [])
+    if (verb !== '*' && !KNOWN_VERBS.includes(verb)) found.push(`verb ${verb} does not exist`);
+  return found;
+}
+
 function hasWildcard(rule: PolicyRule): boolean {
   return [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.verbs ?? [])].includes('*');
 }
@@ -443,6 +604,8 @@ export function checkRbac(docs: RbacDocument[], policy: RbacPolicy): string[] {
         problems.push(
           `${where(doc)}: wildcard in a rule (${JSON.stringify(rule)}); name groups, resources and verbs`,
         );
+      for (const target of ineffectiveTargets(rule, kind === 'Role'))
+        problems.push(`${where(doc)}: grants nothing: ${target}`);
       if (rule.nonResourceURLs?.length)
         problems.push(`${where(doc)}: grants non-resource URLs ${rule.nonResourceURLs.join(', ')}`);
     }

@@ -11,6 +11,7 @@ import { perRunNamespace } from '../../actions/helm-rally/settings.js';
 import { loadProfile, type Profile } from '../../actions/lib/profile/load.js';
 import { repoRoot } from '../harness/run-action.js';
 import {
+  checkKubeObjects,
   checkRbac,
   checkRunnerDockerfile,
   checkScaleSetValues,
@@ -146,6 +147,16 @@ describe('deploy/runners files', () => {
     const files = yamlFilesUnder(runnersDir);
     expect(files.length).toBeGreaterThanOrEqual(ENVIRONMENTS.length * 3);
     for (const file of files) expect(loadYamlDocuments(file).length, rel(file)).toBeGreaterThan(0);
+  });
+
+  it('every Kubernetes object has a known kind, its API version and only fields of its API model', () => {
+    const objects = ['rbac', 'kubeconfig'].flatMap((dir) =>
+      readdirSync(path.join(runnersDir, dir))
+        .filter((f) => f.endsWith('.yaml'))
+        .flatMap((f) => loadYamlDocuments<KubeObject>(path.join(runnersDir, dir, f))),
+    );
+    expect(objects.length).toBeGreaterThan(10);
+    expect(checkKubeObjects(objects)).toEqual([]);
   });
 
   it('has a general scale set and the stage scale sets for every environment', () => {
