@@ -56,21 +56,20 @@ export interface PromoteInputs {
 }
 
 export function readInputs(ctx: Pick<ActionContext, 'getInput'>): PromoteInputs {
-  const text = (name: string) => stringInput(ctx, name) ?? '';
   return {
-    profile: text(Inputs.profile),
-    registry: text(Inputs.registry),
-    images: text(Inputs.images),
-    candidate: text(Inputs.candidate),
-    version: text(Inputs.version),
-    targetPrefix: text(Inputs.targetPrefix),
-    registryUsername: text(Inputs.registryUsername),
+    profile: stringInput(ctx, Inputs.profile) ?? '',
+    registry: stringInput(ctx, Inputs.registry) ?? '',
+    images: stringInput(ctx, Inputs.images) ?? '',
+    candidate: stringInput(ctx, Inputs.candidate) ?? '',
+    version: stringInput(ctx, Inputs.version) ?? '',
+    targetPrefix: stringInput(ctx, Inputs.targetPrefix) ?? '',
+    registryUsername: stringInput(ctx, Inputs.registryUsername) ?? '',
     registryPassword: ctx.getInput(Inputs.registryPassword),
-    gitRepos: text(Inputs.gitRepos),
+    gitRepos: stringInput(ctx, Inputs.gitRepos) ?? '',
     gitToken: ctx.getInput(Inputs.gitToken),
-    githubRelease: text(Inputs.githubRelease),
+    githubRelease: stringInput(ctx, Inputs.githubRelease) ?? '',
     githubToken: ctx.getInput(Inputs.githubToken),
-    history: text(Inputs.history),
+    history: stringInput(ctx, Inputs.history) ?? '',
     dryRun: booleanInput(ctx, Inputs.dryRun, { default: false }),
   };
 }
