@@ -120,7 +120,10 @@ function rbacPolicy(): RbacPolicy {
     perNamespaceClusterRoles: ['taco-helm-rally-release'],
     serviceAccounts: {
       [`${RUNNER_NAMESPACE}/taco-runner`]: { namespaces: [] },
-      [`${RUNNER_NAMESPACE}/taco-deploy-armada`]: { namespaces: openstack },
+      [`${RUNNER_NAMESPACE}/taco-deploy-armada`]: {
+        namespaces: openstack,
+        clusterRoles: ['taco-deploy-armada-namespaces'],
+      },
       [`${RUNNER_NAMESPACE}/taco-cookiemonster`]: {
         namespaces: openstack,
         exactPermissions: COOKIEMONSTER_PERMISSIONS,
@@ -360,6 +363,35 @@ describe('RBAC', () => {
       expect(granted.has('core/events:list')).toBe(true);
       findDoc('RoleBinding', 'taco-deploy-armada', namespace);
     }
+  });
+
+  it('deploy-armada may create no namespace but the OpenStack ones (helm --create-namespace), and nothing else cluster-wide', () => {
+    const clusterRole = findDoc('ClusterRole', 'taco-deploy-armada-namespaces');
+    expect((clusterRole.rules ?? []).flatMap(expandRule)).toEqual(['core/namespaces:create']);
+    const policyDoc = findDoc('ValidatingAdmissionPolicy', 'taco-deploy-armada-namespaces') as KubeObject & {
+      spec: {
+        failurePolicy: string;
+        matchConditions: { expression: string }[];
+        validations: { expression: string }[];
+      };
+    };
+    expect(policyDoc.spec.failurePolicy).toBe('Fail');
+    expect(policyDoc.spec.matchConditions.map((c) => c.expression).join(' ')).toContain(
+      `system:serviceaccount:${RUNNER_NAMESPACE}:taco-deploy-armada`,
+    );
+    const listed = /^request\.name in \[(.*)\]$/.exec(policyDoc.spec.validations[0].expression);
+    expect(listed, 'the validation is `request.name in [...]`').toBeTruthy();
+    const allowed = [...listed![1].matchAll(/'([^']*)'/g)].map((m) => m[1]).sort();
+    expect(allowed).toEqual(openstackNamespaces());
+    const binding = findDoc(
+      'ValidatingAdmissionPolicyBinding',
+      'taco-deploy-armada-namespaces',
+    ) as KubeObject & { spec: { policyName: string; validationActions: string[] } };
+    expect(binding.spec).toEqual({
+      policyName: 'taco-deploy-armada-namespaces',
+      validationActions: ['Deny'],
+    });
+    for (const namespace of openstackNamespaces()) findDoc('Namespace', namespace);
   });
 
   it('cookiemonster is granted every namespace its profiles list', () => {
