@@ -225,7 +225,8 @@ describe('the bundled action', () => {
     );
 
     const cancelled = await runAction('cookiemonster', {
-      cancelAfterMs: 4000,
+      // Late enough for the bundle to load and the chaos to start even on a busy machine.
+      cancelAfterMs: 15_000,
       inputs: {
         profile: '',
         kubeconfig: api.kubeconfig,
