@@ -189,6 +189,9 @@ describe('runner Dockerfile', () => {
     expect(checkRunnerDockerfile(real.replace(/^FROM .*$/m, '# no FROM'), 'D')).toEqual([
       'D: no FROM instruction',
     ]);
+    expect(checkRunnerDockerfile(real.replace(/^USER runner$/m, ''), 'D')).toEqual([
+      'D: the image must end with USER runner (the scale sets run it as uid 1001, non-root), got root',
+    ]);
   });
 });
 

@@ -421,6 +421,13 @@ export function checkRunnerDockerfile(text: string, file: string): string[] {
       `${file}: ARG HELM_VERSION: the actions drive the Helm 3 CLI, got ${base.args.HELM_VERSION}`,
     );
   }
+  const users = instructions(text).filter((line) => /^USER\s/i.test(line));
+  const finalUser = users.at(-1)?.replace(/^USER\s+/i, '');
+  if (finalUser !== 'runner') {
+    problems.push(
+      `${file}: the image must end with USER runner (the scale sets run it as uid 1001, non-root), got ${finalUser ?? 'no USER'}`,
+    );
+  }
   const runSteps = instructions(text)
     .filter((line) => /^RUN\s/i.test(line))
     .map((line) => line.replace(/^RUN\s+/i, ''));
