@@ -60,10 +60,8 @@ export class Authenticator {
     if (bearer?.params.realm) {
       this.challenge = bearer;
       const wanted = mergeScopes(scopes, bearer.params.scope);
-      const key = scopeKey(wanted);
-      const cached = this.tokens.get(key);
-      // The registry refused a token we thought valid: fetch a fresh one (the caller retries once).
-      if (cached && sent === `Bearer ${cached.value}`) this.tokens.delete(key);
+      // The registry refused a token we thought valid: forget it and fetch a fresh one (the caller retries once).
+      for (const [key, token] of this.tokens) if (sent === `Bearer ${token.value}`) this.tokens.delete(key);
       return `Bearer ${(await this.token(wanted)).value}`;
     }
     if (basic) {
@@ -85,7 +83,7 @@ export class Authenticator {
 
   private token(scopes: readonly string[]): Promise<CachedToken> {
     const key = scopeKey(scopes);
-    const cached = this.tokens.get(key);
+    const cached = this.tokens.get(key) ?? this.covering(scopes);
     if (cached && cached.expiresAt > Date.now() + EXPIRY_MARGIN_MS) return Promise.resolve(cached);
     let inFlight = this.pending.get(key);
     if (!inFlight) {
@@ -98,6 +96,15 @@ export class Authenticator {
       this.pending.set(key, inFlight);
     }
     return inFlight;
+  }
+
+  /** A live token granted for a superset of `scopes` (a pull,push token serves a pull). */
+  private covering(scopes: readonly string[]): CachedToken | undefined {
+    const now = Date.now() + EXPIRY_MARGIN_MS;
+    for (const [key, token] of this.tokens) {
+      if (token.expiresAt > now && scopes.every((scope) => grants(key.split(' '), scope))) return token;
+    }
+    return undefined;
   }
 
   private async fetchToken(scopes: readonly string[]): Promise<CachedToken> {
@@ -146,4 +153,20 @@ function mergeScopes(scopes: readonly string[], challengeScope: string | undefin
   const all = new Set(scopes);
   for (const scope of challengeScope?.split(' ') ?? []) if (scope) all.add(scope);
   return [...all];
+}
+
+/** Whether granted scopes include `wanted` (same resource, every wanted action). */
+function grants(granted: readonly string[], wanted: string): boolean {
+  const [type, ...rest] = wanted.split(':');
+  const actions = (rest.pop() ?? '').split(',');
+  const name = rest.join(':');
+  return granted.some((scope) => {
+    const [gType, ...gRest] = scope.split(':');
+    const gActions = (gRest.pop() ?? '').split(',');
+    return (
+      gType === type &&
+      gRest.join(':') === name &&
+      actions.every((a) => gActions.includes(a) || gActions.includes('*'))
+    );
+  });
 }
