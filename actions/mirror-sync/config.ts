@@ -122,7 +122,10 @@ export function resolveConfig(
   }
 
   const secret = (key: 'upstream-token' | 'mirror-token' | 'ssh-key', value: string | undefined) =>
-    resolveSecret(ctx, inputs[camel(key)] ? `Input '${key}'` : settingName(key), value, pick(key));
+    // A secret the profile names must be there: running on without it would only fail later, less clearly.
+    resolveSecret(ctx, inputs[camel(key)] ? `Input '${key}'` : settingName(key), value, pick(key), {
+      required: pick(key) !== undefined,
+    });
 
   const cacheDir =
     inputs.cacheDir ??

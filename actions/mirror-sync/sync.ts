@@ -255,22 +255,24 @@ async function listRemote(
 async function attemptSync(session: Session): Promise<Omit<SyncReport, 'startedAt' | 'durationMs'>> {
   const { config, environment } = session;
   const selector = refSelector(config.refs, config.excludeRefs);
-  const [upstream, mirror] = await Promise.all([
-    listRemote(
-      session.upstreamGit,
-      config.upstream,
-      session.upstreamSide,
-      selector.scope,
-      session.upstreamGit.secrets,
-    ),
-    listRemote(
-      session.mirrorGit,
-      config.mirror,
-      session.mirrorSide,
-      selector.scope,
-      session.mirrorGit.secrets,
-    ),
-  ]);
+  const [upstream, mirror] = bothOrReport(
+    await Promise.allSettled([
+      listRemote(
+        session.upstreamGit,
+        config.upstream,
+        session.upstreamSide,
+        selector.scope,
+        session.upstreamGit.secrets,
+      ),
+      listRemote(
+        session.mirrorGit,
+        config.mirror,
+        session.mirrorSide,
+        selector.scope,
+        session.mirrorGit.secrets,
+      ),
+    ]),
+  );
   const statePath = stateFile(config.cacheDir, config.name, config.upstream, config.mirror);
   const state = await readState(statePath, config.upstream, config.mirror);
   const plan = classify({ upstream, mirror, synced: state.synced }, selector);
@@ -645,6 +647,16 @@ async function updateMirror(
 }
 
 const DONE = { create: 'created', 'fast-forward': 'updated', force: 'forced', delete: 'deleted' } as const;
+
+/** Both listings, or one error that names every side that failed (a bad input first). */
+function bothOrReport<A, B>(settled: [PromiseSettledResult<A>, PromiseSettledResult<B>]): [A, B] {
+  const [a, b] = settled;
+  if (a.status === 'fulfilled' && b.status === 'fulfilled') return [a.value, b.value];
+  const errors = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));
+  if (errors.length === 1) throw errors[0];
+  const message = errors.map((e) => e.message).join('\n');
+  throw errors.some((e) => e instanceof UserError) ? new UserError(message) : new JobFailure(message);
+}
 
 function dryAction(kind: UpdateKind | 'delete'): RefAction {
   return (

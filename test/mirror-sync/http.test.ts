@@ -1,0 +1,111 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UserError } from '../../actions/lib/errors.js';
+import { hasFailures, syncMirror } from '../../actions/mirror-sync/sync.js';
+import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
+import { git, recordingEnvironment, Repos } from './repos.js';
+
+const UPSTREAM_TOKEN = 'ghp_upstreamToken0123456789';
+const MIRROR_TOKEN = 'glpat-mirrorToken9876543210';
+const forms = (token: string) => [token, Buffer.from(`x-access-token:${token}`).toString('base64')];
+
+let repos: Repos;
+let upstreamServer: GitHttpServer;
+let mirrorServer: GitHttpServer;
+
+beforeEach(async () => {
+  repos = new Repos();
+  // Two servers with different tokens: a token sent to the wrong side would be refused.
+  upstreamServer = await startGitHttpServer({ root: repos.dir, token: UPSTREAM_TOKEN });
+  mirrorServer = await startGitHttpServer({ root: repos.dir, token: MIRROR_TOKEN });
+  repos.commit('master');
+  git(repos.work, 'tag', '-a', 'v1', '-m', 'v1');
+  repos.commit('stable/2024.1');
+  repos.pushUpstream('master', 'stable/2024.1', 'v1');
+});
+afterEach(async () => {
+  await upstreamServer.stop();
+  await mirrorServer.stop();
+  repos.remove();
+});
+
+function httpConfig(overrides: Parameters<Repos['config']>[0] = {}) {
+  return repos.config({
+    upstream: `${upstreamServer.url}/upstream.git`,
+    mirror: `${mirrorServer.url}/mirror.git`,
+    upstreamToken: UPSTREAM_TOKEN,
+    mirrorToken: MIRROR_TOKEN,
+    ...overrides,
+  });
+}
+
+function environment() {
+  const dir = path.join(repos.dir, `tmp-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(dir);
+  return recordingEnvironment(dir);
+}
+
+describe('syncMirror over HTTP with token auth (git http-backend)', () => {
+  it('syncs, then a no-change run costs one ls-refs per side and no object transfer', async () => {
+    const first = await syncMirror(httpConfig(), environment());
+    expect(hasFailures(first)).toBe(false);
+    expect(repos.refs(repos.mirror)).toEqual(repos.refs(repos.upstream));
+    expect(upstreamServer.requests.some((r) => r.command === 'fetch')).toBe(true);
+    expect(mirrorServer.requests.some((r) => r.service === 'git-receive-pack' && r.method === 'POST')).toBe(
+      true,
+    );
+
+    upstreamServer.requests.length = 0;
+    mirrorServer.requests.length = 0;
+    const again = await syncMirror(httpConfig(), environment());
+    expect(again.changed).toBe(false);
+    for (const server of [upstreamServer, mirrorServer]) {
+      const posts = server.requests.filter((r) => r.method === 'POST');
+      expect(posts.map((r) => `${r.service} ${r.command}`)).toEqual(['git-upload-pack ls-refs']);
+      expect(server.requests.every((r) => r.status === 200)).toBe(true);
+    }
+  });
+
+  it('sends each token only to its own side, never in URLs, argv or logs', async () => {
+    const env = environment();
+    repos.commit('master');
+    repos.pushUpstream('master');
+    const report = await syncMirror(httpConfig({ gate: 'env; git log -1 --oneline' }), env);
+    expect(hasFailures(report)).toBe(false);
+    const upstreamAuth = new Set(upstreamServer.requests.map((r) => r.authorization).filter(Boolean));
+    const mirrorAuth = new Set(mirrorServer.requests.map((r) => r.authorization).filter(Boolean));
+    expect([...upstreamAuth]).toEqual([`Basic ${forms(UPSTREAM_TOKEN)[1]}`]);
+    expect([...mirrorAuth]).toEqual([`Basic ${forms(MIRROR_TOKEN)[1]}`]);
+    // Every command line was logged (debug) and the gate printed its whole environment.
+    const log = env.lines.join('\n');
+    expect(log).toContain('$ git ls-remote');
+    expect(log).toContain('MIRROR_SYNC_COMMIT=');
+    for (const secret of [...forms(UPSTREAM_TOKEN), ...forms(MIRROR_TOKEN)])
+      expect(log).not.toContain(secret);
+    expect(JSON.stringify(report)).not.toContain(UPSTREAM_TOKEN);
+  });
+
+  it('a wrong token fails clearly, naming the input, without printing the token', async () => {
+    const env = environment();
+    const wrong = 'ghp_wrongToken_ABCDEFGHIJ';
+    const error = await syncMirror(httpConfig({ upstreamToken: wrong }), env).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    const message = (error as Error).message;
+    expect(message).toMatch(
+      /Cannot access the upstream http:\/\/127\.0\.0\.1:\d+\/upstream\.git: the upstream rejected the token given in 'upstream-token'/,
+    );
+    for (const secret of forms(wrong)) {
+      expect(message).not.toContain(secret);
+      expect(env.lines.join('\n')).not.toContain(secret);
+    }
+    expect(repos.refs(repos.mirror)).toEqual({});
+  });
+
+  it('a missing token says which input to set', async () => {
+    const error = await syncMirror(httpConfig({ mirrorToken: undefined }), environment()).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(/the mirror requires credentials: set 'mirror-token'/);
+  });
+});

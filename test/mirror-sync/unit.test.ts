@@ -1,0 +1,296 @@
+import { statSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../actions/lib/errors.js';
+import {
+  basicAuthHeader,
+  gitConfigEnv,
+  headerScope,
+  httpTokenEnv,
+  writeSshKey,
+} from '../../actions/lib/git/auth.js';
+import { isLostRace, leasedPushArgs, parsePushPorcelain } from '../../actions/lib/git/push.js';
+import { parseRefList } from '../../actions/lib/git/refs.js';
+import { classify, decideUpdate } from '../../actions/mirror-sync/classify.js';
+import { checkUrl, resolveConfig, urlKind } from '../../actions/mirror-sync/config.js';
+import { gateEnvironment } from '../../actions/mirror-sync/gate.js';
+import { readInputs } from '../../actions/mirror-sync/inputs.js';
+import { normalizePattern, patternProblem, refSelector } from '../../actions/mirror-sync/ref-patterns.js';
+
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+const C = 'c'.repeat(40);
+const dir = mkdtempSync(path.join(os.tmpdir(), 'mirror-sync-unit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('ref patterns', () => {
+  it('treats short names as branches and follows workflow-filter glob rules', () => {
+    expect(normalizePattern('stable/*')).toBe('refs/heads/stable/*');
+    expect(normalizePattern('refs/tags/v*')).toBe('refs/tags/v*');
+    const s = refSelector(['master', 'stable/*', 'refs/tags/**'], ['refs/tags/*-eol']);
+    expect(s.selects('refs/heads/master')).toBe(true);
+    expect(s.selects('refs/heads/stable/2024.1')).toBe(true);
+    expect(s.selects('refs/heads/stable/a/b')).toBe(false);
+    expect(s.selects('refs/heads/feature')).toBe(false);
+    expect(s.selects('refs/tags/x/y')).toBe(true);
+    expect(s.selects('refs/tags/newton-eol')).toBe(false);
+    expect(s.scope).toEqual({ heads: true, tags: true });
+    expect(refSelector(['refs/changes/**']).scope).toBeUndefined();
+  });
+
+  it('rejects patterns no valid ref can match', () => {
+    expect(patternProblem('stable/*')).toBeUndefined();
+    expect(patternProblem('bad..name')).toMatch(/not a valid ref pattern/);
+    expect(patternProblem('with space')).toMatch(/not a valid ref pattern/);
+    expect(patternProblem('refs/heads')).toMatch(/names no ref/);
+  });
+});
+
+describe('classify and decideUpdate', () => {
+  const selector = refSelector(['refs/heads/**', 'refs/tags/**']);
+  it('separates unchanged, candidates, vanished (written by us) and mirror-only refs', () => {
+    const c = classify(
+      {
+        upstream: new Map([
+          ['refs/heads/master', A],
+          ['refs/heads/new', B],
+          ['refs/tags/v1', C],
+          ['refs/notes/x', A],
+        ]),
+        mirror: new Map([
+          ['refs/heads/master', B],
+          ['refs/tags/v1', C],
+          ['refs/heads/gone', A],
+          ['refs/heads/ours', A],
+          ['refs/heads/changed-here', C],
+        ]),
+        synced: { 'refs/heads/gone': A, 'refs/heads/changed-here': B },
+      },
+      selector,
+    );
+    expect(c.unchanged).toEqual([{ ref: 'refs/tags/v1', value: C }]);
+    expect(c.candidates).toEqual([
+      { ref: 'refs/heads/master', old: B, new: A },
+      { ref: 'refs/heads/new', old: undefined, new: B },
+    ]);
+    expect(c.vanished).toEqual([{ ref: 'refs/heads/gone', old: A }]);
+    expect(c.mirrorOnly.map((m) => m.ref)).toEqual(['refs/heads/changed-here', 'refs/heads/ours']);
+  });
+
+  it('allows fast-forwards, refuses rewrites and moved tags unless forced', () => {
+    expect(decideUpdate({ ref: 'refs/heads/x', old: undefined, new: A }, undefined, false).kind).toBe(
+      'create',
+    );
+    expect(decideUpdate({ ref: 'refs/heads/x', old: B, new: A }, true, false).kind).toBe('fast-forward');
+    expect(decideUpdate({ ref: 'refs/heads/x', old: B, new: A }, false, false).kind).toBe('refused');
+    expect(decideUpdate({ ref: 'refs/heads/x', old: B, new: A }, false, true).kind).toBe('force');
+    expect(decideUpdate({ ref: 'refs/tags/v1', old: B, new: A }, true, false)).toMatchObject({
+      kind: 'refused',
+      reason: expect.stringMatching(/tag was moved/),
+    });
+    expect(decideUpdate({ ref: 'refs/tags/v1', old: B, new: A }, undefined, true).kind).toBe('force');
+  });
+});
+
+describe('git output parsers', () => {
+  it('reads ls-remote output, skipping peeled tags and HEAD', () => {
+    const refs = parseRefList(
+      `${A}\tHEAD\n${A}\trefs/heads/master\n${B}\trefs/tags/v1\n${A}\trefs/tags/v1^{}\n`,
+    );
+    expect([...refs]).toEqual([
+      ['refs/heads/master', A],
+      ['refs/tags/v1', B],
+    ]);
+    expect(() => parseRefList('garbage line')).toThrow(/Unexpected line/);
+  });
+
+  it('reads git push --porcelain (git-push(1) OUTPUT) and recognises lost races', () => {
+    const out = [
+      'To http://127.0.0.1:1/mirror.git',
+      `*\t${A}:refs/heads/new\t[new branch]`,
+      ` \t${A}:refs/heads/master\t${B.slice(0, 7)}..${A.slice(0, 7)}`,
+      `-\t:refs/heads/gone\t[deleted]`,
+      `!\t${A}:refs/heads/raced\t[rejected] (stale info)`,
+      `!\t${A}:refs/heads/locked\t[remote rejected] (cannot lock ref 'refs/heads/locked': is at ${C} but expected ${B})`,
+      `!\t${A}:refs/heads/hook\t[remote rejected] (pre-receive hook declined)`,
+      'Done',
+    ].join('\n');
+    const results = parsePushPorcelain(out);
+    expect(results.map((r) => [r.ref, r.status])).toEqual([
+      ['refs/heads/new', 'ok'],
+      ['refs/heads/master', 'ok'],
+      ['refs/heads/gone', 'ok'],
+      ['refs/heads/raced', 'rejected'],
+      ['refs/heads/locked', 'remote-rejected'],
+      ['refs/heads/hook', 'remote-rejected'],
+    ]);
+    expect(results.map(isLostRace)).toEqual([false, false, false, true, true, false]);
+  });
+
+  it('leases every ref on its expected value (empty: must not exist)', () => {
+    const args = leasedPushArgs('file:///m.git', [
+      { ref: 'refs/heads/a', expect: B, value: A },
+      { ref: 'refs/heads/new', expect: undefined, value: A },
+      { ref: 'refs/heads/old', expect: C, value: undefined },
+    ]);
+    expect(args).toContain(`--force-with-lease=refs/heads/a:${B}`);
+    expect(args).toContain('--force-with-lease=refs/heads/new:');
+    expect(args.slice(-3)).toEqual([`${A}:refs/heads/a`, `${A}:refs/heads/new`, ':refs/heads/old']);
+    expect(args.join(' ')).not.toMatch(/--force(\s|$)|--mirror/);
+  });
+});
+
+describe('git auth through the environment', () => {
+  it('appends GIT_CONFIG entries after existing ones', () => {
+    expect(gitConfigEnv([['a.b', '1']], { GIT_CONFIG_COUNT: '2' })).toEqual({
+      GIT_CONFIG_COUNT: '3',
+      GIT_CONFIG_KEY_2: 'a.b',
+      GIT_CONFIG_VALUE_2: '1',
+    });
+  });
+
+  it('builds a URL-scoped Basic header, disables helpers and prompts', () => {
+    const auth = httpTokenEnv('tok123', { scopeUrl: 'https://git.example/org/repo.git?x=1' });
+    expect(auth.env).toMatchObject({
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_0: 'credential.helper',
+      GIT_CONFIG_VALUE_0: '',
+      GIT_CONFIG_KEY_1: 'http.https://git.example/org/repo.git.extraheader',
+      GIT_CONFIG_VALUE_1: basicAuthHeader('tok123'),
+    });
+    expect(basicAuthHeader('tok123')).toBe(
+      `Authorization: Basic ${Buffer.from('x-access-token:tok123').toString('base64')}`,
+    );
+    expect(auth.secrets).toContain('tok123');
+    expect(() => headerScope('https://user:pw@git.example/r.git')).toThrow(/carries credentials/);
+    expect(() => httpTokenEnv('a\nb')).toThrow(/single line/);
+  });
+
+  it('writes an SSH key 0600 in its own 0700 directory and removes it', async () => {
+    const key =
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----';
+    const file = await writeSshKey(key, dir);
+    expect(statSync(file.file).mode & 0o777).toBe(0o600);
+    expect(statSync(file.dir).mode & 0o777).toBe(0o700);
+    expect(readFileSync(file.file, 'utf8').endsWith('-----\n')).toBe(true);
+    expect(file.env.GIT_SSH_COMMAND).toBe(
+      `ssh -i '${file.file}' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=accept-new`,
+    );
+    expect(file.secrets).toEqual(['b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ']);
+    await file.dispose();
+    expect(existsSync(file.dir)).toBe(false);
+    await expect(writeSshKey('not a key', dir)).rejects.toThrow(/not a PEM\/OpenSSH private key/);
+  });
+});
+
+describe('inputs and configuration', () => {
+  const ctx = (inputs: Record<string, string>, env: Record<string, string> = {}) => {
+    const secrets: string[] = [];
+    return {
+      secrets,
+      getInput: (name: string) => inputs[name] ?? '',
+      setSecret: (value: string) => void secrets.push(value),
+      env,
+      workspace: dir,
+    };
+  };
+
+  it('reads allow-force as a boolean or as patterns, and masks secrets first', () => {
+    const c = ctx({ 'allow-force': 'true', 'upstream-token': 'tok-abc' });
+    expect(readInputs(c).allowForce).toBe(true);
+    expect(c.secrets).toEqual(['tok-abc']);
+    expect(readInputs(ctx({ 'allow-force': 'master, stable/*' })).allowForce).toEqual(['master', 'stable/*']);
+    expect(() => readInputs(ctx({ 'gate-timeout': 'soon' }))).toThrow(/Input 'gate-timeout'/);
+  });
+
+  it('takes a repository from the profile, with defaults, inputs overriding both', () => {
+    const profile = path.join(dir, 'p.yaml');
+    writeFileSync(
+      profile,
+      [
+        'mirrors:',
+        '  cache-dir: caches',
+        '  defaults: { refs: [master], gate-timeout: 5m, prune: true, mirror-token: { env: M_TOKEN } }',
+        '  repos:',
+        '    nova: { upstream: https://up.example/nova.git, mirror: https://mirror.example/nova.git, allow-force: [master], gate: make test }',
+        '',
+      ].join('\n'),
+    );
+    const c = ctx({ profile, name: 'nova', prune: 'false' }, { M_TOKEN: 'mirror-secret' });
+    const config = resolveConfig(readInputs(c), c);
+    expect(config).toMatchObject({
+      name: 'nova',
+      upstream: 'https://up.example/nova.git',
+      refs: ['master'],
+      gate: 'make test',
+      gateTimeoutMs: 300_000,
+      allowForce: ['master'],
+      prune: false,
+      mirrorToken: 'mirror-secret',
+      cacheDir: path.join(dir, 'caches'),
+    });
+    expect(c.secrets).toContain('mirror-secret');
+    expect(() => resolveConfig(readInputs(ctx({ profile, name: 'glance' })), ctx({}))).toThrow(
+      /mirrors\.repos has no entry "glance" \(it has: nova\)/,
+    );
+    expect(() => resolveConfig(readInputs(ctx({ profile, name: 'nova' })), ctx({}))).toThrow(
+      /M_TOKEN is not set/,
+    );
+  });
+
+  it('refuses unusable URLs and asks for upstream and mirror', () => {
+    const cfg = (inputs: Record<string, string>) =>
+      resolveConfig(readInputs(ctx(inputs)), ctx({}, { RUNNER_TOOL_CACHE: '/opt/tc' }));
+    expect(() => cfg({})).toThrow(UserError);
+    expect(() => cfg({ upstream: 'https://u:p@git.example/r.git', mirror: '/m.git' })).toThrow(
+      /carries credentials/,
+    );
+    expect(() => cfg({ upstream: 'relative/path', mirror: '/m.git' })).toThrow(/absolute path/);
+    expect(() => cfg({ upstream: '/r.git', mirror: 'file:///r.git' })).toThrow(/same repository/);
+    expect(() => cfg({ upstream: '/r.git', mirror: '/m.git', refs: 'a..b' })).toThrow(/Input 'refs'/);
+    expect(cfg({ upstream: 'https://git.example/org/kolla.git', mirror: '/m.git' })).toMatchObject({
+      name: 'kolla',
+      refs: ['refs/heads/**', 'refs/tags/**'],
+      cacheDir: '/opt/tc/taco-mirror-sync',
+      allowForce: [],
+    });
+    expect([urlKind('git@host:x.git'), urlKind('ssh://h/x'), urlKind('https://h/x'), urlKind('/x')]).toEqual([
+      'ssh',
+      'ssh',
+      'http',
+      'file',
+    ]);
+    expect(checkUrl(' /x.git ', 'u')).toBe('/x.git');
+  });
+});
+
+describe('gate environment', () => {
+  it('hides the job inputs, runner tokens and git credentials from upstream code', () => {
+    const env = gateEnvironment({
+      env: {
+        PATH: '/bin',
+        'INPUT_UPSTREAM-TOKEN': 't',
+        ACTIONS_RUNTIME_TOKEN: 'r',
+        GIT_CONFIG_COUNT: '1',
+        GITHUB_TOKEN: 'g',
+        HOME: '/h',
+      },
+      commit: A,
+      refs: ['refs/heads/master', 'refs/tags/v1'],
+      name: 'nova',
+      upstream: 'https://up/nova.git',
+    });
+    expect(Object.keys(env).sort()).toEqual([
+      'GIT_TERMINAL_PROMPT',
+      'HOME',
+      'MIRROR_SYNC_COMMIT',
+      'MIRROR_SYNC_NAME',
+      'MIRROR_SYNC_REFS',
+      'MIRROR_SYNC_UPSTREAM',
+      'PATH',
+    ]);
+    expect(env.MIRROR_SYNC_REFS).toBe('refs/heads/master refs/tags/v1');
+  });
+});
