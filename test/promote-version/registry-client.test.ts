@@ -2,6 +2,7 @@
  * The registry client against real docker-registry instances (htpasswd Basic auth, Bearer tokens
  * from test/support/token-server.ts), the faulty proxy for retries, and a fake for Link pagination.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -212,6 +213,83 @@ describe('retries (faulty proxy) and Link pagination (fake)', () => {
     } finally {
       client.close();
       await proxy.stop();
+    }
+  });
+
+  it('refuses content whose digest is not the one asked for or claimed, and a tag that reads back wrong', async () => {
+    // A fake registry that lies: wrong Docker-Content-Digest on GET, another digest after PUT.
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: 'sha256:c', size: 1 },
+        layers: [],
+      }),
+    );
+    const real = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+    const other = `sha256:${'0'.repeat(64)}`;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const lie = req.url?.includes('/lying/') || req.url?.endsWith('/manifests/9.9.9');
+        if (req.method === 'GET') {
+          res.writeHead(200, {
+            'content-type': 'application/vnd.oci.image.manifest.v1+json',
+            'docker-content-digest': lie ? other : real,
+          });
+          res.end(manifest);
+        } else if (req.method === 'PUT') {
+          res.writeHead(201, { 'docker-content-digest': real });
+          res.end();
+        } else {
+          res.writeHead(200, {
+            'docker-content-digest': lie ? other : real,
+            'content-type': 'application/vnd.oci.image.manifest.v1+json',
+          });
+          res.end();
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const client = new RegistryClient({ host: `127.0.0.1:${(server.address() as AddressInfo).port}` });
+    try {
+      await expect(client.getManifest('lying/a', 'x')).rejects.toThrow(
+        `Docker-Content-Digest says ${other} but the content hashes to ${real}`,
+      );
+      await expect(client.getManifest('ok/a', other)).rejects.toThrow(
+        `the registry sent content with digest ${real}`,
+      );
+      await expect(
+        copyManifest(client, {
+          sourceRepository: 'ok/a',
+          sourceReference: 'x',
+          targetRepository: 'ok/a',
+          targetReference: '1.0.0',
+          expectedDigest: other,
+        }),
+      ).rejects.toThrow(/sent content with digest/);
+      expect(
+        (
+          await copyManifest(client, {
+            sourceRepository: 'ok/a',
+            sourceReference: 'x',
+            targetRepository: 'ok/a',
+            targetReference: '1.0.0',
+          })
+        ).digest,
+      ).toBe(real);
+      await expect(
+        copyManifest(client, {
+          sourceRepository: 'ok/a',
+          sourceReference: 'x',
+          targetRepository: 'ok/a',
+          targetReference: '9.9.9',
+        }),
+      ).rejects.toThrow(`verification failed, it resolves to ${other} instead of ${real}`);
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
   });
 
