@@ -112,6 +112,35 @@ describe('lib/kube against the fake API server', () => {
     expect(api.requests.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual([503, 503, 200]);
   });
 
+  it('an eviction whose answer was lost is not mistaken for a refusal when the retry meets the budget', async () => {
+    api.addWorkload({
+      kind: 'Deployment',
+      namespace: 'openstack',
+      name: 'cinder-api',
+      replicas: 3,
+      terminatingMs: 5000,
+    });
+    api.addPdb({ namespace: 'openstack', name: 'cinder', selector: { app: 'cinder-api' }, minAvailable: 2 });
+    const [victim] = api.listPods('openstack');
+    api.injectFault({ status: 500, count: 1, method: 'POST', afterEffect: true });
+    const result = await evictPod(
+      client,
+      { namespace: 'openstack', name: victim.metadata.name, uid: victim.metadata.uid },
+      30,
+      { baseMs: 5 },
+    );
+    expect(result.outcome).toBe('done');
+    // The retry was refused by the budget: the first attempt had evicted the pod.
+    expect(api.requests.filter((r) => r.path.endsWith('/eviction')).map((r) => r.status)).toEqual([500, 429]);
+    expect(
+      api
+        .listPods('openstack')
+        .filter((p) => p.metadata.deletionTimestamp)
+        .map((p) => p.metadata.uid),
+    ).toEqual([victim.metadata.uid]);
+    expect(api.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
+  });
+
   it('kills PID 1 through exec; the container restarts in place', async () => {
     api.addWorkload({
       kind: 'Deployment',

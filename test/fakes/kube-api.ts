@@ -57,6 +57,8 @@ export interface FakeFault {
   path?: RegExp;
   /** Only watch requests (true) or only non-watch requests (false). */
   watch?: boolean;
+  /** The request takes effect and only the answer is replaced by the error (a lost response). */
+  afterEffect?: boolean;
 }
 
 export interface RecordedRequest {
@@ -405,24 +407,24 @@ export class FakeKubeApi {
       res.end(JSON.stringify(body));
     };
     const fault = this.takeFault(record, query.watch === 'true');
-    if (fault)
-      return send(
-        fault,
-        statusBody(fault, fault === 429 ? 'TooManyRequests' : 'InternalError', `fake fault ${fault}`),
-      );
+    const faultBody = (status: number) =>
+      statusBody(status, status === 429 ? 'TooManyRequests' : 'InternalError', `fake fault ${status}`);
+    if (fault && !fault.afterEffect) return send(fault.status, faultBody(fault.status));
+    // A lost answer: the request takes effect, the client gets the error.
+    const answer = fault ? () => send(fault.status, faultBody(fault.status)) : send;
 
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
       try {
-        this.route(req.method ?? 'GET', url, query, body ? JSON.parse(body) : undefined, send, res, record);
+        this.route(req.method ?? 'GET', url, query, body ? JSON.parse(body) : undefined, answer, res, record);
       } catch (err) {
         send(500, statusBody(500, 'InternalError', (err as Error).message));
       }
     });
   }
 
-  private takeFault(record: RecordedRequest, isWatch: boolean): number | undefined {
+  private takeFault(record: RecordedRequest, isWatch: boolean): FakeFault | undefined {
     const fault = this.faults.find(
       (f) =>
         f.count > 0 &&
@@ -432,7 +434,7 @@ export class FakeKubeApi {
     );
     if (!fault) return undefined;
     fault.count--;
-    return fault.status;
+    return fault;
   }
 
   private route(

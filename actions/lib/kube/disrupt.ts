@@ -55,10 +55,12 @@ export async function evictPod(
   graceSeconds: number | undefined,
   retry: BackoffOptions = {},
 ): Promise<DisruptionResult> {
+  let attempts = 0;
   try {
     await withRetry(
-      () =>
-        client.core.createNamespacedPodEviction({
+      () => {
+        attempts++;
+        return client.core.createNamespacedPodEviction({
           name: pod.name,
           namespace: pod.namespace,
           body: {
@@ -70,7 +72,8 @@ export async function evictPod(
               ...(pod.uid ? { preconditions: { uid: pod.uid } } : {}),
             },
           },
-        }),
+        });
+      },
       {
         ...retry,
         isRetryable: (err) => httpStatus(err) !== 429 && (retry.isRetryable ?? defaultEvictionRetryable)(err),
@@ -79,8 +82,29 @@ export async function evictPod(
     return { outcome: 'done' };
   } catch (err) {
     const status = httpStatus(err);
-    if (status === 429) return { outcome: 'refused', detail: describeApiError(err) };
+    if (status === 429) {
+      // After a lost answer the budget may refuse because the first attempt did evict the pod.
+      if (attempts > 1 && (await evictionTookEffect(client, pod, retry)))
+        return { outcome: 'done', detail: 'evicted by an attempt whose answer was lost' };
+      return { outcome: 'refused', detail: describeApiError(err) };
+    }
     if (status === 404 || status === 409) return { outcome: 'gone', detail: describeApiError(err) };
+    throw err;
+  }
+}
+
+async function evictionTookEffect(client: KubeClient, pod: PodRef, retry: BackoffOptions): Promise<boolean> {
+  try {
+    const current = await withRetry(
+      () => client.core.readNamespacedPod({ name: pod.name, namespace: pod.namespace }),
+      retry,
+    );
+    return (
+      Boolean(current.metadata?.deletionTimestamp) ||
+      (pod.uid !== undefined && current.metadata?.uid !== pod.uid)
+    );
+  } catch (err) {
+    if (httpStatus(err) === 404) return true;
     throw err;
   }
 }
