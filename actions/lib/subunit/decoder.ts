@@ -35,6 +35,9 @@ export interface DecoderHandlers {
 
 // Signature, two flag bytes and the first length byte tell how long the header is.
 const MIN_PREFIX = 4;
+const EMPTY = Buffer.alloc(0);
+// Bytes taken to complete a held header: more than the longest header (6 bytes).
+const HEADER_PEEK = 64;
 
 /**
  * An incremental Subunit v2 decoder: push chunks as they arrive, get packets through the handler.
@@ -50,6 +53,8 @@ export class SubunitDecoder {
   /** UTF-8 continuation bytes still expected inside non-Subunit text: 0xB3 there is text. */
   private utf8Pending = 0;
   private failed: SubunitParseError | undefined;
+  /** The last string seen per field: consecutive packets mostly repeat the test id, tags, MIME type. */
+  private readonly strings = new Map<string, { bytes: Buffer; text: string }>();
 
   constructor(private readonly handlers: DecoderHandlers) {}
 
@@ -60,19 +65,24 @@ export class SubunitDecoder {
 
   push(chunk: Uint8Array): void {
     if (this.failed) throw this.failed;
-    if (chunk.length === 0) return;
     let data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.heldBytes > 0) {
-      this.held.push(data);
-      this.heldBytes += data.length;
-      if (this.needed > 0 && this.heldBytes < this.needed) return;
-      data = Buffer.concat(this.held, this.heldBytes);
-      this.held = [];
-      this.heldBytes = 0;
-      this.needed = 0;
-    }
     try {
-      this.consume(data);
+      // Complete a held packet with just the bytes it lacks, so a large chunk is never copied whole.
+      while (this.heldBytes > 0 && data.length > 0) {
+        const take = this.needed > 0 ? this.needed - this.heldBytes : Math.min(HEADER_PEEK, data.length);
+        if (data.length < take) {
+          this.held.push(data);
+          this.heldBytes += data.length;
+          return;
+        }
+        const joined = Buffer.concat([...this.held, data.subarray(0, take)], this.heldBytes + take);
+        this.held = [];
+        this.heldBytes = 0;
+        this.needed = 0;
+        data = data.subarray(take);
+        this.consume(joined);
+      }
+      if (data.length > 0) this.consume(data);
     } catch (err) {
       if (err instanceof SubunitParseError) this.failed = err;
       throw err;
@@ -152,6 +162,13 @@ export class SubunitDecoder {
     return pos;
   }
 
+  // Field reading state of the packet being decoded (fields, not objects: this runs per packet).
+  private data: Buffer = EMPTY;
+  private pos = 0;
+  private packetEnd = 0;
+  /** Add to a position in `data` to get the stream offset. */
+  private base = 0;
+
   private decode(
     data: Buffer,
     start: number,
@@ -161,7 +178,7 @@ export class SubunitDecoder {
   ): LocatedPacket {
     const offset = this.offset;
     const end = start + length - 4;
-    const stored = data.readUInt32BE(end);
+    const stored = u32(data, end);
     const computed = crc32(data.subarray(start, end));
     if (stored !== computed) {
       throw new SubunitParseError(
@@ -169,7 +186,10 @@ export class SubunitDecoder {
         offset,
       );
     }
-    const reader = new FieldReader(data, start + headerLength, end, offset - start);
+    this.data = data;
+    this.pos = start + headerLength;
+    this.packetEnd = end;
+    this.base = offset - start;
     const packet: LocatedPacket = {
       offset,
       length,
@@ -178,83 +198,85 @@ export class SubunitDecoder {
     };
     const status = STATUSES[flags & Flag.statusMask];
     if (status) packet.status = status;
-    if (flags & Flag.timestamp) packet.timestamp = reader.timestamp();
-    if (flags & Flag.testId) packet.testId = reader.string('test id');
+    if (flags & Flag.timestamp) packet.timestamp = this.readTimestamp();
+    if (flags & Flag.testId) packet.testId = this.readString('test id');
     if (flags & Flag.tags) {
-      const count = reader.number('tag count');
+      const count = this.readNumber('tag count');
       const tags: string[] = [];
-      for (let i = 0; i < count; i++) tags.push(reader.string('tag'));
+      for (let i = 0; i < count; i++) tags.push(this.readString(i === 0 ? 'tag' : 'other tag'));
       packet.tags = tags;
     }
-    if (flags & Flag.mimeType) packet.mimeType = reader.string('MIME type');
+    if (flags & Flag.mimeType) packet.mimeType = this.readString('MIME type');
     if (flags & Flag.fileContent) {
-      const name = reader.string('file name');
-      const size = reader.number('file length');
-      packet.file = { name, content: reader.bytes(size, `file ${JSON.stringify(name)}`) };
+      const name = this.readString('file name');
+      const size = this.readNumber('file length');
+      packet.file = { name, content: this.readBytes(size, `file ${JSON.stringify(name)}`) };
     }
-    if (flags & Flag.routeCode) packet.routeCode = reader.string('route code');
-    reader.finish();
+    if (flags & Flag.routeCode) packet.routeCode = this.readString('route code');
+    if (this.pos !== this.packetEnd) {
+      throw new SubunitParseError(
+        `corrupt packet: ${this.packetEnd - this.pos} bytes left over after the fields its flags announce`,
+        this.pos + this.base,
+      );
+    }
+    this.data = EMPTY;
     return packet;
   }
-}
 
-/** Bounds-checked reads inside one packet; errors carry stream offsets. */
-class FieldReader {
-  constructor(
-    private readonly data: Buffer,
-    private pos: number,
-    private readonly end: number,
-    /** Add to a position in `data` to get the stream offset. */
-    private readonly base: number,
-  ) {}
-
-  private fail(what: string): never {
+  private overrun(what: string): never {
     throw new SubunitParseError(
       `corrupt packet: ${what} runs past the end of the packet`,
       this.pos + this.base,
     );
   }
 
-  number(what: string): number {
-    if (this.pos >= this.end) this.fail(what);
+  private readNumber(what: string): number {
+    if (this.pos >= this.packetEnd) this.overrun(what);
     const size = varintLength(this.data[this.pos]);
-    if (this.pos + size > this.end) this.fail(what);
+    if (this.pos + size > this.packetEnd) this.overrun(what);
     const value = readVarint(this.data, this.pos);
     this.pos += size;
     return value;
   }
 
-  bytes(size: number, what: string): Buffer {
-    if (this.pos + size > this.end) this.fail(what);
+  private readBytes(size: number, what: string): Buffer {
+    if (this.pos + size > this.packetEnd) this.overrun(what);
     const view = this.data.subarray(this.pos, this.pos + size);
     this.pos += size;
     return view;
   }
 
-  string(what: string): string {
+  private readString(what: string): string {
+    const size = this.readNumber(what);
     const at = this.pos;
-    const bytes = this.bytes(this.number(what), what);
+    if (at + size > this.packetEnd) this.overrun(what);
+    this.pos += size;
+    const last = this.strings.get(what);
+    if (
+      last !== undefined &&
+      last.bytes.length === size &&
+      last.bytes.compare(this.data, at, at + size) === 0
+    )
+      return last.text;
+    const bytes = this.data.subarray(at, at + size);
     if (bytes.indexOf(0) !== -1)
       throw new SubunitParseError(`corrupt packet: ${what} contains a NUL byte`, at + this.base);
     if (!isUtf8(bytes)) throw new SubunitParseError(`corrupt packet: ${what} is not UTF-8`, at + this.base);
-    return bytes.toString('utf8');
+    const text = bytes.toString('utf8');
+    if (size <= 1024) this.strings.set(what, { bytes: Buffer.from(bytes), text });
+    return text;
   }
 
-  timestamp(): SubunitTime {
-    if (this.pos + 4 > this.end) this.fail('timestamp');
-    const seconds = this.data.readUInt32BE(this.pos);
+  private readTimestamp(): SubunitTime {
+    if (this.pos + 4 > this.packetEnd) this.overrun('timestamp');
+    const seconds = u32(this.data, this.pos);
     this.pos += 4;
-    return { seconds, nanos: this.number('timestamp') };
+    return { seconds, nanos: this.readNumber('timestamp') };
   }
+}
 
-  finish(): void {
-    if (this.pos !== this.end) {
-      throw new SubunitParseError(
-        `corrupt packet: ${this.end - this.pos} bytes left over after the fields its flags announce`,
-        this.pos + this.base,
-      );
-    }
-  }
+function u32(data: Uint8Array, at: number): number {
+  return ((data[at] << 24) | (data[at + 1] << 16) | (data[at + 2] << 8) | data[at + 3]) >>> 0;
 }
 
 function hex(value: number): string {

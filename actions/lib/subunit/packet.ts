@@ -62,8 +62,8 @@ export interface SubunitPacket {
   runnable: boolean;
   mimeType?: string;
   /**
-   * A chunk of an attachment. When decoded, `content` is a view into the decoder's buffer: copy it
-   * if you keep it past the callback.
+   * A chunk of an attachment. When decoded, `content` is a view of the stream's bytes (the decoder
+   * never reuses or changes a buffer); keeping it keeps its chunk of the stream in memory.
    */
   file?: { name: string; content: Uint8Array };
   /** The last chunk of the file named in this packet. */

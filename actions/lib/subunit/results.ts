@@ -55,7 +55,7 @@ export interface CollectorOptions {
 
 interface PendingFile {
   mimeType?: string;
-  chunks: Buffer[];
+  chunks: Uint8Array[];
   bytes: number;
   dropped: number;
 }
@@ -133,8 +133,9 @@ export class ResultCollector {
       test.files.set(name, file);
     }
     if (mimeType) file.mimeType = mimeType;
-    // Copy: the decoder reuses its buffers.
-    file.chunks.push(Buffer.from(content));
+    // A view, not a copy: the decoder never reuses its buffers, and only a test's own chunks are held
+    // (and only while it runs, or for the few outcomes that keep them).
+    file.chunks.push(content);
     file.bytes += content.length;
     while (file.bytes - file.chunks[0].length >= this.maxAttachmentBytes) {
       const first = file.chunks.shift()!;
