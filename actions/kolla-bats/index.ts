@@ -1,0 +1,3 @@
+import { runAsAction } from '../lib/action-entry.js';
+import * as action from './main.js';
+await runAsAction(action);
