@@ -495,11 +495,7 @@ class ChaosRun {
           meanRecoveryMs: times.length ? times.reduce((a, b) => a + b, 0) / times.length : undefined,
           maxRecoveryMs: times.length ? Math.max(...times) : undefined,
           availabilityPercent: availability(tracked.samples, workload.desired, this.startedAt, end),
-          minReady: Math.min(
-            ...tracked.samples
-              .filter((s) => s.at >= this.startedAt || s === tracked.samples[0])
-              .map((s) => s.ready),
-          ),
+          minReady: Math.min(...tracked.samples.map((s) => s.ready)),
           recovered: this.o.dryRun || (ready >= workload.desired && this.unrecovered(key).length === 0),
           finalReady: ready,
         };

@@ -116,6 +116,7 @@ describe('cookiemonster run()', () => {
       duration: '1s',
       interval: '300ms',
       seed: 'legacy',
+      'max-concurrent-kills': '4',
       'recovery-timeout': '20s',
       profile: '',
     });
