@@ -276,8 +276,8 @@ export class KubeCluster implements ClusterOps {
     try {
       const events = (await this.client.core.listNamespacedEvent({ namespace })).items;
       diagnosis.events = events
-        .filter((e) => e.type === 'Warning' || names.has(e.involvedObject?.name))
-        .filter((e) => names.size === 0 || names.has(e.involvedObject?.name) || e.type === 'Warning')
+        // Events of the unready pods; with none unready, the namespace's warnings.
+        .filter((e) => (names.size ? names.has(e.involvedObject?.name) : e.type === 'Warning'))
         .slice(-50)
         .map((e) => ({
           object: `${e.involvedObject?.kind?.toLowerCase() ?? 'object'}/${e.involvedObject?.name ?? '?'}`,
