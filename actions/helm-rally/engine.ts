@@ -1,14 +1,14 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ActionContext } from '../lib/context.js';
-import { UserError } from '../lib/errors.js';
+import { JobFailure, UserError, errorMessage, isJobFailure, isUserError } from '../lib/errors.js';
 import type { HelmClient } from '../lib/helm/index.js';
 import { isInlineKubeconfig } from '../lib/kube/client.js';
 import { parseRallyReport, rallyReportToJUnit, runRallyTask } from '../lib/rally/index.js';
 import { type DeployedState, cleanupDeployment, deployChart, deployedState } from './deploy.js';
 import { Outputs } from './inputs.js';
 import type { NamespaceClient } from './namespace.js';
-import { publishHelmTest, publishRallyReport, publishRallyRun } from './publish.js';
+import { publishHelmTest, publishRallyReport, publishRallyRun, setOutputs } from './publish.js';
 import type { HelmRallySettings } from './settings.js';
 
 export const STATE_DEPLOYED = 'deployed';
@@ -50,7 +50,23 @@ export async function runHelmRally(
   settings: HelmRallySettings,
   deps: Dependencies,
 ): Promise<void> {
+  try {
+    await runStages(ctx, settings, deps);
+  } catch (err) {
+    // A step stopped by the cancel is not a bug: say so plainly (the post step still cleans up).
+    if (ctx.signal.aborted && !isUserError(err) && !isJobFailure(err)) {
+      throw new JobFailure(`Cancelled: ${errorMessage(err)}`);
+    }
+    throw err;
+  }
+}
+
+async function runStages(ctx: ActionContext, settings: HelmRallySettings, deps: Dependencies): Promise<void> {
   const dir = resultsDir(ctx);
+  // Every output has a value even when a step below fails; later calls overwrite these.
+  setOutputs(ctx, false, {});
+  ctx.setOutput(Outputs.release, '');
+  ctx.setOutput(Outputs.namespace, '');
 
   if (settings.mode === 'report') {
     const file = settings.rallyReport!;
@@ -96,9 +112,6 @@ export async function runHelmRally(
       await publishHelmTest(ctx, result, dir);
       return;
     }
-  } else {
-    ctx.setOutput(Outputs.release, '');
-    ctx.setOutput(Outputs.namespace, '');
   }
 
   const run = await ctx.group(`rally task start ${path.basename(settings.taskFile!)}`, () =>

@@ -8,7 +8,6 @@ import {
   type RallyRun,
   allWorkloads,
   rallyFindings,
-  rallyReportToJUnit,
   rallySummaryMarkdown,
   reportPassed,
 } from '../lib/rally/index.js';

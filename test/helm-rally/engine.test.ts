@@ -7,12 +7,17 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type Dependencies, STATE_DEPLOYED, cleanupHelmRally, runHelmRally } from '../../actions/helm-rally/engine.js';
+import {
+  type Dependencies,
+  STATE_DEPLOYED,
+  cleanupHelmRally,
+  runHelmRally,
+} from '../../actions/helm-rally/engine.js';
 import { readInputs } from '../../actions/helm-rally/inputs.js';
 import { type NamespaceClient, kubeNamespaceClient } from '../../actions/helm-rally/namespace.js';
 import { dnsLabel, releaseFromChart, resolveSettings } from '../../actions/helm-rally/settings.js';
 import { JobFailure, UserError } from '../../actions/lib/errors.js';
-import { HelmCli, HelmError } from '../../actions/lib/helm/index.js';
+import { HelmCli } from '../../actions/lib/helm/index.js';
 import type { ProcessResult } from '../../actions/lib/process.js';
 import { loadProfile } from '../../actions/lib/profile/load.js';
 import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
@@ -20,7 +25,8 @@ import { terminalContext } from '../../actions/lib/terminal-context.js';
 import { FakeHelm } from '../fakes/helm.js';
 import { freePort } from '../support/ports.js';
 
-const recordedHelm = (name: string) => readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'recorded', 'helm', name), 'utf8');
+const recordedHelm = (name: string) =>
+  readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'recorded', 'helm', name), 'utf8');
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -51,7 +57,11 @@ class RecordingNamespaces implements NamespaceClient {
   }
 }
 
-function setup(inputs: Record<string, string>, profileYaml = PROFILE, env: Record<string, string> = { GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '2' }) {
+function setup(
+  inputs: Record<string, string>,
+  profileYaml = PROFILE,
+  env: Record<string, string> = { GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '2' },
+) {
   const dir = workspace(profileYaml);
   const controller = new AbortController();
   const log: string[] = [];
@@ -72,17 +82,32 @@ function setup(inputs: Record<string, string>, profileYaml = PROFILE, env: Recor
 
 describe('helm-test mode with the Helm fake', () => {
   it('deploys into a per-run namespace with profile values, image tags and values files, then cleans up', async () => {
-    const s = setup({ mode: 'helm-test', 'image-tags': '{keystone_api: "127.0.0.1:5000/taco/keystone:candidate"}', values: '' });
+    const s = setup({
+      mode: 'helm-test',
+      'image-tags': '{keystone_api: "127.0.0.1:5000/taco/keystone:candidate"}',
+      values: '',
+    });
     await runHelmRally(s.ctx, s.settings(), s.deps);
 
     const [revision] = s.helm.releases.get('taco-unit-4242-2/keystone')!;
-    expect(revision.request).toMatchObject({ release: 'keystone', namespace: 'taco-unit-4242-2', wait: true, createNamespace: true, timeoutMs: 120_000 });
+    expect(revision.request).toMatchObject({
+      release: 'keystone',
+      namespace: 'taco-unit-4242-2',
+      wait: true,
+      createNamespace: true,
+      timeoutMs: 120_000,
+    });
     // Generated values first (profile values + image tags, the input winning), then the files.
     expect(revision.values[0]).toContain('keystone_api: 127.0.0.1:5000/taco/keystone:candidate');
     expect(revision.values[0]).toContain('db_init: docker.io/openstackhelm/heat:2024.1');
     expect(revision.values[0]).toContain('replicas:');
     expect(revision.values[1]).toContain('debug: true');
-    expect(s.ctx.outputs).toMatchObject({ 'sla-passed': 'true', release: 'keystone', namespace: 'taco-unit-4242-2', 'report-json': '' });
+    expect(s.ctx.outputs).toMatchObject({
+      'sla-passed': 'true',
+      release: 'keystone',
+      namespace: 'taco-unit-4242-2',
+      'report-json': '',
+    });
     const junit = parseJUnitXml(readFileSync(s.ctx.outputs.junit, 'utf8'));
     expect(junit[0].cases).toEqual([expect.objectContaining({ name: 'keystone-test', status: 'passed' })]);
     expect(s.ctx.summary.join('\n')).toContain('helm test keystone: passed');
@@ -96,7 +121,9 @@ describe('helm-test mode with the Helm fake', () => {
   it('a failing test pod fails the job with the pod named, and still cleans up', async () => {
     const s = setup({ mode: 'helm-test', release: 'osh-keystone' });
     s.helm.behave('osh-keystone', { failTest: true });
-    await expect(runHelmRally(s.ctx, s.settings(), s.deps)).rejects.toThrow(new JobFailure('helm test osh-keystone failed: keystone-test'));
+    await expect(runHelmRally(s.ctx, s.settings(), s.deps)).rejects.toThrow(
+      new JobFailure('helm test osh-keystone failed: keystone-test'),
+    );
     expect(s.ctx.outputs['sla-passed']).toBe('false');
     expect(s.log.join('')).toContain('error: test pod keystone-test ended as Failed');
     await cleanupHelmRally(s.ctx, s.deps);
@@ -106,7 +133,9 @@ describe('helm-test mode with the Helm fake', () => {
   it('a chart that does not deploy is a job failure; the post step removes what is left', async () => {
     const s = setup({ mode: 'helm-test' });
     s.helm.behave('keystone', { fail: 'timed out waiting for the condition' });
-    await expect(runHelmRally(s.ctx, s.settings(), s.deps)).rejects.toThrow(/Deploying openstack-helm\/keystone as release keystone in namespace taco-unit-4242-2 failed:\n.*timed out waiting/);
+    await expect(runHelmRally(s.ctx, s.settings(), s.deps)).rejects.toThrow(
+      /Deploying openstack-helm\/keystone as release keystone in namespace taco-unit-4242-2 failed:\n.*timed out waiting/,
+    );
     await cleanupHelmRally(s.ctx, s.deps);
     expect(s.helm.callsOf('uninstall')).toEqual(['keystone']);
     expect(s.namespaces.deleted).toEqual(['taco-unit-4242-2']);
@@ -118,9 +147,13 @@ describe('helm-test mode with the Helm fake', () => {
     const running = runHelmRally(s.ctx, s.settings(), s.deps);
     setTimeout(() => s.controller.abort(), 50);
     const error = await running.catch((err: unknown) => err);
-    expect(error).toBeInstanceOf(HelmError);
-    expect((error as HelmError).details.cancelled).toBe(true);
-    expect(JSON.parse(s.ctx.getState(STATE_DEPLOYED))).toMatchObject({ release: 'keystone', namespace: 'taco-unit-4242-2', perRunNamespace: true });
+    expect(error).toBeInstanceOf(JobFailure);
+    expect((error as Error).message).toBe('Cancelled: helm upgrade --install keystone was cancelled');
+    expect(JSON.parse(s.ctx.getState(STATE_DEPLOYED))).toMatchObject({
+      release: 'keystone',
+      namespace: 'taco-unit-4242-2',
+      perRunNamespace: true,
+    });
     await cleanupHelmRally(s.ctx, s.deps);
     expect(s.helm.callsOf('uninstall')).toEqual(['keystone']);
     expect(s.namespaces.deleted).toEqual(['taco-unit-4242-2']);
@@ -131,7 +164,9 @@ describe('helm-test mode with the Helm fake', () => {
     await runHelmRally(kept.ctx, kept.settings(), kept.deps);
     await cleanupHelmRally(kept.ctx, kept.deps);
     expect(kept.helm.callsOf('uninstall')).toEqual([]);
-    expect(kept.log.join('')).toContain('notice: Keeping release keystone in namespace taco-unit-4242-2 (keep: true)');
+    expect(kept.log.join('')).toContain(
+      'notice: Keeping release keystone in namespace taco-unit-4242-2 (keep: true)',
+    );
 
     const shared = setup({ mode: 'helm-test', namespace: 'openstack' });
     await runHelmRally(shared.ctx, shared.settings(), shared.deps);
@@ -142,8 +177,20 @@ describe('helm-test mode with the Helm fake', () => {
 
   it('cleanup reports problems as warnings and goes on; a release already gone is fine', async () => {
     const s = setup({ mode: 'helm-test' });
-    s.ctx.saveState(STATE_DEPLOYED, JSON.stringify({ release: 'gone', namespace: 'taco-unit-1-1', perRunNamespace: true, keep: false, helmBinary: 'helm' }));
-    const failing: NamespaceClient = { delete: async () => Promise.reject(new Error('Could not delete namespace taco-unit-1-1: 403 Forbidden')) };
+    s.ctx.saveState(
+      STATE_DEPLOYED,
+      JSON.stringify({
+        release: 'gone',
+        namespace: 'taco-unit-1-1',
+        perRunNamespace: true,
+        keep: false,
+        helmBinary: 'helm',
+      }),
+    );
+    const failing: NamespaceClient = {
+      delete: async () =>
+        Promise.reject(new Error('Could not delete namespace taco-unit-1-1: 403 Forbidden')),
+    };
     await cleanupHelmRally(s.ctx, { helm: () => s.helm, namespaces: () => failing });
     const out = s.log.join('');
     expect(out).toContain('Release gone: was not installed; namespace taco-unit-1-1: failed.');
@@ -153,16 +200,41 @@ describe('helm-test mode with the Helm fake', () => {
 
 describe('helm-test mode through HelmCli with recorded helm output', () => {
   it('passes argv with the kubeconfig file (never its content) and reads the test result', async () => {
-    const kubeconfig = 'apiVersion: v1\nkind: Config\nclusters: []\nusers: [{name: u, user: {token: s3cr3t-token}}]\n';
-    const s = setup({ mode: 'helm-test', chart: 'openstack-helm/mariadb', release: 'osh-mariadb', kubeconfig });
+    const kubeconfig =
+      'apiVersion: v1\nkind: Config\nclusters: []\nusers: [{name: u, user: {token: s3cr3t-token}}]\n';
+    const s = setup({
+      mode: 'helm-test',
+      chart: 'openstack-helm/mariadb',
+      release: 'osh-mariadb',
+      kubeconfig,
+    });
     const calls: string[][] = [];
     const replay = async (file: string, args: readonly string[]): Promise<ProcessResult> => {
       calls.push([file, ...args]);
-      const stdout = args[0] === 'upgrade' ? recordedHelm('upgrade-mariadb.json') : args[0] === 'test' ? recordedHelm('test-keystone-passed.stdout') : '';
-      return { command: [file, ...args].join(' '), exitCode: 0, signal: null, stdout, stderr: '', timedOut: false, cancelled: false, durationMs: 1 };
+      const stdout =
+        args[0] === 'upgrade'
+          ? recordedHelm('upgrade-mariadb.json')
+          : args[0] === 'test'
+            ? recordedHelm('test-keystone-passed.stdout')
+            : '';
+      return {
+        command: [file, ...args].join(' '),
+        exitCode: 0,
+        signal: null,
+        stdout,
+        stderr: '',
+        timedOut: false,
+        cancelled: false,
+        durationMs: 1,
+      };
     };
     const deps: Dependencies = {
-      helm: (state) => new HelmCli({ binary: state.helmBinary, ...(state.kubeconfig ? { kubeconfig: state.kubeconfig } : {}), runner: replay }),
+      helm: (state) =>
+        new HelmCli({
+          binary: state.helmBinary,
+          ...(state.kubeconfig ? { kubeconfig: state.kubeconfig } : {}),
+          runner: replay,
+        }),
       namespaces: () => s.namespaces,
     };
     await runHelmRally(s.ctx, s.settings(), deps);
@@ -171,7 +243,9 @@ describe('helm-test mode through HelmCli with recorded helm output', () => {
     const kubeconfigFile = upgrade[upgrade.indexOf('--kubeconfig') + 1];
     expect(readFileSync(kubeconfigFile, 'utf8')).toBe(kubeconfig.trim());
     expect(calls.flat().join(' ')).not.toContain('s3cr3t-token');
-    expect(calls.find((c) => c[1] === 'test')).toEqual(expect.arrayContaining(['--logs', '--namespace', 'taco-unit-4242-2']));
+    expect(calls.find((c) => c[1] === 'test')).toEqual(
+      expect.arrayContaining(['--logs', '--namespace', 'taco-unit-4242-2']),
+    );
     expect(s.ctx.outputs['sla-passed']).toBe('true');
     expect(readFileSync(s.ctx.outputs.junit, 'utf8')).toContain('Task config is valid');
     await cleanupHelmRally(s.ctx, deps);
@@ -183,23 +257,50 @@ describe('helm-test mode through HelmCli with recorded helm output', () => {
 
 describe('settings', () => {
   it('names the input or the profile key that is wrong', () => {
-    expect(() => setup({ mode: 'helm-test' }, 'name: x\n').settings()).toThrow(new UserError("Input 'chart': mode helm-test deploys a chart and runs its tests, but no chart was given (input or profile rally.helm.chart)"));
-    expect(() => setup({ mode: 'rally' }, 'name: x\n').settings()).toThrow(/Input 'task': mode rally needs a Rally task file/);
-    expect(() => setup({ mode: 'rally', task: 'missing.yaml' }, 'name: x\n').settings()).toThrow(/Input 'task': file missing.yaml does not exist/);
-    expect(() => setup({ mode: 'report' }, 'name: x\n').settings()).toThrow(/Input 'rally-report': mode report reads an existing Rally JSON report, but none was given/);
-    expect(() => setup({ mode: 'rally', task: 'profile.yaml' }, 'name: x\nrally:\n  deployment: {from-env: true}\n', {}).settings()).toThrow(
-      /profile.yaml:3 rally.deployment.from-env: OS_AUTH_URL is not set/,
+    expect(() => setup({ mode: 'helm-test' }, 'name: x\n').settings()).toThrow(
+      new UserError(
+        "Input 'chart': mode helm-test deploys a chart and runs its tests, but no chart was given (input or profile rally.helm.chart)",
+      ),
     );
-    expect(() => setup({ mode: 'rally', task: 'profile.yaml' }, 'name: x\nrally:\n  deployment:\n    spec: {openstack: {admin: {password: {env: NOPE_PW}}}}\n', {}).settings()).toThrow(
-      /rally.deployment.spec.openstack.admin.password: environment variable NOPE_PW is not set/,
+    expect(() => setup({ mode: 'rally' }, 'name: x\n').settings()).toThrow(
+      /Input 'task': mode rally needs a Rally task file/,
     );
-    expect(() => setup({ 'image-tags': '[a, b]' }).settings()).toThrow(/Input 'image-tags': expected a YAML or JSON mapping/);
+    expect(() => setup({ mode: 'rally', task: 'missing.yaml' }, 'name: x\n').settings()).toThrow(
+      /Input 'task': file missing.yaml does not exist/,
+    );
+    expect(() => setup({ mode: 'report' }, 'name: x\n').settings()).toThrow(
+      /Input 'rally-report': mode report reads an existing Rally JSON report, but none was given/,
+    );
+    expect(() =>
+      setup(
+        { mode: 'rally', task: 'profile.yaml' },
+        'name: x\nrally:\n  deployment: {from-env: true}\n',
+        {},
+      ).settings(),
+    ).toThrow(/profile.yaml:3 rally.deployment.from-env: OS_AUTH_URL is not set/);
+    expect(() =>
+      setup(
+        { mode: 'rally', task: 'profile.yaml' },
+        'name: x\nrally:\n  deployment:\n    spec: {openstack: {admin: {password: {env: NOPE_PW}}}}\n',
+        {},
+      ).settings(),
+    ).toThrow(/rally.deployment.spec.openstack.admin.password: environment variable NOPE_PW is not set/);
+    expect(() => setup({ 'image-tags': '[a, b]' }).settings()).toThrow(
+      /Input 'image-tags': expected a YAML or JSON mapping/,
+    );
   });
 
   it('resolves secrets inside the Rally env spec and masks them', () => {
-    const s = setup({ mode: 'rally', task: 'profile.yaml' }, 'name: x\nrally:\n  deployment:\n    name: dev\n    spec: {openstack: {auth_url: "http://127.0.0.1:5000/v3", admin: {password: {env: PW}}}}\n', { PW: 'hunter2' });
+    const s = setup(
+      { mode: 'rally', task: 'profile.yaml' },
+      'name: x\nrally:\n  deployment:\n    name: dev\n    spec: {openstack: {auth_url: "http://127.0.0.1:5000/v3", admin: {password: {env: PW}}}}\n',
+      { PW: 'hunter2' },
+    );
     const settings = s.settings();
-    expect(settings.deployment).toEqual({ name: 'dev', spec: { openstack: { auth_url: 'http://127.0.0.1:5000/v3', admin: { password: 'hunter2' } } } });
+    expect(settings.deployment).toEqual({
+      name: 'dev',
+      spec: { openstack: { auth_url: 'http://127.0.0.1:5000/v3', admin: { password: 'hunter2' } } },
+    });
     s.ctx.info('password is hunter2');
     expect(s.log.join('')).toContain('password is ***');
     expect(settings.deploy).toBeUndefined();
@@ -224,10 +325,26 @@ describe('kubeNamespaceClient', () => {
       const name = decodeURIComponent(req.url!.split('/').pop()!.split('?')[0]);
       res.setHeader('content-type', 'application/json');
       if (name === 'taco-ci-1-1') {
-        res.end(JSON.stringify({ kind: 'Namespace', apiVersion: 'v1', metadata: { name }, status: { phase: 'Terminating' } }));
+        res.end(
+          JSON.stringify({
+            kind: 'Namespace',
+            apiVersion: 'v1',
+            metadata: { name },
+            status: { phase: 'Terminating' },
+          }),
+        );
       } else {
         res.statusCode = 404;
-        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `namespaces "${name}" not found`, reason: 'NotFound', code: 404 }));
+        res.end(
+          JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            message: `namespaces "${name}" not found`,
+            reason: 'NotFound',
+            code: 404,
+          }),
+        );
       }
     });
     const port = await freePort();

@@ -15,7 +15,8 @@ import {
 } from '../../actions/lib/rally/index.js';
 import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
 
-const recorded = (name: string) => path.join(import.meta.dirname, '..', 'fixtures', 'recorded', 'rally', name);
+const recorded = (name: string) =>
+  path.join(import.meta.dirname, '..', 'fixtures', 'recorded', 'rally', name);
 const load = (name: string) => JSON.parse(readFileSync(recorded(name), 'utf8')) as Record<string, unknown>;
 const parseRecorded = (name: string) => parseRallyReport(load(name), recorded(name));
 
@@ -61,8 +62,12 @@ describe('parseRallyReport on real Rally 3.3 reports', () => {
     expect(failing.iterations[0].error!.message).toBe("'Dummy test exception'");
     expect(failing.iterations[0].error!.traceback).toMatch(/^Traceback \(most recent call last\):/);
     expect(failing.iterations[0].atomicActions.some((a) => a.failed)).toBe(true);
-    expect(groupErrors(failing)).toEqual([expect.objectContaining({ type: 'KeyError', count: 3, firstIteration: 0 })]);
-    expect(failing.sla).toEqual([{ criterion: 'failure_rate', success: false, detail: expect.stringContaining('100.00%') }]);
+    expect(groupErrors(failing)).toEqual([
+      expect.objectContaining({ type: 'KeyError', count: 3, firstIteration: 0 }),
+    ]);
+    expect(failing.sla).toEqual([
+      { criterion: 'failure_rate', success: false, detail: expect.stringContaining('100.00%') },
+    ]);
     const findings = rallyFindings(report);
     expect(findings.filter((f) => f.level === 'error').map((f) => f.message)).toEqual([
       expect.stringMatching(/^failure_rate: Failure rate criteria/),
@@ -72,7 +77,9 @@ describe('parseRallyReport on real Rally 3.3 reports', () => {
 
   it('marks tolerated iteration errors as warnings when the SLA still passed', () => {
     const report = parseRecorded('report-two-subtasks-random-failures.json');
-    const json = load('report-two-subtasks-random-failures.json') as { tasks: { subtasks: { workloads: Record<string, unknown>[] }[] }[] };
+    const json = load('report-two-subtasks-random-failures.json') as {
+      tasks: { subtasks: { workloads: Record<string, unknown>[] }[] }[];
+    };
     // Same run, but an SLA that tolerates failures: Rally would have written pass_sla true.
     const tolerant = structuredClone(json);
     const w = tolerant.tasks[0].subtasks[1].workloads[0];
@@ -91,14 +98,18 @@ describe('parseRallyReport on real Rally 3.3 reports', () => {
     expect(w.iterations).toEqual([]);
     expect(w.startTime).toBeNull();
     expect(w.durations).toMatchObject({ count: 0, mean: null, p90: null, max: null, successPercent: null });
-    expect(w.sla.find((c) => !c.success)).toMatchObject({ criterion: 'something_went_wrong', detail: 'Unexpected error: Oops...setup is failed' });
+    expect(w.sla.find((c) => !c.success)).toMatchObject({
+      criterion: 'something_went_wrong',
+      detail: 'Unexpected error: Oops...setup is failed',
+    });
     expect(reportPassed(report)).toBe(false);
     expect(rallySummaryMarkdown(report)).toContain('n/a');
   });
 });
 
 describe('parseRallyReport on other shapes', () => {
-  const base = () => load('report-sla-failed.json') as { info: Record<string, unknown>; tasks: Record<string, unknown>[] };
+  const base = () =>
+    load('report-sla-failed.json') as { info: Record<string, unknown>; tasks: Record<string, unknown>[] };
 
   it('accepts format 1.0 (no env, no contexts_results) and a crashed task', () => {
     const doc = base();
@@ -107,21 +118,26 @@ describe('parseRallyReport on other shapes', () => {
       delete task.env_name;
       delete task.env_uuid;
       task.status = 'crashed';
-      for (const s of task.subtasks as { workloads: Record<string, unknown>[] }[]) for (const w of s.workloads) delete w.contexts_results;
+      for (const s of task.subtasks as { workloads: Record<string, unknown>[] }[])
+        for (const w of s.workloads) delete w.contexts_results;
     }
     const report = parseRallyReport(doc, 'old.json');
     expect(report.tasks[0].envName).toBeUndefined();
     expect(reportPassed(report)).toBe(false);
     expect(rallyFindings(report)[0]).toMatchObject({ title: 'Rally task did not finish' });
     const junit = parseJUnitXml(rallyReportToJUnit(report));
-    expect(junit[0].cases.at(-1)).toMatchObject({ status: 'error', message: expect.stringContaining('crashed') });
+    expect(junit[0].cases.at(-1)).toMatchObject({
+      status: 'error',
+      message: expect.stringContaining('crashed'),
+    });
   });
 
   it('accepts legacy atomic actions as a {name: seconds} mapping', () => {
     const doc = base();
     const w = (doc.tasks[0].subtasks as { workloads: Record<string, unknown>[] }[])[0].workloads[0];
     delete w.statistics;
-    for (const it of w.data as Record<string, unknown>[]) it.atomic_actions = { 'nova.boot_server': 1.5, 'nova.delete_server': 0.5 };
+    for (const it of w.data as Record<string, unknown>[])
+      it.atomic_actions = { 'nova.boot_server': 1.5, 'nova.delete_server': 0.5 };
     const [first] = allWorkloads(parseRallyReport(doc));
     expect(first.atomicActions.map((a) => [a.name, a.mean])).toEqual([
       ['nova.boot_server', 1.5],
@@ -138,13 +154,19 @@ describe('parseRallyReport on other shapes', () => {
 
   it('names the file and the exact key of a bad value', () => {
     const doc = base();
-    ((doc.tasks[0].subtasks as { workloads: { data: Record<string, unknown>[] }[] }[])[1].workloads[0].data[2]).duration = 'slow';
+    (
+      doc.tasks[0].subtasks as { workloads: { data: Record<string, unknown>[] }[] }[]
+    )[1].workloads[0].data[2].duration = 'slow';
     expect(() => parseRallyReport(doc, 'r.json')).toThrow(
       'r.json: not a valid Rally JSON report: tasks[0].subtasks[1].workloads[0].data[2].duration: expected a number, got "slow"',
     );
-    expect(() => parseRallyReport({ info: { format_version: '2.0' }, tasks: [] }, 'x.json')).toThrow(/info.format_version: expected a Rally JSON report format 1.x, got "2.0"/);
+    expect(() => parseRallyReport({ info: { format_version: '2.0' }, tasks: [] }, 'x.json')).toThrow(
+      /info.format_version: expected a Rally JSON report format 1.x, got "2.0"/,
+    );
     expect(() => parseRallyReport({ tasks: [] })).toThrow(/info: expected an object, got nothing/);
-    expect(() => parseRallyReport([{ key: {}, result: [] }], 'results.json')).toThrow(/old `rally task results` output/);
+    expect(() => parseRallyReport([{ key: {}, result: [] }], 'results.json')).toThrow(
+      /old `rally task results` output/,
+    );
     expect(() => parseRallyReport('{}')).toThrow(UserError);
   });
 });
@@ -171,11 +193,19 @@ describe('percentile', () => {
   });
   it('stays between min and max and grows with the fraction', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1e4, noNaN: true }), { minLength: 1 }), fc.double({ min: 0, max: 1, noNaN: true }), (points, q) => {
-        const sorted = [...points].sort((a, b) => a - b);
-        const value = percentile(sorted, q)!;
-        return value >= sorted[0] - 1e-9 && value <= sorted.at(-1)! + 1e-9 && percentile(sorted, Math.min(1, q + 0.1))! >= value - 1e-9;
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1e4, noNaN: true }), { minLength: 1 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (points, q) => {
+          const sorted = [...points].sort((a, b) => a - b);
+          const value = percentile(sorted, q)!;
+          return (
+            value >= sorted[0] - 1e-9 &&
+            value <= sorted.at(-1)! + 1e-9 &&
+            percentile(sorted, Math.min(1, q + 0.1))! >= value - 1e-9
+          );
+        },
+      ),
     );
   });
 });

@@ -43,7 +43,11 @@ describe('runRallyTask (real Rally)', () => {
   });
 
   it.concurrent('tells an SLA failure (exit 2) apart from a crash', async () => {
-    const run = await runRallyTask({ taskFile: t.taskFile('fail.yaml', FAILING_TASK), workDir: t.workDir('fail'), html: false });
+    const run = await runRallyTask({
+      taskFile: t.taskFile('fail.yaml', FAILING_TASK),
+      workDir: t.workDir('fail'),
+      html: false,
+    });
     expect(run).toMatchObject({ exitCode: 2, slaPassed: false, crashed: false });
     expect(run.htmlFile).toBeUndefined();
     const failing = allWorkloads(run.report!).filter((w) => !w.passSla);
@@ -51,9 +55,20 @@ describe('runRallyTask (real Rally)', () => {
     expect(failing[0].iterations.every((it) => it.error?.type === 'KeyError')).toBe(true);
   });
 
-  it.concurrent('refuses an invalid task file with an error naming the file and Rally\'s reason', async () => {
-    const file = t.taskFile('typo.yaml', { version: 2, title: 'x', subtasks: [{ title: 'a', workloads: [{ scenario: { 'Dummy.dummy': { sleeep: 1 } }, runner: { constant: { times: 1 } } }] }] });
-    const error = await runRallyTask({ taskFile: file, workDir: t.workDir('typo') }).catch((err: unknown) => err);
+  it.concurrent("refuses an invalid task file with an error naming the file and Rally's reason", async () => {
+    const file = t.taskFile('typo.yaml', {
+      version: 2,
+      title: 'x',
+      subtasks: [
+        {
+          title: 'a',
+          workloads: [{ scenario: { 'Dummy.dummy': { sleeep: 1 } }, runner: { constant: { times: 1 } } }],
+        },
+      ],
+    });
+    const error = await runRallyTask({ taskFile: file, workDir: t.workDir('typo') }).catch(
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(RallyTaskFileError);
     expect((error as Error).message).toContain(`Rally task file ${file} is invalid`);
     expect((error as Error).message).toContain("Unexpected argument(s) found ['sleeep']");
@@ -62,10 +77,19 @@ describe('runRallyTask (real Rally)', () => {
 
   it.concurrent('refuses broken YAML and a missing template argument', async () => {
     const broken = t.taskFile('broken.yaml', 'version: 2\nsubtasks: [\n');
-    await expect(runRallyTask({ taskFile: broken, workDir: t.workDir('broken') })).rejects.toThrow(new RegExp(`${broken} is invalid .*exit 117`));
-    const template = t.taskFile('needs-arg.yaml', PASSING_TEMPLATE.replace('{{ sleep | default(0) }}', '{{ sleep }}'));
-    await expect(runRallyTask({ taskFile: template, workDir: t.workDir('needs-arg') })).rejects.toThrow(/Please specify template task argument: sleep/);
-    await expect(runRallyTask({ taskFile: path.join(t.dir, 'nope.yaml'), workDir: t.workDir('nope') })).rejects.toThrow(/Rally task file .*nope.yaml does not exist/);
+    await expect(runRallyTask({ taskFile: broken, workDir: t.workDir('broken') })).rejects.toThrow(
+      new RegExp(`${broken} is invalid .*exit 117`),
+    );
+    const template = t.taskFile(
+      'needs-arg.yaml',
+      PASSING_TEMPLATE.replace('{{ sleep | default(0) }}', '{{ sleep }}'),
+    );
+    await expect(runRallyTask({ taskFile: template, workDir: t.workDir('needs-arg') })).rejects.toThrow(
+      /Please specify template task argument: sleep/,
+    );
+    await expect(
+      runRallyTask({ taskFile: path.join(t.dir, 'nope.yaml'), workDir: t.workDir('nope') }),
+    ).rejects.toThrow(/Rally task file .*nope.yaml does not exist/);
   });
 
   it.concurrent('reports a deployment that does not exist in an existing Rally database', async () => {
@@ -80,12 +104,28 @@ describe('runRallyTask (real Rally)', () => {
       deployment: { name: 'nowhere' },
     }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(RallyDeploymentError);
-    expect((error as Error).message).toMatch(/Rally deployment "nowhere" does not exist: Record for uuid or name is nowhere not found in table envs/);
+    expect((error as Error).message).toMatch(
+      /Rally deployment "nowhere" does not exist: Record for uuid or name is nowhere not found in table envs/,
+    );
   });
 
   it.concurrent('stops Rally when cancelled and reports the run as cancelled', async () => {
     const controller = new AbortController();
-    const slow = t.taskFile('slow.yaml', { version: 2, title: 'slow', subtasks: [{ title: 's', workloads: [{ scenario: { 'Dummy.dummy': { sleep: 30 } }, runner: { constant: { times: 1, concurrency: 1 } } }] }] });
+    const slow = t.taskFile('slow.yaml', {
+      version: 2,
+      title: 'slow',
+      subtasks: [
+        {
+          title: 's',
+          workloads: [
+            {
+              scenario: { 'Dummy.dummy': { sleep: 30 } },
+              runner: { constant: { times: 1, concurrency: 1 } },
+            },
+          ],
+        },
+      ],
+    });
     const run = await runRallyTask({
       taskFile: slow,
       workDir: t.workDir('cancel'),
@@ -97,7 +137,10 @@ describe('runRallyTask (real Rally)', () => {
     expect(run).toMatchObject({ cancelled: true, slaPassed: false, crashed: false });
     expect(run.taskId).toMatch(/^[0-9a-f-]{36}$/);
     // Nothing of that Rally is left running.
-    const left = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((line) => line.includes(slow));
+    const left = execFileSync('ps', ['-eo', 'args'])
+      .toString()
+      .split('\n')
+      .filter((line) => line.includes(slow));
     expect(left).toEqual([]);
     expect(existsSync(path.join(run.workDir, 'report.json'))).toBe(false);
   });

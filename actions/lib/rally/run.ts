@@ -126,6 +126,8 @@ export function taskIdFromOutput(stdout: string): string | undefined {
 export function rallyErrorText(stdout: string, lines = 12): string {
   const clean = stdout
     .replace(ANSI, '')
+    // The cropped task Rally echoes back as one JSON line only repeats the task file.
+    .replace(/^Subtask configuration:\n\{.*\}\n/m, '')
     .split('\n')
     .map((line) => (line.length > 400 ? `${line.slice(0, 397)}...` : line));
   const start = clean.findIndex((line) =>
