@@ -5,7 +5,7 @@
  * glance fails to build: only keystone may reach the registry.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../actions/kolla-bats/main.js';
@@ -138,6 +138,61 @@ describe('kolla-bats with docker', () => {
     );
     expect(summary).toMatch(
       /\| keystone answers on its port \| ⏭️ skipped \|.*\| needs a database: covered by the deploy stage \|/,
+    );
+  });
+
+  it('drives kolla-build (a fake standing in for it) from a kolla-mode profile', async () => {
+    // A wrapper repository: its own kolla-build.conf, a template override, Dockerfiles and suites.
+    writeFileSync(path.join(workspace, 'kolla-build.conf'), '[DEFAULT]\nbase = ubuntu\n');
+    mkdirSync(path.join(workspace, 'overrides'), { recursive: true });
+    writeFileSync(
+      path.join(workspace, 'overrides', 'template-overrides.j2'),
+      '{% extends parent_template %}\n',
+    );
+    const profile = path.join(workspace, 'kolla-profile.yaml');
+    writeFileSync(
+      profile,
+      [
+        'extends: ' + path.join(repoRoot, 'profiles', 'local.yaml'),
+        'kolla:',
+        '  mode: kolla',
+        '  context: .',
+        '  tests: images/tests/{image}.bats',
+        "  images: ['^keystone$', '^horizon$', '^glance']",
+        '  kolla-build:',
+        `    command: ${path.join(repoRoot, 'test', 'fakes', 'kolla-bats', 'kolla-build')}`,
+        '    config-file: kolla-build.conf',
+        '    docker-dirs: [images]',
+        '    template-overrides: [overrides/template-overrides.j2]',
+        '    skip-parents: true',
+        '',
+      ].join('\n'),
+    );
+    const { ctx, output } = cliContext({
+      profile,
+      registry: `${registry.host}/kolla-ns`,
+      'registry-username': USER,
+      'registry-password': PASSWORD,
+      tag: 'kolla-1',
+    });
+    const error = await run(ctx).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(JobFailure);
+    expect((error as Error).message).toContain(
+      '2 of 3 images did not pass: glance (kolla-build reports status error); horizon (1 bats test failed)',
+    );
+    const images = JSON.parse(ctx.outputs.images) as { name: string; ref: string; digest: string }[];
+    expect(images).toMatchObject([{ name: 'keystone', ref: `${registry.host}/kolla-ns/keystone:kolla-1` }]);
+    expect(images[0].digest).toBe(await registryDigest(registry.url, 'kolla-ns/keystone', 'kolla-1', BASIC));
+    expect((await registryTags(registry.url, 'kolla-ns/horizon', BASIC)).status).toBe(404);
+    const log = output();
+    expect(log).toMatch(
+      /\$ \S+\/kolla-build --config-file \S+\/kolla-build\.conf --config-file \S+\/kolla-build\.conf '\^keystone\$' '\^horizon\$' '\^glance'/,
+    );
+    expect(log).toContain('▶ Build log glance');
+    expect(log).toContain('Image glance failed to build: kolla-build reports status error');
+    expect(log).toContain('fetching glance sources');
+    expect(log).toContain(
+      `error: ${path.join('images', 'tests', 'horizon.bats')}:13: horizon: horizon runs as the kolla user`,
     );
   });
 
