@@ -6,14 +6,7 @@ import { CacheLockedError, openRepoCache, type RepoCache } from '../lib/git/cach
 import { fetchRefs } from '../lib/git/fetch.js';
 import { Git, GitError } from '../lib/git/git.js';
 import { isLostRace, type LeasedUpdate, pushWithLeases } from '../lib/git/push.js';
-import {
-  countCommits,
-  isAncestor,
-  localRefs,
-  lsRemote,
-  missingObjects,
-  peelToCommits,
-} from '../lib/git/refs.js';
+import { countNewCommits, describeObjects, isAncestor, lsRemote } from '../lib/git/refs.js';
 import { type Candidate, classify, decideUpdate, type UpdateKind } from './classify.js';
 import type { MirrorSyncConfig } from './config.js';
 import { urlKind } from './config.js';
@@ -301,7 +294,15 @@ async function attemptSync(session: Session): Promise<Omit<SyncReport, 'startedA
   if (plan.candidates.length > 0 || deletions.length > 0) {
     const cache = await openCache(session);
     try {
-      await updateMirror(session, cache, plan.candidates, deletions, results, failures);
+      await updateMirror(
+        session,
+        cache,
+        [...new Set(mirror.values())],
+        plan.candidates,
+        deletions,
+        results,
+        failures,
+      );
     } catch (err) {
       if (err instanceof CacheRepaired || err instanceof UserError || err instanceof JobFailure) throw err;
       if (isRemoteFailure(err)) throw err;
@@ -387,6 +388,7 @@ interface Pending {
 async function updateMirror(
   session: Session,
   cache: RepoCache,
+  mirrorTips: string[],
   candidates: Candidate[],
   deletions: { ref: string; old: string }[],
   results: RefResult[],
@@ -395,16 +397,13 @@ async function updateMirror(
   const { config, environment, base } = session;
   const repo = cache.dir;
 
-  // 1. Bring in the new upstream objects the cache lacks (incremental: local refs are the haves).
-  const missingNew = await missingObjects(
-    base,
-    repo,
-    candidates.map((c) => c.new),
-  );
-  const toFetch = candidates.filter((c) => missingNew.has(c.new));
+  // 1. What the cache already holds: the new upstream values and everything the mirror has.
+  const known = await describeObjects(base, repo, [...candidates.map((c) => c.new), ...mirrorTips]);
+  const toFetch = candidates.filter((c) => !known.get(c.new));
   if (toFetch.length > 0) {
     environment.info(`Fetching ${toFetch.length} ref(s) from the upstream`);
     try {
+      // Incremental: the cache's refs are the "haves" of the negotiation.
       await fetchRefs(
         session.upstreamGit,
         repo,
@@ -416,30 +415,40 @@ async function updateMirror(
       throw err;
     }
     session.fetched = true;
-    const fetched = await localRefs(base, repo, 'refs/');
-    for (const c of toFetch) {
-      const now = fetched.get(c.ref);
-      if (now && now !== c.new) {
-        environment.info(
-          `${c.ref} moved upstream during the sync: taking ${now.slice(0, 12)} instead of ${c.new.slice(0, 12)}`,
-        );
-        c.new = now;
-      }
-    }
+    await cache.maintain();
   }
-  const stillMissing = await missingObjects(
-    base,
-    repo,
-    candidates.map((c) => c.new),
-  );
 
-  // 2. The mirror's old commits, to tell a fast-forward from a rewrite (normally already cached).
-  const updates = candidates.filter((c) => c.old !== undefined && refKind(c.ref) !== 'tag');
-  const missingOld = await missingObjects(
+  // 2. Each candidate's value (a fetched ref may have moved on since ls-remote) and its commit.
+  const fetchedRefs = new Set(toFetch.map((c) => c.ref));
+  const nameOf = (c: Candidate) => (fetchedRefs.has(c.ref) ? c.ref : c.new);
+  const now = await describeObjects(
     base,
     repo,
-    updates.map((c) => c.old!),
+    candidates.flatMap((c) => [nameOf(c), `${nameOf(c)}^{commit}`]),
   );
+  const commitOf = new Map<string, string | undefined>();
+  const vanished = new Set<string>();
+  for (const c of candidates) {
+    const value = now.get(nameOf(c))?.oid;
+    if (!value) {
+      vanished.add(c.ref);
+      continue;
+    }
+    if (value !== c.new) {
+      environment.info(
+        `${c.ref} moved upstream during the sync: taking ${value.slice(0, 12)} instead of ${c.new.slice(0, 12)}`,
+      );
+      c.new = value;
+    }
+    commitOf.set(c.ref, now.get(`${nameOf(c)}^{commit}`)?.oid);
+  }
+
+  // 3. The mirror's old commits tell a fast-forward from a rewrite; fetch the few the cache lacks.
+  const updates = candidates.filter(
+    (c) => c.old !== undefined && refKind(c.ref) !== 'tag' && !vanished.has(c.ref),
+  );
+  const present = new Set(mirrorTips.filter((oid) => known.get(oid)));
+  let missingOld = new Set(updates.filter((c) => !present.has(c.old!)).map((c) => c.old!));
   if (missingOld.size > 0) {
     const refs = updates.filter((c) => missingOld.has(c.old!));
     environment.info(
@@ -456,18 +465,23 @@ async function updateMirror(
       if (isRemoteFailure(err)) throw remoteError(err, session.mirrorSide, session.mirrorGit.secrets);
       throw err;
     }
+    const found = await describeObjects(base, repo, missingOld);
+    for (const oid of missingOld) if (found.get(oid)) present.add(oid);
+    missingOld = new Set([...missingOld].filter((oid) => !present.has(oid)));
   }
-  const oldStillMissing = await missingObjects(
-    base,
-    repo,
-    updates.map((c) => c.old!),
+  const fastForward = new Map(
+    await Promise.all(
+      updates
+        .filter((c) => !missingOld.has(c.old!))
+        .map(async (c) => [c.ref, await isAncestor(base, repo, c.old!, c.new)] as const),
+    ),
   );
 
-  // 3. Safety: fast-forward, or allowed to force; otherwise refused.
+  // 4. Safety: fast-forward, or allowed to force; otherwise refused.
   const forceAllowed = picomatch(config.allowForce.map(normalizePattern), { dot: true });
   const pending: Pending[] = [];
   for (const candidate of candidates) {
-    if (stillMissing.has(candidate.new)) {
+    if (vanished.has(candidate.ref)) {
       results.push({
         ...result(candidate.ref, candidate.old, candidate.new, 'push-failed'),
         reason: 'the upstream no longer has this value',
@@ -475,7 +489,7 @@ async function updateMirror(
       failures.push(`${candidate.ref}: vanished upstream while syncing`);
       continue;
     }
-    if (candidate.old !== undefined && oldStillMissing.has(candidate.old)) {
+    if (candidate.old !== undefined && missingOld.has(candidate.old)) {
       results.push({
         ...result(candidate.ref, candidate.old, candidate.new, 'lost-race'),
         reason: 'the mirror ref changed while syncing',
@@ -485,11 +499,7 @@ async function updateMirror(
       );
       continue;
     }
-    const ff =
-      candidate.old !== undefined && refKind(candidate.ref) !== 'tag'
-        ? await isAncestor(base, repo, candidate.old, candidate.new)
-        : undefined;
-    const decision = decideUpdate(candidate, ff, forceAllowed(candidate.ref));
+    const decision = decideUpdate(candidate, fastForward.get(candidate.ref), forceAllowed(candidate.ref));
     if (decision.kind === 'refused') {
       results.push({
         ...result(candidate.ref, candidate.old, candidate.new, 'refused'),
@@ -499,29 +509,23 @@ async function updateMirror(
       environment.warning(`${config.name} ${candidate.ref}: refused, ${decision.reason}`);
       continue;
     }
-    pending.push({ candidate, kind: decision.kind, commits: null, gate: config.gate ? 'not-run' : 'none' });
+    pending.push({
+      candidate,
+      kind: decision.kind,
+      commits: null,
+      commit: commitOf.get(candidate.ref),
+      gate: config.gate ? 'not-run' : 'none',
+    });
   }
 
-  // 4. How much each update brings (against everything the mirror already has).
-  const mirrorTips = [
-    ...new Set([
-      ...results.flatMap((r) => (r.old ? [r.old] : [])),
-      ...pending.flatMap((p) => (p.candidate.old ? [p.candidate.old] : [])),
-    ]),
-  ];
-  const absentTips = await missingObjects(base, repo, mirrorTips);
-  const presentTips = mirrorTips.filter((oid) => !absentTips.has(oid));
-  const peeled = await peelToCommits(
+  // How much each update brings: commits none of the mirror's refs (present in the cache) reach.
+  const counts = await countNewCommits(
     base,
     repo,
-    pending.map((p) => p.candidate.new),
-  );
-  for (const p of pending) {
-    p.commit = peeled.get(p.candidate.new);
-    if (!p.commit) continue;
-    const exclude = p.candidate.old && p.kind === 'fast-forward' ? [p.candidate.old] : presentTips;
-    p.commits = await countCommits(base, repo, p.commit, exclude).catch(() => null);
-  }
+    pending.flatMap((p) => (p.commit ? [p.commit] : [])),
+    [...present],
+  ).catch(() => undefined);
+  for (const p of pending) p.commits = p.commit ? (counts?.get(p.commit) ?? null) : null;
 
   // 5. The gate, once per distinct commit.
   let stopped = false;

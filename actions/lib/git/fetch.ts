@@ -16,7 +16,16 @@ export async function fetchRefs(
   if (refs.length === 0) return;
   const refspecs = refs.map(({ from, to }) => `+${from}:${to}`).join('\n') + '\n';
   await git.run(
-    ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--stdin', url],
+    [
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--no-recurse-submodules',
+      '--no-auto-maintenance',
+      '--stdin',
+      url,
+    ],
     {
       cwd: repo,
       input: refspecs,

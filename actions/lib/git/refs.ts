@@ -119,3 +119,81 @@ export async function countCommits(
   const input = [tip, ...exclude.map((oid) => `^${oid}`)].join('\n') + '\n';
   return Number.parseInt(await git.output(['rev-list', '--count', '--stdin'], { cwd: repo, input }), 10);
 }
+
+/** An object as `cat-file --batch-check` reports it. */
+export interface ObjectInfo {
+  oid: string;
+  type: string;
+}
+
+/**
+ * Resolves many object names at once (ids, full ref names, `x^{commit}` peels) with a single
+ * `cat-file --batch-check`; a name that does not resolve maps to undefined.
+ */
+export async function describeObjects(
+  git: Git,
+  repo: string,
+  names: Iterable<string>,
+): Promise<Map<string, ObjectInfo | undefined>> {
+  const unique = [...new Set(names)];
+  const info = new Map<string, ObjectInfo | undefined>();
+  if (unique.length === 0) return info;
+  const out = await git.output(['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
+    cwd: repo,
+    input: `${unique.join('\n')}\n`,
+  });
+  const lines = out.split('\n');
+  unique.forEach((name, i) => {
+    // Unresolvable names come back as `<name> missing` (or `ambiguous`).
+    const match = /^([0-9a-f]{40,64}) (commit|tag|tree|blob)$/.exec(lines[i]?.trim() ?? '');
+    info.set(name, match ? { oid: match[1], type: match[2] } : undefined);
+  });
+  return info;
+}
+
+/**
+ * For each tip (a commit), how many commits it reaches that none of `exclude` reaches — one
+ * `rev-list --parents` over the new part of the graph instead of one `rev-list --count` per tip.
+ */
+export async function countNewCommits(
+  git: Git,
+  repo: string,
+  tips: readonly string[],
+  exclude: readonly string[],
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  const uniqueTips = [...new Set(tips)];
+  if (uniqueTips.length === 0) return counts;
+  const input = [...uniqueTips, ...[...new Set(exclude)].map((oid) => `^${oid}`)].join('\n') + '\n';
+  const out = await git.output(['rev-list', '--parents', '--stdin'], { cwd: repo, input });
+  const index = new Map<string, number>();
+  const rows = out === '' ? [] : out.split('\n').map((line) => line.split(' '));
+  rows.forEach(([commit], i) => index.set(commit, i));
+  const parents: number[][] = rows.map(([, ...ps]) =>
+    ps.map((p) => index.get(p)).filter((p): p is number => p !== undefined),
+  );
+  const seen = new Uint32Array(rows.length);
+  uniqueTips.forEach((tip, n) => {
+    const start = index.get(tip);
+    if (start === undefined) {
+      counts.set(tip, 0);
+      return;
+    }
+    const stamp = n + 1;
+    const stack = [start];
+    seen[start] = stamp;
+    let count = 0;
+    while (stack.length > 0) {
+      const at = stack.pop()!;
+      count++;
+      for (const p of parents[at]) {
+        if (seen[p] !== stamp) {
+          seen[p] = stamp;
+          stack.push(p);
+        }
+      }
+    }
+    counts.set(tip, count);
+  });
+  return counts;
+}
