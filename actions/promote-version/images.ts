@@ -26,6 +26,8 @@ export interface ImageOutcome {
   mediaType: string;
   status: ImageStatus;
   error?: string;
+  /** kolla-bats' test results for the candidate, carried into the ledger. */
+  tests?: unknown;
 }
 
 export interface VersionChoice {
@@ -192,5 +194,6 @@ export function describe(
     digest: candidate.digest,
     mediaType: candidate.mediaType,
     status,
+    ...(candidate.tests !== undefined ? { tests: candidate.tests } : {}),
   };
 }

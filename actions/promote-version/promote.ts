@@ -1,4 +1,4 @@
-import { errorMessage, JobFailure } from '../lib/errors.js';
+import { errorMessage, JobFailure, UserError } from '../lib/errors.js';
 import type { HistoryEntry } from '../lib/history/entry.js';
 import { appendHistory, readHistory } from '../lib/history/store.js';
 import { describeHistoryTarget } from '../lib/history/target.js';
@@ -65,7 +65,12 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
     log,
   };
   const gitStates = await Promise.all(
-    settings.gitRepos.map((spec) => inspectGitRepo(spec, settings.candidate, gitOptions)),
+    settings.gitRepos.map((spec) =>
+      inspectGitRepo(spec, settings.candidate, gitOptions).catch((err: unknown) => {
+        if (err instanceof UserError) throw err;
+        throw new JobFailure(`Nothing was promoted: ${errorMessage(err)}`);
+      }),
+    ),
   );
   const choice = await chooseVersion(
     client,
@@ -183,7 +188,13 @@ function entryFor(settings: PromoteSettings, report: PromotionReport, deps: Prom
     status: report.complete ? 'complete' : 'partial',
     candidate: settings.candidate,
     version: report.version,
-    images: released.map((i) => ({ name: i.name, ref: i.target, digest: i.digest, source: i.source })),
+    images: released.map((i) => ({
+      name: i.name,
+      ref: i.target,
+      digest: i.digest,
+      source: i.source,
+      ...(i.tests !== undefined ? { tests: i.tests } : {}),
+    })),
     commits: report.gitTags
       .filter((t) => t.status !== 'failed')
       .map((t) => ({ repository: t.url, commit: t.commit, tag: t.tag })),

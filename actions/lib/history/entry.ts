@@ -28,6 +28,8 @@ export interface HistoryImage {
   digest: string;
   /** Where it was promoted from, for promotions. */
   source?: string;
+  /** Test results the artifact passed (e.g. kolla-bats' per-image counts), as the producer reported them. */
+  tests?: unknown;
 }
 
 export interface HistoryCommit {
