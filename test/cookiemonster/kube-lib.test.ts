@@ -17,8 +17,7 @@ afterEach(async () => {
   await api.close();
 });
 
-const servingOf = (pods: { metadata?: { name?: string } }[]) =>
-  pods.filter((p) => isServing(p as never)).length;
+const servingOf = (pods: object[]) => pods.filter((p) => isServing(p as never)).length;
 
 describe('lib/kube against the fake API server', () => {
   it('reads workloads of every kind with their selectors and Ready counts', async () => {
@@ -83,6 +82,36 @@ describe('lib/kube against the fake API server', () => {
           )
         ).outcome,
       ).toBe('gone');
+    } finally {
+      await informer.stop();
+    }
+  });
+
+  it('an informer whose resourceVersion expired (410 Gone) relists and catches up', async () => {
+    api.addWorkload({
+      kind: 'Deployment',
+      namespace: 'openstack',
+      name: 'neutron-server',
+      replicas: 2,
+      readyDelayMs: 50,
+    });
+    const logs: string[] = [];
+    const informer = new PodInformer(client, {
+      namespace: 'openstack',
+      baseBackoffMs: 20,
+      log: (m) => logs.push(m),
+    });
+    await informer.start();
+    try {
+      const [victim] = api.listPods('openstack');
+      // The API server compacts its history: the open watch gets a 410 ERROR event and ends.
+      api.compactHistory();
+      await deletePod(client, { namespace: 'openstack', name: victim.metadata.name }, 0);
+      const replaced = (pods: { metadata?: { uid?: string } }[]) =>
+        servingOf(pods) === 2 && !pods.some((p) => p.metadata?.uid === victim.metadata.uid);
+      expect(await informer.waitUntil(replaced, 10_000)).toBe(true);
+      expect(logs.join('\n')).toContain('HTTP 410: too old resource version');
+      expect(informer.reconnects).toBeGreaterThan(0);
     } finally {
       await informer.stop();
     }

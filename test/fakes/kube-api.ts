@@ -103,6 +103,8 @@ export class FakeKubeApi {
   private readonly watchers = new Set<Watcher>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private rv = 1000;
+  /** Watches from a resourceVersion below this get 410 Gone (history compacted). */
+  private compactedBelow = 0;
   private nameCounter = 0;
   private closed = false;
   /** Watch connections served so far (a reconnect after a drop makes it grow). */
@@ -201,6 +203,19 @@ export class FakeKubeApi {
     for (const w of this.watchers) w.res.destroy();
     this.watchers.clear();
     return n;
+  }
+
+  /** Forgets the event history, as etcd compaction does: older resourceVersions get 410 Gone. */
+  compactHistory(): void {
+    this.events.length = 0;
+    this.compactedBelow = this.rv;
+    // Open watches are told their version is gone, then closed.
+    for (const w of this.watchers) {
+      w.res.end(
+        `${JSON.stringify({ type: 'ERROR', object: statusBody(410, 'Expired', 'too old resource version') })}\n`,
+      );
+    }
+    this.watchers.clear();
   }
 
   listPods(namespace?: string): Json[] {
@@ -536,7 +551,7 @@ export class FakeKubeApi {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
     const from = Number(fromVersion ?? this.rv);
-    if (this.events.length && from < this.events[0].rv - 1) {
+    if (from < this.compactedBelow) {
       res.end(
         `${JSON.stringify({ type: 'ERROR', object: statusBody(410, 'Expired', `too old resource version: ${from}`) })}\n`,
       );
