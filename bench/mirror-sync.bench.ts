@@ -123,6 +123,7 @@ try {
         cacheDir,
         dryRun: false,
         source: 'bench',
+        secretEnv: [],
       },
       { env, tempDir, info: quiet, warning: console.warn, debug: quiet },
     );

@@ -48,6 +48,8 @@ export interface MirrorSyncConfig {
   dryRun: boolean;
   /** Where the settings came from, for the log: `profiles/dev.yaml mirrors.repos.nova`, or `inputs`. */
   source: string;
+  /** Environment variables the profile takes secrets from: a gate (upstream code) never sees them. */
+  secretEnv: string[];
 }
 
 export const DEFAULT_GATE_TIMEOUT_MS = 30 * 60_000;
@@ -152,6 +154,10 @@ export function resolveConfig(
     cacheDir: path.resolve(ctx.workspace, cacheDir),
     dryRun: inputs.dryRun,
     source: where,
+    secretEnv: (['upstream-token', 'mirror-token', 'ssh-key'] as const).flatMap((key) => {
+      const ref = pick(key);
+      return ref ? [ref.env] : [];
+    }),
   };
 }
 

@@ -26,6 +26,8 @@ export interface GateRun {
   upstream: string;
   timeoutMs: number;
   env: Readonly<Record<string, string | undefined>>;
+  /** More variable names to keep from the gate (where the profile's secrets come from). */
+  hiddenEnv?: readonly string[];
   tempDir: string;
   secrets: readonly string[];
   signal?: AbortSignal;
@@ -40,10 +42,12 @@ const HIDDEN =
   /^(INPUT_|STATE_|ACTIONS_RUNTIME_|ACTIONS_ID_TOKEN_|ACTIONS_CACHE_|ACTIONS_RESULTS_|GITHUB_TOKEN$|GIT_CONFIG_|GIT_SSH_COMMAND$|SSH_AUTH_SOCK$)/;
 
 export function gateEnvironment(
-  run: Pick<GateRun, 'env' | 'commit' | 'refs' | 'name' | 'upstream'>,
+  run: Pick<GateRun, 'env' | 'hiddenEnv' | 'commit' | 'refs' | 'name' | 'upstream'>,
 ): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(run.env)) if (!HIDDEN.test(key)) env[key] = value;
+  for (const [key, value] of Object.entries(run.env)) {
+    if (!HIDDEN.test(key) && !run.hiddenEnv?.includes(key)) env[key] = value;
+  }
   return {
     ...env,
     GIT_TERMINAL_PROMPT: '0',

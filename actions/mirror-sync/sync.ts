@@ -687,6 +687,7 @@ async function gate(session: Session, repo: string, commit: string, refs: string
     upstream: config.upstream,
     timeoutMs: config.gateTimeoutMs,
     env: environment.env,
+    hiddenEnv: config.secretEnv,
     tempDir: environment.tempDir,
     secrets: session.base.secrets,
     signal: environment.signal,

@@ -78,6 +78,7 @@ export class Repos {
       cacheDir: this.cacheDir,
       dryRun: false,
       source: 'test',
+      secretEnv: [],
       ...overrides,
     };
   }

@@ -230,6 +230,7 @@ describe('inputs and configuration', () => {
       prune: false,
       mirrorToken: 'mirror-secret',
       cacheDir: path.join(dir, 'caches'),
+      secretEnv: ['M_TOKEN'],
     });
     expect(c.secrets).toContain('mirror-secret');
     expect(() => resolveConfig(readInputs(ctx({ profile, name: 'glance' })), ctx({}))).toThrow(
