@@ -8,7 +8,9 @@ export function plan(profile: Profile): PlanNode {
   const promote = profile.section<PromoteSection>('promote') ?? {};
   const source = [registry?.url, registry?.['candidate-namespace']].filter(Boolean).join('/');
   const prefix = promote['target-prefix'] ?? registry?.['release-namespace'];
-  const target = prefix ? [registry?.url, prefix].filter(Boolean).join('/') : `${source} (same repositories)`;
+  const copy = prefix
+    ? `copy manifests byte for byte to ${[registry?.url, prefix].filter(Boolean).join('/')}/<image>:<version>, mounting blobs across repositories`
+    : `tag <version> in each candidate's own repository (the manifest bytes, unchanged)`;
   const images = promote.images?.length
     ? promote.images.join(', ')
     : '(from the images input: names or kolla-bats JSON)';
@@ -18,7 +20,7 @@ export function plan(profile: Profile): PlanNode {
       title: `version: ${promote.version ?? 'next-major'} (next N.0.0 from release tags; a re-run resumes the same version)`,
     },
     {
-      title: `copy manifests byte for byte to ${target}/<image>:<version>, mounting blobs across repositories`,
+      title: copy,
     },
   ];
   if (promote['git-repos']?.length)

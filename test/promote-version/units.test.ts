@@ -347,3 +347,21 @@ describe('git and GitHub settings', () => {
     expect(body).toContain('- gone: no longer released');
   });
 });
+
+describe('taco-ci plan', () => {
+  it('shows what a profile would promote, where, and what else it would touch', async () => {
+    const { loadProfile } = await import('../../actions/lib/profile/load.js');
+    const { plan } = await import('../../actions/promote-version/plan.js');
+    const { renderPlan } = await import('../../actions/lib/plan.js');
+    const text = renderPlan(plan(loadProfile('production')));
+    expect(text).toContain('verify every candidate in registry.taco.example/taco: keystone');
+    expect(text).toContain(
+      'copy manifests byte for byte to registry.taco.example/taco/release/<image>:<version>',
+    );
+    expect(text).toContain('GitHub release in taco/taco-release');
+    expect(text).toContain('https://git.taco.example/taco/kolla-wrapper.git');
+    expect(renderPlan(plan(loadProfile('local')))).toContain(
+      "tag <version> in each candidate's own repository",
+    );
+  });
+});
