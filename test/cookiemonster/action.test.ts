@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -106,6 +106,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await api.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('cookiemonster run()', () => {
