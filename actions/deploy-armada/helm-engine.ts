@@ -264,6 +264,18 @@ export class HelmEngine {
           { signal },
         );
         test = outcome.passed ? 'passed' : 'failed';
+        if (chart.test.cleanup) {
+          // Helm 3 has no --cleanup: remove the test pods as Armada's test.options.cleanup asks.
+          for (const suite of outcome.suites) {
+            await cluster.deleteResources({
+              namespace: chart.namespace,
+              type: 'pod',
+              name: suite.name,
+              labels: chart.wait.labels,
+              signal,
+            });
+          }
+        }
         if (!outcome.passed) {
           const failedSuites = outcome.suites.filter((s) => s.phase !== 'Succeeded').map((s) => s.name);
           return {

@@ -109,7 +109,14 @@ describe('the bundled action (Node 24)', () => {
       inputs: {
         profile: world.profile,
         kubeconfig: api.kubeconfig(),
-        images: JSON.stringify(['127.0.0.1:5000/taco/keystone:2026.11.25']),
+        images: JSON.stringify([
+          {
+            name: 'keystone',
+            ref: '127.0.0.1:5000/taco/keystone:2026.11.25',
+            digest: null,
+            tests: { passed: 4, failed: 0, skipped: 0 },
+          },
+        ]),
         set: 'chart:memcached:values.pod.replicas.server=3',
         timeout: '10m',
       },

@@ -91,6 +91,21 @@ describe('helm engine on the fake helm/kube', () => {
     expect(helm.callsOf('test')).toEqual(['osh-keystone', 'osh-glance']);
     expect(cluster.waits.map((w) => w.labels.release_group)).toContain('osh-nova');
     expect(report.results.find((r) => r.release === 'osh-keystone')?.test).toBe('passed');
+    expect(cluster.deletions).toEqual([]); // no test asks for cleanup here
+  });
+
+  it('removes test pods afterwards when test.options.cleanup is set', async () => {
+    const { model, engine, cluster } = setup();
+    model.groups[1].charts[0].test.cleanup = true;
+    await engine.apply(model);
+    expect(cluster.deletions).toEqual([
+      {
+        namespace: 'openstack',
+        type: 'pod',
+        name: 'keystone-test',
+        labels: { release_group: 'osh-keystone' },
+      },
+    ]);
   });
 
   it('passes values as a 0600 file, never in argv', async () => {

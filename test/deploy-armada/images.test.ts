@@ -16,6 +16,20 @@ describe('kolla-bats images into images.tags', () => {
     const ref = '127.0.0.1:5000/taco/keystone:2026.11.25';
     expect(parseImages(JSON.stringify([ref]))).toEqual([{ name: 'keystone', ref }]);
     expect(parseImages(JSON.stringify([{ name: 'keystone', ref }]))).toEqual([{ name: 'keystone', ref }]);
+    // kolla-bats' own output: pushed images are pinned by digest, unpushed ones (digest null) are not
+    const kollaBats = [
+      { name: 'keystone', ref, digest: 'sha256:0f1e', tests: { passed: 12, failed: 0, skipped: 1 } },
+      {
+        name: 'glance-api',
+        ref: '127.0.0.1:5000/taco/glance-api:2026.11.25',
+        digest: null,
+        tests: { passed: 3, failed: 0, skipped: 0 },
+      },
+    ];
+    expect(parseImages(JSON.stringify(kollaBats))).toEqual([
+      { name: 'keystone', ref: `${ref}@sha256:0f1e` },
+      { name: 'glance-api', ref: '127.0.0.1:5000/taco/glance-api:2026.11.25' },
+    ]);
     expect(
       parseImages(
         JSON.stringify([

@@ -32,9 +32,12 @@ export function repositoryName(ref: string): string {
 function fromObject(item: Record<string, unknown>, where: string): BuiltImage {
   const ref = item.ref ?? item.image ?? item.reference;
   if (typeof ref === 'string' && ref) {
+    // kolla-bats reports the pushed digest: deploy exactly the image that passed its tests.
+    const pinned =
+      typeof item.digest === 'string' && item.digest && !ref.includes('@') ? `${ref}@${item.digest}` : ref;
     return {
       name: typeof item.name === 'string' && item.name ? repositoryName(item.name) : repositoryName(ref),
-      ref,
+      ref: pinned,
     };
   }
   if (typeof item.repository === 'string' && typeof item.tag === 'string') {
@@ -47,8 +50,9 @@ function fromObject(item: Record<string, unknown>, where: string): BuiltImage {
 }
 
 /**
- * Reads kolla-bats' `images` output: a JSON list of references or of objects with `ref`/`image`
- * (or `repository` + `tag`), a mapping name → reference, or one reference per line.
+ * Reads kolla-bats' `images` output — `[{name, ref, digest, tests}]`, the digest pinned when the
+ * image was pushed — and the other shapes such lists come in: references, objects with
+ * `image` or `repository` + `tag`, a mapping name → reference, or one reference per line.
  */
 export function parseImages(text: string): BuiltImage[] {
   const trimmed = text.trim();
