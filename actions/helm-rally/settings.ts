@@ -230,11 +230,8 @@ export function resolveSettings(
 
   const profileDeployment = section.deployment ?? {};
   const deployment: RallyDeployment = { name: profileDeployment.name ?? 'taco' };
+  // from-env wins over a spec: a derived profile (production) switches an inherited spec off.
   if (profileDeployment['from-env']) {
-    if (profileDeployment.spec)
-      throw new UserError(
-        `${where(profile, ['rally', 'deployment'])} rally.deployment: give either spec or from-env, not both`,
-      );
     if (inputs.mode === 'rally' && !ctx.env.OS_AUTH_URL) {
       throw new UserError(
         `${where(profile, ['rally', 'deployment', 'from-env'])} rally.deployment.from-env: OS_AUTH_URL is not set, so there is no cloud to create the Rally deployment from`,

@@ -49,34 +49,38 @@ describe('helm-rally bundle', () => {
     ]);
   });
 
-  it.concurrent('runs a real Rally task on Node 24: SLA passed, reports as outputs', async () => {
-    const run = await runAction('helm-rally', {
-      node: '24',
-      cwd: fixtures,
-      inputs: {
-        profile: 'profile-dummy.yaml',
-        mode: 'rally',
-        task: 'dummy-pass.yaml',
-        'task-args': '{sleep: 0, times: 2}',
-      },
-    });
-    expect(run.stderr).toBe('');
-    expect(run.exitCode).toBe(0);
-    expect(run.outputs['sla-passed']).toBe('true');
-    const report = JSON.parse(readFileSync(run.outputs['report-json'], 'utf8')) as {
-      tasks: { pass_sla: boolean; subtasks: { workloads: { total_iteration_count: number }[] }[] }[];
-    };
-    expect(report.tasks[0].pass_sla).toBe(true);
-    expect(report.tasks[0].subtasks[0].workloads[0].total_iteration_count).toBe(2);
-    expect(readFileSync(run.outputs['report-html'], 'utf8')).toContain('<html');
-    expect(parseJUnitXml(readFileSync(run.outputs.junit, 'utf8'))[0].cases[0].status).toBe('passed');
-    expect(run.summary).toContain('SLA passed');
-    expect(run.summary).toContain('| ✅ | dummy sleeps | `Dummy.dummy` | constant 2×2 | 2/2 |');
-    // Rally's output is in the log, inside a group.
-    expect(run.stdout).toMatch(/::group::rally task start dummy-pass.yaml/);
-    const post = await runPost('helm-rally', run, { node: '24' });
-    expect(post.exitCode).toBe(0);
-  });
+  it.concurrent(
+    'runs a real Rally task on Node 24: SLA passed, reports as outputs',
+    async () => {
+      const run = await runAction('helm-rally', {
+        node: '24',
+        cwd: fixtures,
+        inputs: {
+          profile: 'profile-dummy.yaml',
+          mode: 'rally',
+          task: 'dummy-pass.yaml',
+          'task-args': '{sleep: 0, times: 2}',
+        },
+      });
+      expect(run.stderr).toBe('');
+      expect(run.exitCode).toBe(0);
+      expect(run.outputs['sla-passed']).toBe('true');
+      const report = JSON.parse(readFileSync(run.outputs['report-json'], 'utf8')) as {
+        tasks: { pass_sla: boolean; subtasks: { workloads: { total_iteration_count: number }[] }[] }[];
+      };
+      expect(report.tasks[0].pass_sla).toBe(true);
+      expect(report.tasks[0].subtasks[0].workloads[0].total_iteration_count).toBe(2);
+      expect(readFileSync(run.outputs['report-html'], 'utf8')).toContain('<html');
+      expect(parseJUnitXml(readFileSync(run.outputs.junit, 'utf8'))[0].cases[0].status).toBe('passed');
+      expect(run.summary).toContain('SLA passed');
+      expect(run.summary).toContain('| ✅ | dummy sleeps | `Dummy.dummy` | constant 2×2 | 2/2 |');
+      // Rally's output is in the log, inside a group.
+      expect(run.stdout).toMatch(/::group::rally task start dummy-pass.yaml/);
+      const post = await runPost('helm-rally', run, { node: '24' });
+      expect(post.exitCode).toBe(0);
+    },
+    300_000,
+  );
 
   it.concurrent('report mode: a recorded failing report fails the step with annotations', async () => {
     const run = await runAction('helm-rally', {

@@ -12,138 +12,147 @@ import {
   taskIdFromOutput,
 } from '../../actions/lib/rally/index.js';
 import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
-import { FAILING_TASK, PASSING_TEMPLATE, rallyTestEnv } from '../support/rally.js';
+import { PASSING_TEMPLATE, rallyTestEnv } from '../support/rally.js';
 
 const t = rallyTestEnv('rally-run-');
+// Rally needs a few seconds of CPU per command; on a busy machine a run takes minutes.
+const REAL_RALLY_TIMEOUT = 300_000;
 afterAll(() => t.cleanup());
 
 describe('runRallyTask (real Rally)', () => {
-  it.concurrent('passes a task template with its arguments, writes JSON, HTML and JUnit', async () => {
-    const lines: string[] = [];
-    const run = await runRallyTask({
-      taskFile: t.taskFile('pass.yaml', PASSING_TEMPLATE),
-      taskArgs: { sleep: 0.02, times: 3 },
-      workDir: t.workDir('pass'),
-      log: (line) => lines.push(line),
-    });
-    expect(run).toMatchObject({ exitCode: 0, slaPassed: true, crashed: false, cancelled: false });
-    expect(run.taskId).toMatch(/^[0-9a-f-]{36}$/);
-    const [w] = allWorkloads(run.report!);
-    // The Jinja arguments reached the task: 3 iterations that each slept 0.02 s.
-    expect(w.args).toEqual({ sleep: 0.02 });
-    expect(w.iterations).toHaveLength(3);
-    expect(w.durations.min).toBeGreaterThanOrEqual(0.02);
-    expect(readFileSync(run.htmlFile!, 'utf8')).toContain('<html');
-    expect(parseJUnitXml(readFileSync(run.junitFile!, 'utf8'))[0].cases).toHaveLength(1);
-    expect(lines.some((line) => line.includes('rally.task.engine'))).toBe(true);
-    // Task arguments travel in a file, never on the command line.
-    expect(lines.find((line) => line.includes('task start'))).toContain('--task-args-file');
-    // Each run has its own Rally home; ~/.rally/globals is never touched (--no-use).
-    expect(readFileSync(path.join(run.workDir, 'rally.conf'), 'utf8')).toBe(rallyConf(run.workDir));
-  });
+  it.concurrent(
+    'passes a task template with its arguments, writes JSON, HTML and JUnit',
+    async () => {
+      const lines: string[] = [];
+      const run = await runRallyTask({
+        taskFile: t.taskFile('pass.yaml', PASSING_TEMPLATE),
+        taskArgs: { sleep: 0.02, times: 3 },
+        workDir: t.workDir('pass'),
+        log: (line) => lines.push(line),
+      });
+      expect(run).toMatchObject({ exitCode: 0, slaPassed: true, crashed: false, cancelled: false });
+      expect(run.taskId).toMatch(/^[0-9a-f-]{36}$/);
+      const [w] = allWorkloads(run.report!);
+      // The Jinja arguments reached the task: 3 iterations that each slept 0.02 s.
+      expect(w.args).toEqual({ sleep: 0.02 });
+      expect(w.iterations).toHaveLength(3);
+      expect(w.durations.min).toBeGreaterThanOrEqual(0.02);
+      expect(readFileSync(run.htmlFile!, 'utf8')).toContain('<html');
+      expect(parseJUnitXml(readFileSync(run.junitFile!, 'utf8'))[0].cases).toHaveLength(1);
+      expect(lines.some((line) => line.includes('rally.task.engine'))).toBe(true);
+      // Task arguments travel in a file, never on the command line.
+      expect(lines.find((line) => line.includes('task start'))).toContain('--task-args-file');
+      // Each run has its own Rally home; ~/.rally/globals is never touched (--no-use).
+      expect(readFileSync(path.join(run.workDir, 'rally.conf'), 'utf8')).toBe(rallyConf(run.workDir));
+    },
+    REAL_RALLY_TIMEOUT,
+  );
 
-  it.concurrent('tells an SLA failure (exit 2) apart from a crash', async () => {
-    const run = await runRallyTask({
-      taskFile: t.taskFile('fail.yaml', FAILING_TASK),
-      workDir: t.workDir('fail'),
-      html: false,
-    });
-    expect(run).toMatchObject({ exitCode: 2, slaPassed: false, crashed: false });
-    expect(run.htmlFile).toBeUndefined();
-    const failing = allWorkloads(run.report!).filter((w) => !w.passSla);
-    expect(failing.map((w) => w.scenario)).toEqual(['Dummy.dummy_random_fail_in_atomic']);
-    expect(failing[0].iterations.every((it) => it.error?.type === 'KeyError')).toBe(true);
-  });
+  it.concurrent(
+    "refuses an invalid task file with an error naming the file and Rally's reason",
+    async () => {
+      const file = t.taskFile('typo.yaml', {
+        version: 2,
+        title: 'x',
+        subtasks: [
+          {
+            title: 'a',
+            workloads: [{ scenario: { 'Dummy.dummy': { sleeep: 1 } }, runner: { constant: { times: 1 } } }],
+          },
+        ],
+      });
+      const error = await runRallyTask({ taskFile: file, workDir: t.workDir('typo') }).catch(
+        (err: unknown) => err,
+      );
+      expect(error).toBeInstanceOf(RallyTaskFileError);
+      expect((error as Error).message).toContain(`Rally task file ${file} is invalid`);
+      expect((error as Error).message).toContain("Unexpected argument(s) found ['sleeep']");
+      expect((error as Error).message).not.toContain('Subtask configuration');
+    },
+    REAL_RALLY_TIMEOUT,
+  );
 
-  it.concurrent("refuses an invalid task file with an error naming the file and Rally's reason", async () => {
-    const file = t.taskFile('typo.yaml', {
-      version: 2,
-      title: 'x',
-      subtasks: [
-        {
-          title: 'a',
-          workloads: [{ scenario: { 'Dummy.dummy': { sleeep: 1 } }, runner: { constant: { times: 1 } } }],
+  it.concurrent(
+    'refuses broken YAML and a missing template argument',
+    async () => {
+      const broken = t.taskFile('broken.yaml', 'version: 2\nsubtasks: [\n');
+      await expect(runRallyTask({ taskFile: broken, workDir: t.workDir('broken') })).rejects.toThrow(
+        new RegExp(`${broken} is invalid .*exit 117`),
+      );
+      const template = t.taskFile(
+        'needs-arg.yaml',
+        PASSING_TEMPLATE.replace('{{ sleep | default(0) }}', '{{ sleep }}'),
+      );
+      await expect(runRallyTask({ taskFile: template, workDir: t.workDir('needs-arg') })).rejects.toThrow(
+        /Please specify template task argument: sleep/,
+      );
+      await expect(
+        runRallyTask({ taskFile: path.join(t.dir, 'nope.yaml'), workDir: t.workDir('nope') }),
+      ).rejects.toThrow(/Rally task file .*nope.yaml does not exist/);
+    },
+    REAL_RALLY_TIMEOUT,
+  );
+
+  it.concurrent(
+    'reports a deployment that does not exist in an existing Rally database',
+    async () => {
+      const home = t.workDir('existing-db');
+      const conf = path.join(home, 'rally.conf');
+      writeFileSync(conf, rallyConf(home));
+      execFileSync('rally', ['--config-file', conf, 'db', 'create'], { stdio: 'ignore' });
+      const error = await runRallyTask({
+        taskFile: t.taskFile('pass-2.yaml', PASSING_TEMPLATE),
+        workDir: home,
+        database: `sqlite:///${path.join(home, 'rally.sqlite')}`,
+        deployment: { name: 'nowhere' },
+      }).catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(RallyDeploymentError);
+      expect((error as Error).message).toMatch(
+        /Rally deployment "nowhere" does not exist: Record for uuid or name is nowhere not found in table envs/,
+      );
+    },
+    REAL_RALLY_TIMEOUT,
+  );
+
+  it.concurrent(
+    'stops Rally when cancelled and reports the run as cancelled',
+    async () => {
+      const controller = new AbortController();
+      const slow = t.taskFile('slow.yaml', {
+        version: 2,
+        title: 'slow',
+        subtasks: [
+          {
+            title: 's',
+            workloads: [
+              {
+                scenario: { 'Dummy.dummy': { sleep: 30 } },
+                runner: { constant: { times: 1, concurrency: 1 } },
+              },
+            ],
+          },
+        ],
+      });
+      const run = await runRallyTask({
+        taskFile: slow,
+        workDir: t.workDir('cancel'),
+        signal: controller.signal,
+        log: (line) => {
+          if (line.includes('Starting:  Running task')) controller.abort();
         },
-      ],
-    });
-    const error = await runRallyTask({ taskFile: file, workDir: t.workDir('typo') }).catch(
-      (err: unknown) => err,
-    );
-    expect(error).toBeInstanceOf(RallyTaskFileError);
-    expect((error as Error).message).toContain(`Rally task file ${file} is invalid`);
-    expect((error as Error).message).toContain("Unexpected argument(s) found ['sleeep']");
-    expect((error as Error).message).not.toContain('Subtask configuration');
-  });
-
-  it.concurrent('refuses broken YAML and a missing template argument', async () => {
-    const broken = t.taskFile('broken.yaml', 'version: 2\nsubtasks: [\n');
-    await expect(runRallyTask({ taskFile: broken, workDir: t.workDir('broken') })).rejects.toThrow(
-      new RegExp(`${broken} is invalid .*exit 117`),
-    );
-    const template = t.taskFile(
-      'needs-arg.yaml',
-      PASSING_TEMPLATE.replace('{{ sleep | default(0) }}', '{{ sleep }}'),
-    );
-    await expect(runRallyTask({ taskFile: template, workDir: t.workDir('needs-arg') })).rejects.toThrow(
-      /Please specify template task argument: sleep/,
-    );
-    await expect(
-      runRallyTask({ taskFile: path.join(t.dir, 'nope.yaml'), workDir: t.workDir('nope') }),
-    ).rejects.toThrow(/Rally task file .*nope.yaml does not exist/);
-  });
-
-  it.concurrent('reports a deployment that does not exist in an existing Rally database', async () => {
-    const home = t.workDir('existing-db');
-    const conf = path.join(home, 'rally.conf');
-    writeFileSync(conf, rallyConf(home));
-    execFileSync('rally', ['--config-file', conf, 'db', 'create'], { stdio: 'ignore' });
-    const error = await runRallyTask({
-      taskFile: t.taskFile('pass-2.yaml', PASSING_TEMPLATE),
-      workDir: home,
-      database: `sqlite:///${path.join(home, 'rally.sqlite')}`,
-      deployment: { name: 'nowhere' },
-    }).catch((err: unknown) => err);
-    expect(error).toBeInstanceOf(RallyDeploymentError);
-    expect((error as Error).message).toMatch(
-      /Rally deployment "nowhere" does not exist: Record for uuid or name is nowhere not found in table envs/,
-    );
-  });
-
-  it.concurrent('stops Rally when cancelled and reports the run as cancelled', async () => {
-    const controller = new AbortController();
-    const slow = t.taskFile('slow.yaml', {
-      version: 2,
-      title: 'slow',
-      subtasks: [
-        {
-          title: 's',
-          workloads: [
-            {
-              scenario: { 'Dummy.dummy': { sleep: 30 } },
-              runner: { constant: { times: 1, concurrency: 1 } },
-            },
-          ],
-        },
-      ],
-    });
-    const run = await runRallyTask({
-      taskFile: slow,
-      workDir: t.workDir('cancel'),
-      signal: controller.signal,
-      log: (line) => {
-        if (line.includes('Starting:  Running task')) controller.abort();
-      },
-    });
-    expect(run).toMatchObject({ cancelled: true, slaPassed: false, crashed: false });
-    expect(run.taskId).toMatch(/^[0-9a-f-]{36}$/);
-    // Nothing of that Rally is left running.
-    const left = execFileSync('ps', ['-eo', 'args'])
-      .toString()
-      .split('\n')
-      .filter((line) => line.includes(slow));
-    expect(left).toEqual([]);
-    expect(existsSync(path.join(run.workDir, 'report.json'))).toBe(false);
-  });
+      });
+      expect(run).toMatchObject({ cancelled: true, slaPassed: false, crashed: false });
+      expect(run.taskId).toMatch(/^[0-9a-f-]{36}$/);
+      // Nothing of that Rally is left running.
+      const left = execFileSync('ps', ['-eo', 'args'])
+        .toString()
+        .split('\n')
+        .filter((line) => line.includes(slow));
+      expect(left).toEqual([]);
+      expect(existsSync(path.join(run.workDir, 'report.json'))).toBe(false);
+    },
+    REAL_RALLY_TIMEOUT,
+  );
 });
 
 describe('taskIdFromOutput', () => {
