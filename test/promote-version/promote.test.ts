@@ -196,6 +196,33 @@ describe('promotion in a real registry', () => {
     );
   });
 
+  it('bad input is a UserError naming the input, before any request', async () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [
+        { images, candidate: 'nightly-1', version: 'v2' },
+        /Input 'version': expected next-major or a release version X\.Y\.Z/,
+      ],
+      [{ images }, /Input 'candidate' is required when Input 'images' lists image names/],
+      [
+        { images, candidate: 'nightly-1', 'github-release': 'maybe' },
+        /Input 'github-release': expected true, false or owner\/repo/,
+      ],
+      [
+        { images, candidate: 'nightly-1', 'registry-username': 'ci' },
+        /need both registry-username and registry-password/,
+      ],
+      [
+        { images, candidate: 'nightly-1', history: 'https://git.example/l.git' },
+        /Input 'history': a git ledger is written/,
+      ],
+    ];
+    for (const [inputs, message] of cases) {
+      const run = await promoteRun({ registry: `${registry.host}/taco`, ...inputs });
+      expect(run.error?.name, JSON.stringify(inputs)).toBe('UserError');
+      expect(run.error?.message).toMatch(message);
+    }
+  });
+
   it('dry-run verifies and plans but changes nothing', async () => {
     const history = path.join(dir, 'dry.jsonl');
     const run = await promoteRun({
