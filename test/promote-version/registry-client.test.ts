@@ -138,7 +138,7 @@ describe('Bearer token flow (real registry with auth: token)', () => {
     await registry?.stop();
   });
 
-  it('answers the challenge with a token per repository scope, reused until it expires', async () => {
+  it('answers the challenge with a token per repository scope, reused for every request it covers', async () => {
     const before = registry.tokens.requests.length;
     const run = await promoteRun({
       registry: `${registry.host}/taco`,
