@@ -190,26 +190,18 @@ describe('the bundled action (Node 24)', () => {
     expect(run.summary).toContain('BackoffLimitExceeded');
   });
 
-  it('rejects a manifest with unresolved placeholders, naming them', async () => {
+  it('does not start a deployment without its secrets', async () => {
     const world = makeWorld();
     const run = await runAction('deploy-armada', {
-      node: '24',
-      inputs: { profile: world.profile, 'dry-run': 'true' },
-      env: { ...world.env, SITE_MARIADB_PASSWORD: '' },
-    });
-    expect(run.exitCode).toBe(0); // a dry run plans without secrets …
-    expect(
-      run.annotations.some((a) => a.level === 'warning' && a.message.includes('SITE_MARIADB_PASSWORD')),
-    ).toBe(true);
-    const real = await runAction('deploy-armada', {
       node: '24',
       inputs: { profile: world.profile },
       env: { ...world.env, SITE_MARIADB_PASSWORD: '' },
     });
-    expect(real.exitCode).toBe(1); // … a deployment does not start without them
-    expect(real.annotations.find((a) => a.level === 'error')?.message).toContain(
-      'SITE_MARIADB_PASSWORD, which is not set',
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toContain(
+      'armada.variables.MARIADB_ADMIN_PASSWORD takes a secret from environment variable SITE_MARIADB_PASSWORD, which is not set',
     );
+    expect(world.calls()).toEqual([]);
   });
 });
 
