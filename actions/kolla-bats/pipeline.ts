@@ -3,7 +3,7 @@
  * the ones that passed. Nothing is built until every input has been checked.
  */
 import { which } from '@actions/io';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ActionContext } from '../lib/context.js';
 import { JobFailure, UserError } from '../lib/errors.js';
@@ -83,9 +83,7 @@ interface Prepared {
 }
 
 /** Every check that can fail before a build starts. */
-async function prepare(ctx: Ctx, settings: KollaBatsSettings): Promise<Prepared> {
-  const workDir = path.join(ctx.tempDir, `kolla-bats-${process.pid}-${Date.now()}`);
-  mkdirSync(workDir, { recursive: true });
+async function prepare(ctx: Ctx, settings: KollaBatsSettings, workDir: string): Promise<Prepared> {
   const suites = suiteFinder(settings.tests, settings.context, "Input 'tests'");
   const tag = settings.tag ?? (await defaultTag(ctx));
   let images: string[] = [];
@@ -325,7 +323,17 @@ function referenceRepositoryName(reference: string, settings: KollaBatsSettings)
 }
 
 export async function runStage(ctx: Ctx, settings: KollaBatsSettings): Promise<StageResult> {
-  const prepared = await prepare(ctx, settings);
+  const workDir = path.join(ctx.tempDir, `kolla-bats-${process.pid}-${Date.now()}`);
+  mkdirSync(workDir, { recursive: true });
+  try {
+    return await runPrepared(ctx, settings, await prepare(ctx, settings, workDir));
+  } finally {
+    // The registry login lives here; nothing after this run may use it.
+    rmSync(path.join(workDir, 'auth'), { recursive: true, force: true });
+  }
+}
+
+async function runPrepared(ctx: Ctx, settings: KollaBatsSettings, prepared: Prepared): Promise<StageResult> {
   if (settings.dryRun) {
     const names = settings.mode === 'dockerfile' ? prepared.images : [];
     if (prepared.kolla) {

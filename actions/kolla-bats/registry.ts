@@ -99,15 +99,18 @@ export class RegistryClient {
   /** The digest the registry reports for `repository:reference` (HEAD, falling back to GET). */
   async manifestDigest(repository: string, reference: string): Promise<string> {
     const path = `/v2/${repository}/manifests/${reference}`;
-    for (const method of ['HEAD', 'GET'] as const) {
-      const res = await this.request(method, path, `repository:${repository}:pull`, {
-        Accept: MANIFEST_ACCEPT,
-      });
-      const digest = res.headers.get('docker-content-digest');
-      if (res.ok && digest) return digest;
-      if (!res.ok)
-        throw new Error(`${method} ${this.base}${path} answered HTTP ${res.status}${await errorCode(res)}`);
-    }
+    // HEAD is cheap; a registry that omits the digest on HEAD, or an error (whose code only a body carries), gets a GET.
+    const head = await this.request('HEAD', path, `repository:${repository}:pull`, {
+      Accept: MANIFEST_ACCEPT,
+    });
+    const headDigest = head.headers.get('docker-content-digest');
+    if (head.ok && headDigest) return headDigest;
+    const res = await this.request('GET', path, `repository:${repository}:pull`, { Accept: MANIFEST_ACCEPT });
+    const digest = res.headers.get('docker-content-digest');
+    if (!res.ok)
+      throw new Error(`GET ${this.base}${path} answered HTTP ${res.status}${await errorCode(res)}`);
+    await res.arrayBuffer();
+    if (digest) return digest;
     throw new Error(`${this.base}${path} reports no Docker-Content-Digest`);
   }
 
