@@ -365,3 +365,39 @@ describe('taco-ci plan', () => {
     );
   });
 });
+
+describe('cancellation', () => {
+  it('a cancelled job starts no further copies and the report names them as not started', async () => {
+    const { RegistryClient } = await import('../../actions/lib/registry/client.js');
+    const { copyImages } = await import('../../actions/promote-version/images.js');
+    const { incompleteMessage } = await import('../../actions/promote-version/promote.js');
+    const controller = new AbortController();
+    controller.abort();
+    // Port 9 (discard) on loopback: any request would fail loudly, but none may be sent.
+    const client = new RegistryClient({ host: '127.0.0.1:9', signal: controller.signal });
+    const candidate = {
+      name: 'a',
+      sourceRepository: 'c/a',
+      sourceReference: 'n',
+      targetRepository: 'r/a',
+      digest,
+      mediaType: MediaTypes.ociManifest,
+    };
+    const outcomes = await copyImages(client, [candidate], '1.0.0', {
+      concurrency: 2,
+      signal: controller.signal,
+    });
+    client.close();
+    expect(outcomes.map((o) => o.status)).toEqual(['not-started']);
+    const message = incompleteMessage({
+      version: '1.0.0',
+      versionReason: '',
+      candidate: 'n',
+      dryRun: false,
+      images: outcomes,
+      gitTags: [],
+      complete: false,
+    });
+    expect(message).toContain('NOT promoted (1):\n  - 127.0.0.1:9/r/a:1.0.0: not started (cancelled)');
+  });
+});
