@@ -16,7 +16,10 @@ import { encodePacket, filePackets } from '../lib/subunit/encoder.js';
 import type { SubunitPacket } from '../lib/subunit/packet.js';
 import { msToTime } from '../lib/subunit/packet.js';
 
-/** Stream files named by the `subunit` input: files as given, directories as their *.subunit files. */
+/**
+ * Stream files named by the `subunit` input: files as given; a directory gives its *.subunit files
+ * except this action's `*-raw.subunit` and `*-rerun.subunit`, which its combined stream already holds.
+ */
 export function expandStreamInputs(items: readonly string[], cwd: string): string[] {
   const files: string[] = [];
   for (const item of items) {
@@ -24,7 +27,7 @@ export function expandStreamInputs(items: readonly string[], cwd: string): strin
     if (!existsSync(full)) throw new UserError(`Input 'subunit': ${item} does not exist`);
     if (statSync(full).isDirectory()) {
       const found = readdirSync(full)
-        .filter((name) => name.endsWith('.subunit'))
+        .filter((name) => name.endsWith('.subunit') && !/-(raw|rerun)\.subunit$/.test(name))
         .sort()
         .map((name) => path.join(full, name));
       if (found.length === 0)

@@ -12,6 +12,10 @@ import { matchKnown, parseKnownFailuresFile } from '../../actions/tempest/known-
 import { compilePythonRegex } from '../../actions/tempest/python-regex.js';
 import { splitShards } from '../../actions/tempest/shard.js';
 import { classify, rerunList, serviceOf } from '../../actions/tempest/verdict.js';
+import { expandStreamInputs } from '../../actions/tempest/streams.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const ts = (s: number) => ({ seconds: 1_800_000_000 + s, nanos: 0 });
 function testPackets(
@@ -287,5 +291,38 @@ describe('tempest.conf', () => {
         'line\nbreak',
       ),
     ).toThrow(/admin_password: a value cannot contain a line break/);
+  });
+});
+
+describe('stream inputs', () => {
+  it("take a directory's combined streams, not the raw and rerun copies beside them", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'streams-'));
+    try {
+      mkdirSync(path.join(dir, 'shards'));
+      mkdirSync(path.join(dir, 'empty'));
+      for (const name of [
+        'tempest-shard-1.subunit',
+        'tempest-shard-0.subunit',
+        'tempest-shard-0-raw.subunit',
+        'tempest-shard-0-rerun.subunit',
+        'notes.txt',
+      ])
+        writeFileSync(path.join(dir, 'shards', name), '');
+      writeFileSync(path.join(dir, 'chart.subunit'), '');
+      expect(expandStreamInputs(['shards', 'chart.subunit'], dir)).toEqual([
+        path.join(dir, 'shards', 'tempest-shard-0.subunit'),
+        path.join(dir, 'shards', 'tempest-shard-1.subunit'),
+        path.join(dir, 'chart.subunit'),
+      ]);
+      expect(() => expandStreamInputs(['empty'], dir)).toThrow(
+        /^Input 'subunit': directory empty has no \*\.subunit files$/,
+      );
+      expect(() => expandStreamInputs(['nope.subunit'], dir)).toThrow(
+        /^Input 'subunit': nope\.subunit does not exist$/,
+      );
+      expect(() => expandStreamInputs([], dir)).toThrow(UserError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

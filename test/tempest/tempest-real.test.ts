@@ -166,6 +166,8 @@ describe('a real tempest run against a closed port', () => {
       `workspace=${path.join(dir, 'run-ws')}`,
       '--input',
       `results-dir=${results}`,
+      '--input',
+      'rerun-failed=true',
     ];
     const cli = await new Promise<{ code: number | null; out: string }>((resolve) => {
       const child = spawn(process.execPath, args, {
@@ -207,6 +209,41 @@ describe('a real tempest run against a closed port', () => {
     expect(
       readFileSync(path.join(results, 'tempest-tests.txt'), 'utf8').trim().split('\n').length,
     ).toBeGreaterThan(5);
+    // rerun-failed ran the class whose setUpClass failed (not the known failure) once more: still failing.
+    const rerun = readFileSync(path.join(results, 'tempest-rerun-tests.txt'), 'utf8').trim().split('\n');
+    expect(rerun.length).toBeGreaterThan(3);
+    expect(
+      rerun.every((id) => id.startsWith('tempest.api.compute.flavors.test_flavors.FlavorsV2TestJSON.')),
+    ).toBe(true);
+    const combined = await readSubunitFile(path.join(results, 'tempest.subunit'));
+    expect(combined.tests.find((t) => t.id.startsWith('setUpClass (tempest.api.compute'))).toMatchObject({
+      outcome: 'fail',
+      previous: ['fail'],
+    });
+    expect(cli.out).toMatch(/flaky=0\n/);
+  });
+
+  it('a run that exceeds its timeout is stopped, process group and all, and fails the step', async () => {
+    const marker = path.join(dir, 'timeout-results');
+    const timedOut = await runAction('tempest', {
+      inputs: {
+        profile: path.join(dir, 'loopback.yaml'),
+        workspace: path.join(dir, 'run-ws'),
+        regex: 'tempest\\.api\\.compute\\.flavors',
+        timeout: '1s',
+        'results-dir': marker,
+      },
+      env: { HOME: env.HOME, TEMPEST_ADMIN_PASSWORD: PASSWORD },
+    });
+    expect(timedOut.exitCode).toBe(1);
+    expect(timedOut.annotations.find((a) => a.level === 'error')?.message).toMatch(
+      /tempest run timed out after 1\.00s/,
+    );
+    expect(timedOut.summary).toContain('tempest run timed out after 1.00s');
+    const left = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes(marker));
+    expect(left).toEqual([]);
   });
 
   it('the bundled action on Node 24 reports the real stream, with the new failure listed as known: green', async () => {

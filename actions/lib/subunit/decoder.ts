@@ -190,14 +190,20 @@ export class SubunitDecoder {
     this.pos = start + headerLength;
     this.packetEnd = end;
     this.base = offset - start;
+    // Every field present, in one order: one object shape for all packets keeps consumers fast.
     const packet: LocatedPacket = {
       offset,
       length,
+      status: STATUSES[flags & Flag.statusMask],
+      testId: undefined,
+      timestamp: undefined,
+      tags: undefined,
       runnable: (flags & Flag.runnable) !== 0,
+      mimeType: undefined,
+      file: undefined,
       eof: (flags & Flag.eof) !== 0,
+      routeCode: undefined,
     };
-    const status = STATUSES[flags & Flag.statusMask];
-    if (status) packet.status = status;
     if (flags & Flag.timestamp) packet.timestamp = this.readTimestamp();
     if (flags & Flag.testId) packet.testId = this.readString('test id');
     if (flags & Flag.tags) {

@@ -106,7 +106,15 @@ export class ResultCollector {
     }
     let test = this.pending.get(id);
     if (!test) {
-      test = { id, started: false, tags: new Set(), files: new Map() };
+      test = {
+        id,
+        started: false,
+        firstMs: undefined,
+        lastMs: undefined,
+        tags: new Set(),
+        routeCode: undefined,
+        files: new Map(),
+      };
       this.pending.set(id, test);
     }
     if (ms !== undefined) {
@@ -159,21 +167,22 @@ export class ResultCollector {
       }
       attachments.push({
         name,
-        ...(file.mimeType ? { mimeType: file.mimeType } : {}),
+        mimeType: file.mimeType,
         text: bytes.toString('utf8'),
         droppedBytes: dropped,
       });
     }
+    const timed = test.firstMs !== undefined && test.lastMs !== undefined;
     const result: TestResult = {
       id: test.id,
       outcome,
       previous: [],
-      tags: [...test.tags].sort(),
+      startMs: test.firstMs,
+      endMs: test.lastMs,
+      durationMs: timed ? test.lastMs! - test.firstMs! : undefined,
+      tags: test.tags.size > 1 ? [...test.tags].sort() : [...test.tags],
+      routeCode: test.routeCode,
       attachments,
-      ...(test.routeCode !== undefined ? { routeCode: test.routeCode } : {}),
-      ...(test.firstMs !== undefined
-        ? { startMs: test.firstMs, endMs: test.lastMs, durationMs: test.lastMs! - test.firstMs }
-        : {}),
     };
     const earlier = this.done.get(test.id);
     if (earlier) {
