@@ -44,5 +44,5 @@ export function plan(profile: Profile): PlanNode {
       ? 'keep the release and namespace (keep: true)'
       : 'post: helm uninstall and delete the per-run namespace (also on cancel)',
   });
-  return { title: 'helm-rally: deploy the chart under test and prove it with Rally', children };
+  return { title: 'deploy the chart under test and prove it with Rally', children };
 }
