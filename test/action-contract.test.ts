@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ACTION_NAMES } from '../actions/cli/registry.js';
 import { analyseAction } from './harness/action-contract.js';
@@ -16,7 +18,9 @@ describe.each(ACTION_NAMES.filter((name) => existsSync(path.join(repoRoot, name,
     it('runs on node24 from its bundle, with a post step only when the code has one', async () => {
       expect(meta.runs.using).toBe('node24');
       expect(meta.runs.main).toBe(`../dist/${action}/index.js`);
-      const module = await import(`../actions/${action}/main.js`);
+      const module = await import(
+        /* @vite-ignore */ pathToFileURL(path.join(repoRoot, 'actions', action, 'main.ts')).href
+      );
       expect(typeof module.run).toBe('function');
       if (meta.runs.post) expect(typeof module.post).toBe('function');
       if (typeof module.post === 'function') expect(meta.runs.post).toBe(`../dist/${action}/index.js`);
@@ -47,4 +51,21 @@ describe.each(ACTION_NAMES.filter((name) => existsSync(path.join(repoRoot, name,
 
 it('every action of the registry has its action.yml', () => {
   expect(ACTION_NAMES.filter((name) => !existsSync(path.join(repoRoot, name, 'action.yml')))).toEqual([]);
+});
+
+it('the analysis finds names through const objects and helpers, and flags what it cannot name', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'contract-'));
+  writeFileSync(
+    path.join(dir, 'main.ts'),
+    [
+      "export const Inputs = { gateTimeout: 'gate-timeout' } as const;",
+      'const list = (name: string) => listInput(ctx, name);',
+      "durationInput(ctx, Inputs.gateTimeout); list('refs'); list('exclude-refs');",
+      "ctx.setOutput('changed', true); ctx.getInput(process.argv[2]);",
+    ].join('\n'),
+  );
+  const use = analyseAction(dir);
+  expect([...use.inputs].sort()).toEqual(['exclude-refs', 'gate-timeout', 'refs']);
+  expect([...use.outputs]).toEqual(['changed']);
+  expect(use.unresolved).toEqual(['main.ts:4 ctx.getInput(process.argv[2])']);
 });

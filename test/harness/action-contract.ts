@@ -83,7 +83,7 @@ export function analyseAction(dir: string): ContractUse {
   }
 
   const use: ContractUse = { inputs: new Set(), outputs: new Set(), unresolved: [] };
-  const resolve = (arg: ts.Expression | undefined, sf: ts.SourceFile): string | undefined => {
+  const resolveDirect = (arg: ts.Expression | undefined, sf: ts.SourceFile): string | undefined => {
     if (!arg) return undefined;
     const direct = literal(arg);
     if (direct !== undefined) return direct;
@@ -91,6 +91,53 @@ export function analyseAction(dir: string): ContractUse {
       return constants.get(arg.getText(sf).replace(/\[['"](.+?)['"]\]/g, '.$1'));
     }
     return undefined;
+  };
+  // A name passed through a small helper (`const list = (name) => listInput(ctx, name)`): the
+  // names are the arguments of the helper's own calls.
+  const callSites = (
+    fnName: string,
+    index: number,
+  ): (readonly [ts.Expression | undefined, ts.SourceFile])[] => {
+    const sites: (readonly [ts.Expression | undefined, ts.SourceFile])[] = [];
+    for (const sf of files) {
+      const visit = (node: ts.Node) => {
+        if (
+          ts.isCallExpression(node) &&
+          ts.isIdentifier(node.expression) &&
+          node.expression.text === fnName
+        ) {
+          sites.push([node.arguments[index], sf] as const);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(sf);
+    }
+    return sites;
+  };
+  const resolveAll = (arg: ts.Expression | undefined, sf: ts.SourceFile, depth = 0): string[] | undefined => {
+    const direct = resolveDirect(arg, sf);
+    if (direct !== undefined) return [direct];
+    if (!arg || !ts.isIdentifier(arg) || depth > 2) return undefined;
+    let fn: ts.Node | undefined = arg.parent;
+    while (fn && !ts.isFunctionLike(fn)) fn = fn.parent;
+    if (!fn || !ts.isFunctionLike(fn)) return undefined;
+    const index = fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === arg.text);
+    if (index < 0) return undefined;
+    const owner = ts.isFunctionDeclaration(fn)
+      ? fn.name
+      : ts.isVariableDeclaration(fn.parent)
+        ? fn.parent.name
+        : undefined;
+    if (!owner || !ts.isIdentifier(owner)) return undefined;
+    const sites = callSites(owner.text, index);
+    if (sites.length === 0) return undefined;
+    const names: string[] = [];
+    for (const [siteArg, siteFile] of sites) {
+      const resolved = resolveAll(siteArg, siteFile, depth + 1);
+      if (!resolved) return undefined;
+      names.push(...resolved);
+    }
+    return names;
   };
   for (const sf of files) {
     const visit = (node: ts.Node) => {
@@ -106,9 +153,9 @@ export function analyseAction(dir: string): ContractUse {
         if (isInput || isOutput) {
           // Readers take (ctx, name, …); ctx.getInput and ctx.setOutput take (name, …).
           const arg = name === 'getInput' || isOutput ? node.arguments[0] : node.arguments[1];
-          const resolved = resolve(arg, sf);
+          const resolved = resolveAll(arg, sf);
           const { line } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
-          if (resolved !== undefined) (isInput ? use.inputs : use.outputs).add(resolved);
+          if (resolved !== undefined) for (const n of resolved) (isInput ? use.inputs : use.outputs).add(n);
           else
             use.unresolved.push(
               `${path.relative(dir, sf.fileName)}:${line + 1} ${node.getText(sf).slice(0, 80)}`,

@@ -116,7 +116,7 @@ async function runStep(action: string, step: 'main' | 'post', options: RunAction
     RUNNER_ARCH: 'X64',
   };
   for (const [name, spec] of Object.entries(meta.inputs ?? {})) {
-    if (spec.default !== undefined) env[inputEnvName(name)] = String(spec.default);
+    if (spec.default !== undefined) env[inputEnvName(name)] = evaluateDefault(String(spec.default), env);
   }
   for (const [name, value] of Object.entries(options.inputs ?? {})) env[inputEnvName(name)] = value;
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
@@ -151,6 +151,22 @@ async function runStep(action: string, step: 'main' | 'post', options: RunAction
     stderr,
     runnerDir,
   };
+}
+
+const HARNESS_TOKEN = 'ghs_harness0000000000000000000000000000';
+
+/**
+ * The runner evaluates expressions in input defaults (`${{ github.token }}`); the harness knows the
+ * `github` context it set up and fails on anything else rather than pass the expression through.
+ */
+function evaluateDefault(value: string, env: Record<string, string | undefined>): string {
+  return value.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_, expression: string) => {
+    if (expression === 'github.token') return env.GITHUB_TOKEN ?? HARNESS_TOKEN;
+    const github = /^github\.(\w+)$/.exec(expression);
+    const known = github && env[`GITHUB_${github[1].toUpperCase()}`];
+    if (known !== undefined && known !== null) return known;
+    throw new Error(`the harness cannot evaluate \${{ ${expression} }} in an input default`);
+  });
 }
 
 /** Parses the `name<<DELIMITER\nvalue\nDELIMITER` records @actions/core writes to file commands. */
