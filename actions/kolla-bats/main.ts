@@ -12,8 +12,9 @@ export async function run(ctx: ActionContext): Promise<void> {
   const settings = resolveSettings(ctx, inputs, profile);
   const result = await runStage(ctx, settings);
 
+  // A dry run reports what it would build; a real run only the images that passed (and were pushed).
   const released = result.images.filter(
-    (image) => image.status === 'passed' && (image.pushed || !settings.push),
+    (image) => image.status === 'passed' && (image.pushed || !settings.push || settings.dryRun),
   );
   ctx.setOutput(
     Outputs.images,
