@@ -91,8 +91,8 @@ export async function pushWithLeases(
   options: { atomic?: boolean; batchSize?: number; timeoutMs?: number } = {},
 ): Promise<PushRefResult[]> {
   const results: PushRefResult[] = [];
-  // Several thousand refs would overflow one command line; atomic pushes cannot be split.
-  const size = options.atomic ? updates.length : (options.batchSize ?? 400);
+  // Tens of thousands of refs would overflow one command line (2000 × ~200 bytes stays far below it); atomic pushes cannot be split.
+  const size = options.atomic ? updates.length : (options.batchSize ?? 2000);
   for (let start = 0; start < updates.length; start += size) {
     const batch = updates.slice(start, start + size);
     const result = await git.run(leasedPushArgs(url, batch, options), {
