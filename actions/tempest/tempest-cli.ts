@@ -11,6 +11,8 @@ export interface TempestEnv {
   log: (line: string) => void;
   /** The tempest executable (default: `tempest` on PATH). */
   command?: string;
+  /** Where commands without a workspace run (`tempest init` leaves its tempest.log there). */
+  scratchDir: string;
 }
 
 export interface Selection {
@@ -50,7 +52,7 @@ async function call(
 /** A tempest workspace: `dir` itself when it has a .stestr.conf, else made with `tempest init`. */
 export async function ensureWorkspace(dir: string, options: TempestEnv): Promise<{ created: boolean }> {
   if (existsSync(path.join(dir, '.stestr.conf'))) return { created: false };
-  const result = await call(options, ['init', dir]);
+  const result = await call(options, ['init', dir], { cwd: options.scratchDir });
   if (result.exitCode !== 0 || !existsSync(path.join(dir, '.stestr.conf'))) {
     throw new JobFailure(
       `Could not create the tempest workspace: ${describeFailure(result, options.secrets)}`,

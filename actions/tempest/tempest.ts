@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ActionContext } from '../lib/context.js';
 import { formatDuration, parseDuration } from '../lib/duration.js';
@@ -122,6 +122,7 @@ function tempestEnv(ctx: ActionContext, settings: TempestSettings): TempestEnv {
     signal: ctx.signal,
     ...(settings.adminPassword ? { secrets: [settings.adminPassword] } : {}),
     log: (line) => ctx.info(line),
+    scratchDir: ctx.tempDir,
   };
 }
 
@@ -153,6 +154,14 @@ async function runMode(ctx: ActionContext, settings: TempestSettings): Promise<C
   const timings = settings.timings ? await readTimings(settings.timings) : undefined;
 
   const listed = await ctx.group('Prepare the tempest workspace and select tests', async () => {
+    if (
+      settings.config.kind === 'existing' &&
+      !existsSync(path.join(settings.workspace, 'etc', 'tempest.conf'))
+    ) {
+      throw new UserError(
+        `No tempest configuration: give the 'config' input (a tempest.conf), a 'workspace' that has one, or a tempest.config section in ${settings.profileFile}`,
+      );
+    }
     const { created } = await ensureWorkspace(settings.workspace, env);
     ctx.info(`${created ? 'Created' : 'Using'} tempest workspace ${settings.workspace}`);
     const conf = writeConfig(ctx, settings.workspace, settings.config, settings.adminPassword);

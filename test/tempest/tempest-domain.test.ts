@@ -13,7 +13,9 @@ import { compilePythonRegex } from '../../actions/tempest/python-regex.js';
 import { splitShards } from '../../actions/tempest/shard.js';
 import { classify, rerunList, serviceOf } from '../../actions/tempest/verdict.js';
 import { expandStreamInputs } from '../../actions/tempest/streams.js';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { repoRoot } from '../harness/run-action.js';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -321,6 +323,35 @@ describe('stream inputs', () => {
         /^Input 'subunit': nope\.subunit does not exist$/,
       );
       expect(() => expandStreamInputs([], dir)).toThrow(UserError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bad input through the CLI', () => {
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['bin/taco-ci.js', 'run', 'tempest', ...args], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+  it('exits 2 with one clear line, and leaves nothing half-made', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-cli-'));
+    try {
+      const noConfig = cli(
+        '--profile',
+        'test/fixtures/profiles/base.yaml',
+        '--input',
+        `workspace=${path.join(dir, 'ws')}`,
+      );
+      expect(noConfig.status).toBe(2);
+      expect(noConfig.stderr + noConfig.stdout).toMatch(/No tempest configuration: give the 'config' input/);
+      expect(existsSync(path.join(dir, 'ws'))).toBe(false);
+      const shard = cli('--input', 'shard-index=2', '--input', 'shard-count=2');
+      expect(shard.status).toBe(2);
+      expect(shard.stderr + shard.stdout).toMatch(
+        /Input 'shard-index': expected 0 to 1 \(shard-count is 2\), got 2/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -31,7 +31,7 @@ const PASSWORD = 'n0t-$hown-anywhere';
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-real-'));
   env = { ...process.env, HOME: path.join(dir, 'home') };
-  execFileSync('tempest', ['init', path.join(dir, 'list-ws')], { env, stdio: 'ignore' });
+  execFileSync('tempest', ['init', path.join(dir, 'list-ws')], { cwd: dir, env, stdio: 'ignore' });
   listed = tempestList(path.join(dir, 'list-ws'), env);
   closedPort = await freePort();
 });
