@@ -52,16 +52,16 @@ export async function runArmada(options: ArmadaRunOptions): Promise<DeploymentRe
         group: group.name,
         action:
           action === 'install' || action === 'upgrade' ? action : action === 'purge' ? 'reinstall' : 'none',
-        status: ok ? 'deployed' : action ? `armada: ${action}` : 'unknown',
+        status: ok && action !== 'protected' ? 'deployed' : action ? `armada: ${action}` : 'unknown',
         outcome: ok
-          ? 'deployed'
+          ? action === 'protected'
+            ? 'protected'
+            : 'deployed'
           : result.timedOut
             ? 'timeout'
             : result.cancelled
               ? 'cancelled'
-              : action === 'protected'
-                ? 'protected'
-                : 'failed',
+              : 'failed',
         durationMs: Date.now() - started,
         message: ok
           ? undefined

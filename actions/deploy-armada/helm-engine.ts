@@ -76,13 +76,7 @@ export class HelmEngine {
       const results = await this.applyGroup(group);
       report.results.push(...results);
       if (
-        results.some(
-          (r) =>
-            r.outcome === 'failed' ||
-            r.outcome === 'timeout' ||
-            r.outcome === 'cancelled' ||
-            (r.outcome === 'protected' && r.message?.includes('stops')),
-        )
+        results.some((r) => r.outcome === 'failed' || r.outcome === 'timeout' || r.outcome === 'cancelled')
       ) {
         report.failedGroup = group.name;
         const rest = model.groups.slice(model.groups.indexOf(group) + 1);
@@ -132,7 +126,6 @@ export class HelmEngine {
         const result = await this.deployChart(chart, group);
         results.push(result);
         if (result.outcome !== 'deployed' && result.outcome !== 'protected') failed = chart.release;
-        if (result.outcome === 'protected' && result.message?.includes('stops')) failed = chart.release;
       }
       return results;
     }
@@ -183,7 +176,8 @@ export class HelmEngine {
             action: 'none',
             revision: existing.revision,
             status: existing.status,
-            outcome: 'protected',
+            // Without continue_processing a protected release in trouble fails the deployment.
+            outcome: chart.protected.continueProcessing ? 'protected' : 'failed',
             durationMs: this.now() - started,
             message,
           };

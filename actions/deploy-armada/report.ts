@@ -1,4 +1,8 @@
-/** What happened to each release; shared by both engines, the outputs and the job summary. */
+/**
+ * What happened to each release; shared by both engines, the outputs and the job summary.
+ * `protected`: a protected release found broken and left alone (continue_processing); without
+ * continue_processing that is `failed`.
+ */
 export type ReleaseOutcome =
   'planned' | 'deployed' | 'failed' | 'timeout' | 'skipped' | 'protected' | 'cancelled';
 
@@ -27,12 +31,7 @@ export interface DeploymentReport {
 }
 
 export function failures(report: DeploymentReport): ReleaseResult[] {
-  return report.results.filter(
-    (r) =>
-      r.outcome === 'failed' ||
-      r.outcome === 'timeout' ||
-      (r.outcome === 'protected' && r.message?.includes('stops')),
-  );
+  return report.results.filter((r) => r.outcome === 'failed' || r.outcome === 'timeout');
 }
 
 /** The `releases` output: one object per release. */

@@ -211,7 +211,7 @@ describe('helm engine on the fake helm/kube', () => {
       revision: 1,
     });
     const mariadb = report.results.find((r) => r.release === 'osh-mariadb')!;
-    expect(mariadb).toMatchObject({ action: 'none', outcome: 'protected', status: 'failed' });
+    expect(mariadb).toMatchObject({ action: 'none', outcome: 'failed', status: 'failed' });
     expect(mariadb.message).toContain('stops the deployment');
     expect(helm.releases.get('openstack/osh-mariadb')).toHaveLength(1);
     expect(report.failedGroup).toBe('infra');
