@@ -37,17 +37,20 @@ export async function batsVersion(file: string, signal?: AbortSignal): Promise<s
 }
 
 /** A bats on PATH that is new enough, else the pinned release (downloaded, verified, cached). */
-export async function resolveBats(ctx: Pick<ActionContext, 'info' | 'debug' | 'signal'>): Promise<Bats> {
+export async function resolveBats(
+  ctx: Pick<ActionContext, 'info' | 'debug' | 'signal'>,
+  pinned: ToolSpec = BATS_TOOL,
+): Promise<Bats> {
   const onPath = await which('bats', false);
   if (onPath) {
     const version = await batsVersion(onPath, ctx.signal);
     if (version && semver.gte(version, MIN_BATS_VERSION)) return { path: onPath, version };
     ctx.info(
-      `bats on PATH (${onPath}) is ${version ?? 'of unknown version'}; kolla-bats needs ≥ ${MIN_BATS_VERSION}`,
+      `bats on PATH (${onPath}) is ${version ?? 'of unknown version'}; kolla-bats needs ≥ ${MIN_BATS_VERSION}: using the pinned ${pinned.version}`,
     );
   }
-  const installed = await ensureTool(ctx, BATS_TOOL);
-  return { path: installed, version: BATS_TOOL.version };
+  const installed = await ensureTool(ctx, pinned);
+  return { path: installed, version: pinned.version };
 }
 
 /** Where the helper library ships: `<checkout>/kolla-bats/bats/taco-image/load.bash`. */
