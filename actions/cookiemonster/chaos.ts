@@ -2,7 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { KubeClient } from '../lib/kube/client.js';
 import { deletePod, evictPod, execKillPid1, type DisruptionResult } from '../lib/kube/disrupt.js';
 import { PodInformer } from '../lib/kube/informer.js';
-import { isServing, isVictimCandidate, listPods } from '../lib/kube/pods.js';
+import { isServing, isVictimCandidate, listPods, readPod } from '../lib/kube/pods.js';
 import { describeApiError, sleep, type BackoffOptions } from '../lib/kube/retry.js';
 import { parseLabelSelector } from '../lib/kube/selector.js';
 import { listWorkloads, readWorkload, type Workload } from '../lib/kube/workloads.js';
@@ -46,7 +46,15 @@ export interface ChaosOptions {
   onKill?: (kill: KillRecord) => void;
 }
 
-export type KillOutcome = 'killed' | 'gone' | 'refused' | 'dry-run' | 'error';
+/**
+ * killed/gone: the pod went down (gone: it was already going); refused: a PodDisruptionBudget said
+ * no; error: the request failed and the pod's state is unknown, so it counts as down; failed: the
+ * request failed and the pod was verified untouched; dry-run: only planned.
+ */
+export type KillOutcome = 'killed' | 'gone' | 'refused' | 'dry-run' | 'error' | 'failed';
+
+/** Outcomes that took (or may have taken) a pod down. */
+export const DISRUPTIVE: readonly KillOutcome[] = ['killed', 'gone', 'error'];
 
 export interface KillRecord {
   id: number;
@@ -386,27 +394,52 @@ class ChaosRun {
       return;
     }
     let result: DisruptionResult;
+    let failure: 'error' | 'failed' | undefined;
     try {
       result = await this.disrupt(record, victim);
     } catch (err) {
-      // The request may still have reached the API server: count the pod as down, to stay within budget.
-      result = { outcome: 'done', detail: `request failed: ${describeApiError(err)}` };
-      record.outcome = 'error';
+      // The request may still have reached the API server: unless the pod is seen untouched, count
+      // it as down, to stay within budget.
+      const untouched = await this.victimUntouched(record, pendingKill.restartsBefore);
+      result = {
+        outcome: 'done',
+        detail: `request failed: ${describeApiError(err)}${untouched ? '; the pod is untouched' : ''}`,
+      };
+      failure = untouched ? 'failed' : 'error';
     }
-    if (record.outcome !== 'error') record.outcome = result.outcome === 'done' ? 'killed' : result.outcome;
+    record.outcome = failure ?? (result.outcome === 'done' ? 'killed' : result.outcome);
     if (result.detail) record.detail = result.detail;
     o.log.info(
       `  ${record.outcome === 'refused' ? 'refused' : o.killMode} ${record.namespace}/${record.pod} (${key}: ${available}/${current.desired} Ready, floor ${decision.floor})${result.detail ? `: ${result.detail}` : ''}`,
     );
-    if (record.outcome === 'error')
+    if (record.outcome === 'error' || record.outcome === 'failed')
       o.log.warning(
-        `${o.killMode} of ${record.namespace}/${record.pod} failed: ${record.detail}; counted as a disruption`,
+        `${o.killMode} of ${record.namespace}/${record.pod} failed: ${record.detail}${record.outcome === 'error' ? '; counted as a disruption' : ''}`,
       );
-    if (record.outcome !== 'refused') {
+    if (DISRUPTIVE.includes(record.outcome)) {
       this.pending.push(pendingKill);
       this.recoveries.push(this.watchRecovery(pendingKill));
     }
     o.onKill?.(record);
+  }
+
+  /** True only when the victim is seen as it was: same incarnation, not terminating, no restart. */
+  private async victimUntouched(record: KillRecord, restartsBefore: number): Promise<boolean> {
+    try {
+      const pod = await readPod(
+        this.o.client,
+        { namespace: record.namespace, name: record.pod },
+        this.o.retry,
+      );
+      return Boolean(
+        pod &&
+        pod.metadata?.uid === record.podUid &&
+        !pod.metadata?.deletionTimestamp &&
+        restarts(pod) === restartsBefore,
+      );
+    } catch {
+      return false;
+    }
   }
 
   private disrupt(record: KillRecord, victim: V1Pod): Promise<DisruptionResult> {
@@ -479,9 +512,7 @@ class ChaosRun {
       .map(([key, tracked]) => {
         const { workload } = tracked;
         const mine = this.kills.filter((k) => k.workload === key);
-        const disruptive = mine.filter(
-          (k) => k.outcome === 'killed' || k.outcome === 'gone' || k.outcome === 'error',
-        );
+        const disruptive = mine.filter((k) => DISRUPTIVE.includes(k.outcome));
         const times = disruptive.map((k) => k.recoveryMs).filter((t): t is number => t !== undefined);
         const ready = finalReady.get(key) ?? 0;
         return {

@@ -6,7 +6,7 @@ import { JobFailure, errorMessage } from '../lib/errors.js';
 import { createKubeClient } from '../lib/kube/client.js';
 import { loadProfile } from '../lib/profile/load.js';
 import { runRallyTask, type RallyRun } from '../lib/rally/run.js';
-import { runChaos } from './chaos.js';
+import { DISRUPTIVE, runChaos } from './chaos.js';
 import { Outputs, readInputs } from './inputs.js';
 import { buildReport, correlateRally, summaryMarkdown, verdict, type RallySummary } from './report.js';
 import { describeTarget, resolveSettings, type ChaosSettings } from './settings.js';
@@ -58,7 +58,7 @@ export async function run(ctx: ActionContext): Promise<void> {
   writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
   await ctx.appendSummary(summaryMarkdown(report, result, settings.minAvailabilityPercent));
 
-  const disruptive = result.kills.filter((k) => k.outcome !== 'refused');
+  const disruptive = result.kills.filter((k) => DISRUPTIVE.includes(k.outcome) || k.outcome === 'dry-run');
   const maxRecovery = Math.max(0, ...result.workloads.map((w) => w.maxRecoveryMs ?? 0));
   ctx.setOutput(Outputs.kills, disruptive.length);
   ctx.setOutput(Outputs.maxRecoverySeconds, (maxRecovery / 1000).toFixed(3));

@@ -1,6 +1,6 @@
 import type { RallyRun } from '../lib/rally/run.js';
 import { details, escapeMarkdown, markdownTable } from '../lib/reports/markdown.js';
-import type { ChaosResult, KillRecord } from './chaos.js';
+import { DISRUPTIVE, type ChaosResult, type KillRecord } from './chaos.js';
 
 /** A failed Rally iteration and the kills whose disruption window overlapped it. */
 export interface FailedIteration {
@@ -54,6 +54,7 @@ export interface TimelineEvent {
   event:
     | 'chaos-start'
     | 'kill'
+    | 'kill-failed'
     | 'refused'
     | 'recovered'
     | 'not-recovered'
@@ -84,7 +85,7 @@ export function correlateRally(run: RallyRun, kills: KillRecord[], chaosEnd: num
           const finishedAt = startedAt + Math.round(it.durationSeconds * 1000);
           const overlapping = kills.filter(
             (k) =>
-              (k.outcome === 'killed' || k.outcome === 'gone' || k.outcome === 'error') &&
+              DISRUPTIVE.includes(k.outcome) &&
               k.at <= finishedAt &&
               (k.recoveredAt ?? chaosEnd) >= startedAt,
           );
@@ -148,12 +149,12 @@ export function buildReport(
   for (const k of result.kills) {
     timeline.push({
       at: iso(k.at),
-      event: k.outcome === 'refused' ? 'refused' : 'kill',
+      event: k.outcome === 'refused' ? 'refused' : k.outcome === 'failed' ? 'kill-failed' : 'kill',
       workload: k.workload,
       pod: k.pod,
       killId: k.id,
       detail:
-        k.outcome === 'refused' || k.outcome === 'error'
+        k.outcome === 'refused' || k.outcome === 'error' || k.outcome === 'failed'
           ? k.detail
           : k.outcome === 'dry-run'
             ? 'dry run'
@@ -229,6 +230,10 @@ export function ganttChart(result: ChaosResult, rally?: RallySummary): string {
         end = k.at + 1;
         tag = 'milestone, ';
         label = `${k.pod} refused by PDB`;
+      } else if (k.outcome === 'failed') {
+        end = k.at + 1;
+        tag = 'milestone, ';
+        label = `${k.pod} kill failed`;
       } else if (k.outcome === 'dry-run') {
         end = k.at + 1;
         tag = 'milestone, ';
@@ -268,7 +273,7 @@ export function summaryMarkdown(
   const title = report.dryRun ? 'dry run' : v.passed ? 'passed' : 'FAILED';
   out.push(`## ${v.passed ? '✅' : '❌'} cookiemonster: ${title}\n`);
   out.push(
-    `Seed \`${report.seed}\` · ${result.ticks} tick(s) · ${result.kills.filter((k) => k.outcome !== 'refused').length} ${report.dryRun ? 'planned ' : ''}kill(s)` +
+    `Seed \`${report.seed}\` · ${result.ticks} tick(s) · ${result.kills.filter((k) => DISRUPTIVE.includes(k.outcome) || k.outcome === 'dry-run').length} ${report.dryRun ? 'planned ' : ''}kill(s)` +
       ` · ${result.kills.filter((k) => k.outcome === 'refused').length} refused by PodDisruptionBudgets · ${result.skips.length} skipped by the guard or cap` +
       (result.watchReconnects ? ` · ${result.watchReconnects} watch reconnect(s)` : '') +
       '\n',

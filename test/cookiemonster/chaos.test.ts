@@ -358,6 +358,29 @@ describe('kill modes', () => {
     expect(result.kills[0].recoveryMs).toBeGreaterThanOrEqual(100);
   });
 
+  it('a delete that keeps failing counts as a disruption unless the pod is seen untouched', async () => {
+    api.addWorkload({
+      kind: 'Deployment',
+      namespace: 'openstack',
+      name: 'nova-api',
+      replicas: 2,
+      readyDelayMs: 80,
+    });
+    const targets = targetsOf([{ kind: 'Deployment', name: 'nova-api' }]);
+    // Every DELETE answers 500 before doing anything: the pod is untouched.
+    api.injectFault({ status: 500, count: 5, method: 'DELETE' });
+    const untouched = await chaosAgainst(api, { targets, durationMs: 100 });
+    expect(untouched.kills.map((k) => k.outcome)).toEqual(['failed']);
+    expect(untouched.unrecoveredKills).toEqual([]);
+    expect(untouched.workloads[0]).toMatchObject({ kills: 0, recovered: true });
+    // Every DELETE takes effect but its answer is lost: the pod went down, its recovery is timed.
+    api.injectFault({ status: 500, count: 5, method: 'DELETE', afterEffect: true });
+    const lost = await chaosAgainst(api, { targets, durationMs: 100 });
+    expect(lost.kills.map((k) => k.outcome)).toEqual(['error']);
+    expect(lost.kills[0].recoveryMs).toBeGreaterThanOrEqual(80);
+    expect(lost.workloads[0]).toMatchObject({ kills: 1, recovered: true });
+  });
+
   it('hard deletes with grace 0; exec kills PID 1 and waits for the restart', async () => {
     api.addWorkload({
       kind: 'Deployment',

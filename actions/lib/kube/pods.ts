@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { KubeClient } from './client.js';
-import { withRetry, type BackoffOptions } from './retry.js';
+import { httpStatus, withRetry, type BackoffOptions } from './retry.js';
 
 /** Ready as the kubelet reports it: the pod's Ready condition is True. */
 export function isPodReady(pod: V1Pod): boolean {
@@ -36,4 +36,21 @@ export async function listPods(
     retry,
   );
   return list.items;
+}
+
+/** The pod now, or undefined when it does not exist. */
+export async function readPod(
+  client: KubeClient,
+  pod: { namespace: string; name: string },
+  retry: BackoffOptions = {},
+): Promise<V1Pod | undefined> {
+  try {
+    return await withRetry(
+      () => client.core.readNamespacedPod({ name: pod.name, namespace: pod.namespace }),
+      retry,
+    );
+  } catch (err) {
+    if (httpStatus(err) === 404) return undefined;
+    throw err;
+  }
 }
