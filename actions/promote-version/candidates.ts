@@ -21,6 +21,8 @@ export interface Candidate {
   targetRepository: string;
   /** kolla-bats' test results for the image, kept for the ledger. */
   tests?: unknown;
+  /** The reference exactly as kolla-bats' JSON gave it. */
+  givenRef?: string;
 }
 
 export interface CandidateOptions {
@@ -145,6 +147,7 @@ function fromKolla(item: KollaImage, what: string, options: CandidateOptions): C
     expectedDigest: digest,
     targetRepository: targetRepository(name, ref.repository, options),
     tests: item.tests,
+    givenRef: item.ref,
   };
 }
 

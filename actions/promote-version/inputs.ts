@@ -1,5 +1,5 @@
 import type { ActionContext } from '../lib/context.js';
-import { booleanInput, stringInput } from '../lib/inputs.js';
+import { booleanInput, choiceInput, stringInput } from '../lib/inputs.js';
 
 /** Input and output names, exactly as in promote-version/action.yml. */
 export const Inputs = {
@@ -17,7 +17,13 @@ export const Inputs = {
   githubToken: 'github-token',
   history: 'history',
   dryRun: 'dry-run',
+  mode: 'mode',
+  nightlyPassed: 'nightly-passed',
+  requireNightly: 'require-nightly',
 } as const;
+
+export const MODES = ['promote', 'record-nightly'] as const;
+export type Mode = (typeof MODES)[number];
 
 export const Outputs = {
   version: 'version',
@@ -53,6 +59,12 @@ export interface PromoteInputs {
   history: string;
   /** Verify and plan everything, change nothing. */
   dryRun: boolean;
+  /** `promote` (copy to a release) or `record-nightly` (only append a nightly run's verdict to the ledger). */
+  mode: Mode;
+  /** The nightly run's verdict, for `record-nightly`; undefined when not given. */
+  nightlyPassed?: boolean;
+  /** Promote only a candidate with a passing nightly in the ledger, with the digests that nightly tested. */
+  requireNightly: boolean;
 }
 
 export function readInputs(ctx: Pick<ActionContext, 'getInput'>): PromoteInputs {
@@ -71,5 +83,8 @@ export function readInputs(ctx: Pick<ActionContext, 'getInput'>): PromoteInputs 
     githubToken: ctx.getInput(Inputs.githubToken),
     history: stringInput(ctx, Inputs.history) ?? '',
     dryRun: booleanInput(ctx, Inputs.dryRun, { default: false }),
+    mode: choiceInput(ctx, Inputs.mode, MODES, { default: 'promote' }),
+    nightlyPassed: booleanInput(ctx, Inputs.nightlyPassed),
+    requireNightly: booleanInput(ctx, Inputs.requireNightly, { default: false }),
   };
 }

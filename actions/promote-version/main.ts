@@ -2,9 +2,10 @@ import type { ActionContext } from '../lib/context.js';
 import { JobFailure } from '../lib/errors.js';
 import { RegistryClient } from '../lib/registry/client.js';
 import { Outputs, readInputs } from './inputs.js';
+import { recordNightly } from './nightly.js';
 import { incompleteMessage, promote, type PromotionReport } from './promote.js';
 import { loadOptionalProfile, resolveSettings } from './settings.js';
-import { promotionSummary } from './summary.js';
+import { nightlySummary, promotionSummary } from './summary.js';
 
 export async function run(ctx: ActionContext): Promise<void> {
   const inputs = readInputs(ctx);
@@ -17,6 +18,7 @@ export async function run(ctx: ActionContext): Promise<void> {
   ctx.setOutput(Outputs.promoted, []);
   ctx.setOutput(Outputs.skipped, []);
   ctx.setOutput(Outputs.historyEntry, '');
+  if (settings.mode === 'record-nightly') ctx.setOutput(Outputs.version, '');
 
   const client = new RegistryClient({
     host: settings.registry.host,
@@ -27,6 +29,29 @@ export async function run(ctx: ActionContext): Promise<void> {
     signal: ctx.signal,
     log: (line) => ctx.info(`registry: ${line}`),
   });
+  if (settings.mode === 'record-nightly') {
+    try {
+      const record = await ctx.group(`Record the nightly of ${settings.candidate}`, () =>
+        recordNightly(settings, {
+          client,
+          env: ctx.env,
+          tempDir: ctx.tempDir,
+          signal: ctx.signal,
+          log: (line) => ctx.info(line),
+          warn: (line) => ctx.warning(line),
+        }),
+      );
+      ctx.setOutput(Outputs.historyEntry, JSON.stringify(record.entry));
+      await ctx.appendSummary(nightlySummary(record));
+      ctx.notice(
+        `${record.status === 'planned' ? 'Dry run: would record' : 'Recorded'} the nightly of ${settings.candidate} as ${record.entry.status} in ${record.target}`,
+      );
+    } finally {
+      client.close();
+    }
+    return;
+  }
+
   let report: PromotionReport;
   try {
     report = await ctx.group(`Promote ${settings.candidate} in ${settings.registry.host}`, () =>

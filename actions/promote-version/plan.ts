@@ -30,7 +30,15 @@ export function plan(profile: Profile): PlanNode {
       title: `GitHub release in ${promote['github-release'] === true ? 'this repository' : promote['github-release']}`,
     });
   }
-  if (promote.history) children.push({ title: `append to the artifact ledger ${promote.history}` });
+  if (promote.history) {
+    children.push({
+      title: `append to the artifact ledger ${promote.history}`,
+      details: [
+        'mode record-nightly: only a nightly entry (passed/failed, digests, run URL) is appended there',
+        'require-nightly: the candidate needs a passing nightly there, with the same digests, before anything changes',
+      ],
+    });
+  }
   return {
     title: 'promote a tested candidate to a release N.0.0',
     details: [`concurrency ${promote.concurrency ?? 8}, retries ${promote.retries ?? 4}`],

@@ -13,6 +13,7 @@ import {
   verifyCandidates,
   type VerifiedCandidate,
 } from './images.js';
+import { checkNightlyDigests, passingNightlies } from './nightly.js';
 import type { PromoteSettings } from './settings.js';
 import { releaseVersions } from './version.js';
 import semver from 'semver';
@@ -53,9 +54,20 @@ export interface PromotionReport {
  */
 export async function promote(settings: PromoteSettings, deps: PromotionDeps): Promise<PromotionReport> {
   const { client, log } = deps;
+  // require-nightly: the ledger is read first, so a candidate without a passing nightly is refused
+  // before the registry or git is touched.
+  const nightlies = settings.requireNightly ? await passingNightlies(settings, deps) : undefined;
   await client.ping();
   const verified = await verifyCandidates(client, settings.candidates);
   log(`Verified ${verified.length} candidate image(s) of ${settings.candidate}`);
+  if (nightlies) {
+    const tested = checkNightlyDigests(settings, nightlies, client.host, verified);
+    log(
+      tested.images.some((i) => i.digest)
+        ? `Nightly of ${tested.time} tested exactly these digests`
+        : `Nightly of ${tested.time} recorded no digests: only its verdict is checked`,
+    );
+  }
 
   const gitOptions: GitOptions = {
     env: deps.env,

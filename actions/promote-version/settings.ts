@@ -8,7 +8,7 @@ import { resolveSecret, type SecretRef } from '../lib/secrets.js';
 import { type Candidate, candidateLabel, parseCandidates } from './candidates.js';
 import { type GitRepoSpec, parseGitRepos } from './git-tags.js';
 import { type GitHubReleaseTarget, parseReleaseRepository } from './github-release.js';
-import { Inputs, type PromoteInputs } from './inputs.js';
+import { Inputs, type Mode, type PromoteInputs } from './inputs.js';
 import { parseVersionRequest, type VersionRequest } from './version.js';
 
 /** The `registry:` profile section (shared by every action). */
@@ -47,6 +47,12 @@ export interface PromoteSettings {
   githubRelease?: GitHubReleaseTarget;
   history?: HistoryTarget;
   dryRun: boolean;
+  /** `promote`, or `record-nightly`: only append a nightly entry to the ledger. */
+  mode: Mode;
+  /** The nightly's verdict (record-nightly only; required there). */
+  nightlyPassed?: boolean;
+  /** Refuse a candidate without a passing nightly (with the same digests) in the ledger. */
+  requireNightly: boolean;
   concurrency: number;
   retries: number;
   runUrl?: string;
@@ -115,11 +121,21 @@ export function resolveSettings(
   );
   const gitToken = resolveSecret(ctx, `Input '${Inputs.gitToken}'`, inputs.gitToken, undefined);
 
-  const releaseRepo = parseReleaseRepository(
-    inputs.githubRelease || promote['github-release'],
-    inputs.githubRelease ? `Input '${Inputs.githubRelease}'` : where('promote.github-release'),
-    ctx.env.GITHUB_REPOSITORY,
-  );
+  const recordNightly = inputs.mode === 'record-nightly';
+  if (recordNightly && inputs.nightlyPassed === undefined) {
+    throw new UserError(
+      `Input '${Inputs.nightlyPassed}' is required when ${Inputs.mode} is record-nightly: true when the nightly run passed, false when it failed`,
+    );
+  }
+
+  // A nightly record has nothing to publish: the release settings are not needed (nor their token).
+  const releaseRepo = recordNightly
+    ? undefined
+    : parseReleaseRepository(
+        inputs.githubRelease || promote['github-release'],
+        inputs.githubRelease ? `Input '${Inputs.githubRelease}'` : where('promote.github-release'),
+        ctx.env.GITHUB_REPOSITORY,
+      );
   let githubRelease: GitHubReleaseTarget | undefined;
   if (releaseRepo) {
     const token = resolveSecret(
@@ -140,6 +156,16 @@ export function resolveSettings(
         ctx.workspace,
       )
     : undefined;
+  const needsLedger = recordNightly
+    ? `${Inputs.mode} record-nightly appends to the artifact ledger`
+    : inputs.requireNightly
+      ? `${Inputs.requireNightly} looks for the candidate's nightly run in the artifact ledger`
+      : undefined;
+  if (needsLedger && !history) {
+    throw new UserError(
+      `${needsLedger}, but none is configured: set input '${Inputs.history}' or promote.history in the profile${profile ? ` (${profile.file})` : ''}`,
+    );
+  }
 
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = ctx.env;
   return {
@@ -155,6 +181,9 @@ export function resolveSettings(
     githubRelease,
     history,
     dryRun: inputs.dryRun,
+    mode: inputs.mode,
+    nightlyPassed: inputs.nightlyPassed,
+    requireNightly: inputs.requireNightly,
     concurrency: promote.concurrency ?? 8,
     retries: promote.retries ?? 4,
     runUrl: server && repository && runId ? `${server}/${repository}/actions/runs/${runId}` : undefined,

@@ -1,4 +1,5 @@
 import { codeBlock, markdownTable } from '../lib/reports/markdown.js';
+import type { NightlyRecord } from './nightly.js';
 import type { PromotionReport } from './promote.js';
 import { incompleteMessage } from './promote.js';
 
@@ -51,5 +52,25 @@ export function promotionSummary(report: PromotionReport): string {
       `History (${report.history.target}): ${report.history.status}${report.history.error ? `: ${report.history.error}` : ''}\n`,
     );
   if (!report.complete) parts.push(codeBlock(incompleteMessage(report)));
+  return parts.join('\n');
+}
+
+/** The job summary of `mode: record-nightly`. */
+export function nightlySummary(record: NightlyRecord): string {
+  const { entry } = record;
+  const verdict = entry.status === 'passed' ? '✅ passed' : '❌ failed';
+  const parts = [
+    `### Nightly of ${entry.candidate}: ${verdict}\n`,
+    `${record.status === 'planned' ? 'Would be recorded (dry run)' : 'Recorded'} in the artifact ledger ${record.target}${entry.runUrl ? ` for ${entry.runUrl}` : ''}.\n`,
+  ];
+  if (entry.images.length)
+    parts.push(
+      markdownTable(
+        ['image', 'reference', 'digest'],
+        entry.images.map((i) => [i.name, `\`${i.ref}\``, `\`${i.digest}\``]),
+      ),
+    );
+  if (record.missing.length)
+    parts.push(`Not in the registry: ${record.missing.map((r) => `\`${r}\``).join(', ')}\n`);
   return parts.join('\n');
 }

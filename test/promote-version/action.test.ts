@@ -77,6 +77,43 @@ describe('promote-version', () => {
     expect(everything).not.toContain(Buffer.from(`ci:${PASSWORD}`).toString('base64'));
   });
 
+  it('the bundled action on Node 24 records a nightly (mode record-nightly) and changes nothing else', async () => {
+    const history = path.join(dir, 'nightly-history.jsonl');
+    const run = await runAction('promote-version', {
+      node: '24',
+      inputs: {
+        registry: `${registry.host}/taco`,
+        images: 'candidates/a',
+        candidate: 'nightly-1',
+        mode: 'record-nightly',
+        'nightly-passed': 'true',
+        'registry-username': 'ci',
+        'registry-password': PASSWORD,
+        history,
+      },
+      env: { GITHUB_SERVER_URL: 'https://github.example', GITHUB_REPOSITORY: 'taco/ci', GITHUB_RUN_ID: '9' },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    const [entry] = await readHistory({ kind: 'file', path: history });
+    expect(entry).toMatchObject({
+      kind: 'nightly',
+      status: 'passed',
+      candidate: 'nightly-1',
+      runUrl: 'https://github.example/taco/ci/actions/runs/9',
+      images: [{ name: 'candidates/a', digest: digests['a:nightly-1'] }],
+    });
+    expect(JSON.parse(run.outputs['history-entry'])).toEqual(entry);
+    expect(run.outputs).toMatchObject({ version: '', promoted: '[]', skipped: '[]' });
+    expect(await tagsOf(registry.host, 'taco/candidates/a', `ci:${PASSWORD}`)).toEqual(['nightly-1']);
+    expect(
+      run.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n'),
+    ).not.toContain(PASSWORD);
+  });
+
   it('taco-ci run promote-version: a missing candidate fails with exit 1; a good run exits 0 and prints the outputs', () => {
     const cli = (inputs: Record<string, string>, env: Record<string, string> = {}) =>
       spawnSync(

@@ -16,6 +16,9 @@ import {
 } from '../../actions/lib/history/index.js';
 import { parseCandidates } from '../../actions/promote-version/candidates.js';
 import { parseGitRepos } from '../../actions/promote-version/git-tags.js';
+import type { VerifiedCandidate } from '../../actions/promote-version/images.js';
+import { checkNightlyDigests, nightlyDifferences } from '../../actions/promote-version/nightly.js';
+import type { PromoteSettings } from '../../actions/promote-version/settings.js';
 import { parseReleaseRepository, releaseBody } from '../../actions/promote-version/github-release.js';
 import { nextMajor, parseVersionRequest, releaseVersions } from '../../actions/promote-version/version.js';
 
@@ -360,8 +363,67 @@ describe('taco-ci plan', () => {
     );
     expect(text).toContain('GitHub release in taco/taco-release');
     expect(text).toContain('https://git.taco.example/taco/kolla-wrapper.git');
+    expect(text).toContain(
+      'require-nightly: the candidate needs a passing nightly there, with the same digests, before anything changes',
+    );
     expect(renderPlan(plan(loadProfile('local')))).toContain(
       "tag <version> in each candidate's own repository",
+    );
+  });
+});
+
+describe('nightly digests (require-nightly)', () => {
+  const d = (c: string) => `sha256:${c.repeat(64)}`;
+  const host = '127.0.0.1:5000';
+  const candidate = (name: string, digest: string): VerifiedCandidate => ({
+    name,
+    sourceRepository: `taco/${name}`,
+    sourceReference: 'n-1',
+    targetRepository: `taco/release/${name}`,
+    digest,
+    mediaType: MediaTypes.ociManifest,
+  });
+  const nightly = (time: string, images: [string, string, string][]): HistoryEntry => ({
+    schema: 1,
+    kind: 'nightly',
+    time,
+    status: 'passed',
+    candidate: 'n-1',
+    images: images.map(([name, ref, digest]) => ({ name, ref, digest })),
+  });
+  const settings = {
+    candidate: 'n-1',
+    history: { kind: 'file', path: '/ledger.jsonl' },
+  } as PromoteSettings;
+
+  it('matches images by repository, whatever the name or reference form', () => {
+    const entry = nightly('t1', [
+      ['keystone', `${host}/taco/keystone:n-1`, d('1')],
+      ['glance', `${host}/taco/glance@${d('2')}`, d('2')],
+    ]);
+    expect(
+      nightlyDifferences(entry, host, [candidate('keystone', d('1')), candidate('glance', d('2'))]),
+    ).toEqual([]);
+    expect(
+      nightlyDifferences(entry, host, [candidate('keystone', d('3')), candidate('nova', d('4'))]),
+    ).toEqual([
+      `keystone: ${host}/taco/keystone is now ${d('3')}, the nightly tested ${d('1')}`,
+      `nova: ${host}/taco/nova is not among the images the nightly tested`,
+    ]);
+  });
+
+  it('passes when any passing nightly tested these digests, or one recorded no digests; else names the newest', () => {
+    const older = nightly('t1', [['keystone', `${host}/taco/keystone:n-1`, d('1')]]);
+    const newer = nightly('t2', [['keystone', `${host}/taco/keystone:n-1`, d('2')]]);
+    expect(checkNightlyDigests(settings, [newer, older], host, [candidate('keystone', d('1'))])).toBe(older);
+    const bare = nightly('t0', []);
+    expect(checkNightlyDigests(settings, [newer, bare], host, [candidate('keystone', d('9'))])).toBe(bare);
+    expect(() =>
+      checkNightlyDigests(settings, [newer, older], host, [candidate('keystone', d('9'))]),
+    ).toThrow(
+      new RegExp(
+        `Refusing to promote n-1: .*\\(t2, in the artifact ledger /ledger\\.jsonl\\):\\n  - keystone: .* the nightly tested ${d('2')}`,
+      ),
     );
   });
 });

@@ -1,0 +1,224 @@
+/**
+ * Nightly runs in the artifact ledger: `mode: record-nightly` appends a run's verdict with the
+ * digests it deployed, and `require-nightly` lets a promotion through only for a candidate whose
+ * nightly passed with exactly the bits that are about to be released.
+ */
+import { errorMessage, JobFailure, UserError } from '../lib/errors.js';
+import type { HistoryEntry, HistoryImage } from '../lib/history/entry.js';
+import { appendHistory, readHistory, type HistoryStoreOptions } from '../lib/history/store.js';
+import { describeHistoryTarget } from '../lib/history/target.js';
+import type { RegistryClient } from '../lib/registry/client.js';
+import { isDigest, parseImageReference } from '../lib/registry/reference.js';
+import type { Candidate } from './candidates.js';
+import type { VerifiedCandidate } from './images.js';
+import type { PromoteSettings } from './settings.js';
+
+export const NIGHTLY_KIND = 'nightly';
+
+export interface NightlyDeps {
+  client: RegistryClient;
+  env: Readonly<Record<string, string | undefined>>;
+  tempDir: string;
+  signal?: AbortSignal;
+  log: (line: string) => void;
+  warn?: (line: string) => void;
+  now?: () => Date;
+}
+
+export interface NightlyRecord {
+  target: string;
+  entry: HistoryEntry;
+  /** `planned` in dry-run: the entry was not written. */
+  status: 'written' | 'planned';
+  /** Candidate references not in the registry: left out of the entry's images, listed in details.missing. */
+  missing: string[];
+}
+
+function storeOptions(
+  settings: PromoteSettings,
+  deps: Pick<NightlyDeps, 'env' | 'tempDir' | 'signal' | 'log'>,
+): HistoryStoreOptions {
+  return {
+    env: deps.env,
+    token: settings.gitToken,
+    tempDir: deps.tempDir,
+    signal: deps.signal,
+    log: deps.log,
+  };
+}
+
+/** `host/repo:tag` (or `@digest`) of a candidate as the nightly deployed it. */
+function candidateRef(host: string, candidate: Candidate): string {
+  if (candidate.givenRef) return candidate.givenRef;
+  const separator = isDigest(candidate.sourceReference) ? '@' : ':';
+  return `${host}/${candidate.sourceRepository}${separator}${candidate.sourceReference}`;
+}
+
+/**
+ * Appends the nightly's verdict for the candidate to the ledger. Digests come from kolla-bats'
+ * JSON as given, else from the registry (the candidate tag). A passing nightly must be recorded
+ * with every digest it could read — a registry error fails the step rather than record a pass that
+ * would let other bits through later; a failing one is recorded with what could be read.
+ */
+export async function recordNightly(settings: PromoteSettings, deps: NightlyDeps): Promise<NightlyRecord> {
+  const passed = settings.nightlyPassed;
+  if (passed === undefined) throw new Error('recordNightly needs settings.nightlyPassed');
+  const target = settings.history;
+  if (!target) throw new Error('recordNightly needs settings.history');
+  const { client } = deps;
+  const images: HistoryImage[] = [];
+  const missing: string[] = [];
+  const unreadable: string[] = [];
+  const lookups = settings.candidates.filter((c) => !c.expectedDigest);
+  let reachable = true;
+  if (lookups.length) {
+    try {
+      await client.ping();
+    } catch (err) {
+      if (passed) throw new JobFailure(`Nothing was recorded: ${errorMessage(err)}`);
+      reachable = false;
+      unreadable.push(...lookups.map((c) => `${c.name}: ${errorMessage(err)}`));
+    }
+  }
+  const resolved = await Promise.all(
+    settings.candidates.map(async (candidate): Promise<HistoryImage | undefined> => {
+      const ref = candidateRef(client.host, candidate);
+      const base = {
+        name: candidate.name,
+        ref,
+        ...(candidate.tests !== undefined ? { tests: candidate.tests } : {}),
+      };
+      if (candidate.expectedDigest) return { ...base, digest: candidate.expectedDigest };
+      if (!reachable) return undefined;
+      try {
+        const head = await client.headManifest(candidate.sourceRepository, candidate.sourceReference);
+        if (!head) missing.push(ref);
+        return head ? { ...base, digest: head.digest } : undefined;
+      } catch (err) {
+        unreadable.push(`${candidate.name}: ${errorMessage(err)}`);
+        return undefined;
+      }
+    }),
+  );
+  if (unreadable.length && passed) {
+    throw new JobFailure(
+      `Nothing was recorded: the digests of ${unreadable.length} candidate image(s) could not be read, and a passing nightly must record what it tested:\n` +
+        unreadable.map((line) => `  - ${line}`).join('\n'),
+    );
+  }
+  for (const image of resolved) if (image) images.push(image);
+  for (const line of unreadable) deps.warn?.(`Recorded without its digest: ${line}`);
+  if (missing.length)
+    deps.warn?.(
+      `Not in the registry, left out of the entry (listed as details.missing): ${missing.join(', ')}`,
+    );
+
+  const details: Record<string, unknown> = {};
+  if (missing.length) details.missing = missing;
+  if (unreadable.length) details.unreadable = unreadable;
+  const entry: HistoryEntry = {
+    schema: 1,
+    kind: NIGHTLY_KIND,
+    time: (deps.now?.() ?? new Date()).toISOString(),
+    status: passed ? 'passed' : 'failed',
+    candidate: settings.candidate,
+    images,
+    ...(settings.runUrl ? { runUrl: settings.runUrl } : {}),
+    ...(Object.keys(details).length ? { details } : {}),
+  };
+  const where = describeHistoryTarget(target);
+  if (settings.dryRun) {
+    deps.log(`Dry run: would record the nightly of ${settings.candidate} (${entry.status}) in ${where}`);
+    return { target: where, entry, status: 'planned', missing };
+  }
+  await appendHistory(target, entry, storeOptions(settings, deps));
+  deps.log(`History: recorded the nightly of ${settings.candidate} (${entry.status}) in ${where}`);
+  return { target: where, entry, status: 'written', missing };
+}
+
+/**
+ * The passing nightly entries of the candidate, newest first. Read before anything else happens: a
+ * candidate without one is refused before the registry is touched.
+ */
+export async function passingNightlies(
+  settings: PromoteSettings,
+  deps: Pick<NightlyDeps, 'env' | 'tempDir' | 'signal' | 'log'>,
+): Promise<HistoryEntry[]> {
+  const target = settings.history;
+  if (!target) throw new Error('passingNightlies needs settings.history');
+  const where = describeHistoryTarget(target);
+  const mine = (await readHistory(target, storeOptions(settings, deps)))
+    .filter((e) => e.kind === NIGHTLY_KIND && e.candidate === settings.candidate)
+    .reverse();
+  const passing = mine.filter((e) => e.status === 'passed');
+  if (passing.length === 0) {
+    const seen = mine.length
+      ? `its nightly run(s) there did not pass (${mine.map((e) => `${e.status} at ${e.time}${e.runUrl ? ` ${e.runUrl}` : ''}`).join('; ')})`
+      : 'there is no nightly run of it there';
+    throw new UserError(
+      `Refusing to promote ${settings.candidate}: require-nightly needs a passing nightly run in the artifact ledger ${where}, and ${seen}`,
+    );
+  }
+  deps.log(
+    `Nightly: ${settings.candidate} passed at ${passing[0].time}${passing[0].runUrl ? ` (${passing[0].runUrl})` : ''}`,
+  );
+  return passing;
+}
+
+/** `host/repository` of an image reference, the key nightly images and candidates are matched by. */
+function repositoryKey(ref: string): string | undefined {
+  try {
+    const parsed = parseImageReference(ref, 'ref');
+    return `${parsed.host}/${parsed.repository}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What differs between a nightly entry's images and the verified candidates (empty: the same bits). */
+export function nightlyDifferences(
+  entry: HistoryEntry,
+  host: string,
+  candidates: readonly VerifiedCandidate[],
+): string[] {
+  const recorded = new Map<string, HistoryImage>();
+  for (const image of entry.images) {
+    const key = repositoryKey(image.ref);
+    if (key && image.digest) recorded.set(key, image);
+  }
+  const problems: string[] = [];
+  for (const candidate of candidates) {
+    const key = `${host}/${candidate.sourceRepository}`;
+    const image = recorded.get(key);
+    if (!image) problems.push(`${candidate.name}: ${key} is not among the images the nightly tested`);
+    else if (image.digest !== candidate.digest)
+      problems.push(
+        `${candidate.name}: ${key} is now ${candidate.digest}, the nightly tested ${image.digest}`,
+      );
+  }
+  return problems;
+}
+
+/**
+ * Passes when one of the candidate's passing nightlies tested exactly these digests (or recorded
+ * none to compare); otherwise refuses, listing the differences to the newest passing nightly.
+ */
+export function checkNightlyDigests(
+  settings: PromoteSettings,
+  passing: readonly HistoryEntry[],
+  host: string,
+  candidates: readonly VerifiedCandidate[],
+): HistoryEntry {
+  const differences = passing.map((entry) =>
+    entry.images.some((i) => i.digest) ? nightlyDifferences(entry, host, candidates) : [],
+  );
+  const match = differences.findIndex((d) => d.length === 0);
+  if (match !== -1) return passing[match];
+  const newest = passing[0];
+  throw new UserError(
+    `Refusing to promote ${settings.candidate}: the candidate is not what its passing nightly tested ` +
+      `(${newest.time}${newest.runUrl ? `, ${newest.runUrl}` : ''}, in the artifact ledger ${describeHistoryTarget(settings.history!)}):\n` +
+      differences[0].map((d) => `  - ${d}`).join('\n') +
+      '\nRun the nightly again on the current candidate, or promote the tested digests (kolla-bats JSON).',
+  );
+}
