@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { parseJUnitXml, toJUnitXml, type JUnitSuite } from '../../actions/lib/reports/junit.js';
 import { details, markdownTable } from '../../actions/lib/reports/markdown.js';
@@ -59,6 +60,7 @@ describe('JUnit', () => {
   ];
 
   it('round-trips through XML', () => {
+    expect(XMLValidator.validate(toJUnitXml(suites))).toBe(true);
     const parsed = parseJUnitXml(toJUnitXml(suites));
     expect(parsed).toHaveLength(1);
     expect(parsed[0].properties).toEqual({ image: '127.0.0.1:5000/taco/keystone:c1' });
@@ -113,6 +115,7 @@ describe('JUnit', () => {
       ['sample_tests.Compute', 'test_resize', 'failed'],
     ]);
     expect(cases.find((c) => c.name === 'test_resize')?.details).toContain('flavor did not change');
+    expect(cases.find((c) => c.name === 'test_live_migrate')?.message).toBe('no second host');
   });
 });
 

@@ -1,5 +1,4 @@
 import { XMLParser } from 'fast-xml-parser';
-import { create } from 'xmlbuilder2';
 
 /** One test in the JUnit model shared by every action's report (bats, Rally, Tempest). */
 export interface JUnitCase {
@@ -51,53 +50,73 @@ const clean = (text: string) =>
   text.replace(INVALID_XML, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 const seconds = (value: number | undefined) => (value ?? 0).toFixed(3);
 
+// Built as text rather than with an XML DOM: a Tempest run has tens of thousands of cases with long
+// tracebacks, and a DOM builder spends most of the report's time there.
+const escapeText = (text: string) =>
+  clean(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeAttr = (text: string) =>
+  escapeText(text)
+    .replace(/"/g, '&quot;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;')
+    .replace(/\t/g, '&#9;');
+const attrs = (values: Record<string, string | number | undefined>) =>
+  Object.entries(values)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => ` ${k}="${escapeAttr(String(v))}"`)
+    .join('');
+
 export function toJUnitXml(suites: readonly JUnitSuite[], name = 'taco'): string {
   const all = suites.flatMap((s) => s.cases);
   const total = countCases(all);
-  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', {
-    name,
-    tests: total.tests,
-    failures: total.failures,
-    errors: total.errors,
-    skipped: total.skipped,
-    time: seconds(suites.reduce((sum, s) => sum + (s.timeSeconds ?? sumTime(s.cases)), 0)),
-  });
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  const totalTime = suites.reduce((sum, s) => sum + (s.timeSeconds ?? sumTime(s.cases)), 0);
+  out.push(
+    `<testsuites${attrs({ name, tests: total.tests, failures: total.failures, errors: total.errors, skipped: total.skipped, time: seconds(totalTime) })}>`,
+  );
   for (const suite of suites) {
     const counts = countCases(suite.cases);
-    const el = root.ele('testsuite', {
-      name: clean(suite.name),
-      tests: counts.tests,
-      failures: counts.failures,
-      errors: counts.errors,
-      skipped: counts.skipped,
-      time: seconds(suite.timeSeconds ?? sumTime(suite.cases)),
-      ...(suite.timestamp ? { timestamp: suite.timestamp } : {}),
-    });
+    out.push(
+      `  <testsuite${attrs({
+        name: suite.name,
+        tests: counts.tests,
+        failures: counts.failures,
+        errors: counts.errors,
+        skipped: counts.skipped,
+        time: seconds(suite.timeSeconds ?? sumTime(suite.cases)),
+        timestamp: suite.timestamp,
+      })}>`,
+    );
     const properties = Object.entries(suite.properties ?? {});
     if (properties.length) {
-      const props = el.ele('properties');
-      for (const [key, value] of properties) props.ele('property', { name: key, value: clean(value) });
+      out.push('    <properties>');
+      for (const [key, value] of properties) out.push(`      <property${attrs({ name: key, value })}/>`);
+      out.push('    </properties>');
     }
     for (const test of suite.cases) {
-      const tc = el.ele('testcase', {
-        name: clean(test.name),
-        classname: clean(test.classname ?? suite.name),
+      const head = `    <testcase${attrs({
+        name: test.name,
+        classname: test.classname ?? suite.name,
         time: seconds(test.timeSeconds),
-        ...(test.file ? { file: test.file } : {}),
-        ...(test.line ? { line: test.line } : {}),
-      });
+        file: test.file,
+        line: test.line,
+      })}`;
+      const body: string[] = [];
       if (test.status === 'failed' || test.status === 'error') {
         const tag = test.status === 'failed' ? 'failure' : 'error';
-        const outcome = tc.ele(tag, { message: clean(test.message ?? tag), type: tag });
-        if (test.details) outcome.txt(clean(test.details));
+        const open = `      <${tag}${attrs({ message: test.message ?? tag, type: tag })}`;
+        body.push(test.details ? `${open}>${escapeText(test.details)}</${tag}>` : `${open}/>`);
       } else if (test.status === 'skipped') {
-        tc.ele('skipped', test.message ? { message: clean(test.message) } : {});
+        body.push(`      <skipped${attrs({ message: test.message })}/>`);
       }
-      if (test.systemOut) tc.ele('system-out').txt(clean(test.systemOut));
-      if (test.systemErr) tc.ele('system-err').txt(clean(test.systemErr));
+      if (test.systemOut) body.push(`      <system-out>${escapeText(test.systemOut)}</system-out>`);
+      if (test.systemErr) body.push(`      <system-err>${escapeText(test.systemErr)}</system-err>`);
+      out.push(body.length ? `${head}>\n${body.join('\n')}\n    </testcase>` : `${head}/>`);
     }
+    out.push('  </testsuite>');
   }
-  return root.end({ prettyPrint: true });
+  out.push('</testsuites>');
+  return out.join('\n') + '\n';
 }
 
 function sumTime(cases: readonly JUnitCase[]): number {
@@ -177,7 +196,9 @@ function readCase(tc: XmlNode): JUnitCase {
   if (time !== undefined && time !== '') result.timeSeconds = Number(time);
   if (attr(tc, 'file')) result.file = attr(tc, 'file');
   if (line) result.line = Number(line);
-  const message = attr(outcome ?? skipped, 'message');
+  // subunit2junitxml writes a skip's reason as the element's text, others as its message.
+  const message =
+    attr(outcome ?? skipped, 'message') ?? (outcome === undefined ? text(skipped) || undefined : undefined);
   if (message) result.message = message;
   const details = text(outcome);
   if (details) result.details = details;
