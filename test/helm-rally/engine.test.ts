@@ -361,3 +361,19 @@ describe('kubeNamespaceClient', () => {
     expect(seen[0]).toMatch(/^DELETE \/api\/v1\/namespaces\/taco-ci-1-1/);
   });
 });
+
+describe('plan', () => {
+  it('shows deploy, Rally and cleanup from the profile, touching nothing', async () => {
+    const { plan } = await import('../../actions/helm-rally/plan.js');
+    const dir = workspace(PROFILE.replace('rally:\n  helm:', 'rally:\n  task: rally/smoke.yaml\n  helm:'));
+    const node = plan(loadProfile(path.join(dir, 'profile.yaml'), dir));
+    const text = JSON.stringify(node);
+    expect(node.children!.map((c) => c.title)).toEqual([
+      'deploy openstack-helm/keystone with helm upgrade --install --wait (timeout 2m)',
+      'rally task start rally/smoke.yaml (timeout 30m)',
+      'post: helm uninstall and delete the per-run namespace (also on cancel)',
+    ]);
+    expect(text).toContain('image keystone_api = 127.0.0.1:5000/taco/keystone:profile');
+    expect(text).toContain('namespace: taco-unit-<run id>-<attempt> (per run)');
+  });
+});
