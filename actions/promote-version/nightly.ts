@@ -165,35 +165,45 @@ export async function passingNightlies(
   return passing;
 }
 
-/** `host/repository` of an image reference, the key nightly images and candidates are matched by. */
-function repositoryKey(ref: string): string | undefined {
+/** The repository path of an image reference (the host left out: a digest is the same in every registry). */
+function repositoryOf(ref: string): string | undefined {
   try {
-    const parsed = parseImageReference(ref, 'ref');
-    return `${parsed.host}/${parsed.repository}`;
+    return parseImageReference(ref, 'ref').repository;
   } catch {
     return undefined;
   }
 }
 
-/** What differs between a nightly entry's images and the verified candidates (empty: the same bits). */
+/**
+ * What differs between a nightly entry's images and the verified candidates (empty: the same bits).
+ * Images are matched by repository path, whatever the registry host (the nightly may have run
+ * against another environment's registry or a mirror), else by the last path component when only
+ * one recorded image has it (`taco/candidates/keystone` ↔ `taco/keystone`).
+ */
 export function nightlyDifferences(
   entry: HistoryEntry,
   host: string,
   candidates: readonly VerifiedCandidate[],
 ): string[] {
-  const recorded = new Map<string, HistoryImage>();
+  const byRepository = new Map<string, HistoryImage>();
+  const byBasename = new Map<string, HistoryImage[]>();
   for (const image of entry.images) {
-    const key = repositoryKey(image.ref);
-    if (key && image.digest) recorded.set(key, image);
+    const repository = repositoryOf(image.ref);
+    if (!repository || !image.digest) continue;
+    byRepository.set(repository, image);
+    const base = repository.split('/').at(-1)!;
+    byBasename.set(base, [...(byBasename.get(base) ?? []), image]);
   }
   const problems: string[] = [];
   for (const candidate of candidates) {
-    const key = `${host}/${candidate.sourceRepository}`;
-    const image = recorded.get(key);
-    if (!image) problems.push(`${candidate.name}: ${key} is not among the images the nightly tested`);
+    const where = `${host}/${candidate.sourceRepository}`;
+    const sameName = byBasename.get(candidate.sourceRepository.split('/').at(-1)!) ?? [];
+    const image =
+      byRepository.get(candidate.sourceRepository) ?? (sameName.length === 1 ? sameName[0] : undefined);
+    if (!image) problems.push(`${candidate.name}: ${where} is not among the images the nightly tested`);
     else if (image.digest !== candidate.digest)
       problems.push(
-        `${candidate.name}: ${key} is now ${candidate.digest}, the nightly tested ${image.digest}`,
+        `${candidate.name}: ${where} is now ${candidate.digest}, the nightly tested ${image.digest} (${image.ref})`,
       );
   }
   return problems;

@@ -274,7 +274,7 @@ describe('require-nightly', () => {
     );
     expect(message).toContain(history);
     expect(message).toContain(
-      `candidates/b: ${registry.host}/taco/candidates/b is now ${candidates.digests['b:n-other']}, the nightly tested ${candidates.digests['b:n-moved']}`,
+      `candidates/b: ${registry.host}/taco/candidates/b is now ${candidates.digests['b:n-other']}, the nightly tested ${candidates.digests['b:n-moved']} (${registry.host}/taco/candidates/b:n-moved)`,
     );
     expect(message).not.toContain('candidates/a:');
     for (const image of ['a', 'b']) expect(await tagsOf(registry.host, `taco/gate3/${image}`)).toEqual([]);

@@ -407,8 +407,20 @@ describe('nightly digests (require-nightly)', () => {
     expect(
       nightlyDifferences(entry, host, [candidate('keystone', d('3')), candidate('nova', d('4'))]),
     ).toEqual([
-      `keystone: ${host}/taco/keystone is now ${d('3')}, the nightly tested ${d('1')}`,
+      `keystone: ${host}/taco/keystone is now ${d('3')}, the nightly tested ${d('1')} (${host}/taco/keystone:n-1)`,
       `nova: ${host}/taco/nova is not among the images the nightly tested`,
+    ]);
+  });
+
+  it('ignores the registry host, and falls back to a unique last path component', () => {
+    const entry = nightly('t1', [
+      ['keystone', `registry.dev.example:5000/taco/candidates/keystone:n-1`, d('1')],
+      ['a', `registry.dev.example:5000/x/dup:n-1`, d('2')],
+      ['b', `registry.dev.example:5000/y/dup:n-1`, d('3')],
+    ]);
+    expect(nightlyDifferences(entry, host, [candidate('keystone', d('1'))])).toEqual([]);
+    expect(nightlyDifferences(entry, host, [candidate('dup', d('2'))])).toEqual([
+      `dup: ${host}/taco/dup is not among the images the nightly tested`,
     ]);
   });
 
