@@ -54,6 +54,11 @@ export interface MirrorSyncConfig {
 
 export const DEFAULT_GATE_TIMEOUT_MS = 30 * 60_000;
 
+/** The names in a profile's `mirrors.repos` (a workflow's matrix). */
+export function mirrorNames(profileSpec: string | undefined, workspace: string): string[] {
+  return Object.keys(loadProfile(profileSpec, workspace).section<MirrorsSection>('mirrors')?.repos ?? {});
+}
+
 export function resolveConfig(
   inputs: MirrorSyncInputs,
   ctx: Pick<ActionContext, 'env' | 'setSecret' | 'workspace'>,

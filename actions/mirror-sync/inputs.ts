@@ -20,6 +20,7 @@ export const Inputs = {
   sshKey: 'ssh-key',
   cacheDir: 'cache-dir',
   dryRun: 'dry-run',
+  list: 'list',
 } as const;
 
 /** Output names, exactly as in mirror-sync/action.yml. */
@@ -27,6 +28,7 @@ export const Outputs = {
   changed: 'changed',
   updatedRefs: 'updated-refs',
   report: 'report',
+  mirrors: 'mirrors',
 } as const;
 
 /**
@@ -66,6 +68,8 @@ export interface MirrorSyncInputs {
   cacheDir?: string;
   /** Do everything (fetch, gates, report) except pushing. */
   dryRun: boolean;
+  /** Only list the profile's mirror names (output `mirrors`, for a workflow's matrix); sync nothing. */
+  list: boolean;
 }
 
 const BOOLEAN_WORDS = /^(true|false|yes|no|on|off|1|0)$/i;
@@ -105,6 +109,7 @@ export function readInputs(ctx: Pick<ActionContext, 'getInput' | 'setSecret'>): 
     sshKey,
     cacheDir: stringInput(ctx, Inputs.cacheDir),
     dryRun: booleanInput(ctx, Inputs.dryRun, { default: false }),
+    list: booleanInput(ctx, Inputs.list, { default: false }),
   };
   if (inputs.gateTimeoutMs !== undefined && inputs.gateTimeoutMs <= 0) {
     throw new UserError(

@@ -1,7 +1,7 @@
 import type { ActionContext } from '../lib/context.js';
 import { JobFailure } from '../lib/errors.js';
 import { removeSshKeyDir } from '../lib/git/auth.js';
-import { resolveConfig } from './config.js';
+import { mirrorNames, resolveConfig } from './config.js';
 import { Outputs, readInputs } from './inputs.js';
 import { summaryMarkdown, updatedRefs, writeReport } from './report.js';
 import { hasFailures, syncMirror } from './sync.js';
@@ -9,7 +9,14 @@ import { hasFailures, syncMirror } from './sync.js';
 const SSH_KEY_STATE = 'ssh-key-dir';
 
 export async function run(ctx: ActionContext): Promise<void> {
-  const config = resolveConfig(readInputs(ctx), ctx);
+  const inputs = readInputs(ctx);
+  if (inputs.list) {
+    const names = mirrorNames(inputs.profile, ctx.workspace);
+    ctx.info(`Mirrors: ${names.join(', ') || '(none)'}`);
+    ctx.setOutput(Outputs.mirrors, JSON.stringify(names));
+    return;
+  }
+  const config = resolveConfig(inputs, ctx);
   ctx.info(
     `Mirror ${config.name}: ${config.upstream} → ${config.mirror}${config.dryRun ? ' (dry run: nothing will be pushed)' : ''}`,
   );

@@ -267,6 +267,27 @@ describe('inputs and configuration', () => {
   });
 });
 
+describe('list mode', () => {
+  it('outputs the profile mirror names for a matrix and syncs nothing', async () => {
+    const { run } = await import('../../actions/mirror-sync/main.js');
+    const { terminalContext } = await import('../../actions/lib/terminal-context.js');
+    const profile = path.join(dir, 'list.yaml');
+    writeFileSync(
+      profile,
+      'mirrors:\n  repos:\n    nova: { upstream: /u/nova.git, mirror: /m/nova.git }\n    kolla: { upstream: /u/kolla.git, mirror: /m/kolla.git }\n',
+    );
+    const ctx = terminalContext({
+      inputs: { profile, list: 'true' },
+      signal: new AbortController().signal,
+      write: () => undefined,
+      workspace: dir,
+    });
+    await run(ctx);
+    expect(JSON.parse(ctx.outputs.mirrors)).toEqual(['nova', 'kolla']);
+    expect(ctx.outputs.changed).toBeUndefined();
+  });
+});
+
 describe('gate environment', () => {
   it('hides the job inputs, runner tokens and git credentials from upstream code', () => {
     const env = gateEnvironment({
