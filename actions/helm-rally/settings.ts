@@ -250,7 +250,15 @@ export function resolveSettings(
     mode: inputs.mode,
     ...(deploy ? { deploy } : {}),
     ...(taskFile ? { taskFile } : {}),
-    taskArgs: { ...section['task-args'], ...inputs.taskArgs },
+    // Task arguments may carry secrets too (a password for a users context): {env: VAR} works here.
+    taskArgs: {
+      ...(resolveSpecSecrets(
+        section['task-args'] ?? {},
+        ctx,
+        `${where(profile, ['rally', 'task-args'])} rally.task-args`,
+      ) as Record<string, unknown>),
+      ...inputs.taskArgs,
+    },
     deployment,
     ...(rallyReport ? { rallyReport } : {}),
     timeoutMs,

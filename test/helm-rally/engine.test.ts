@@ -301,6 +301,13 @@ describe('settings', () => {
       name: 'dev',
       spec: { openstack: { auth_url: 'http://127.0.0.1:5000/v3', admin: { password: 'hunter2' } } },
     });
+    expect(
+      setup(
+        { mode: 'rally', task: 'profile.yaml' },
+        'name: x\nrally:\n  task-args: {user: demo, password: {env: PW}}\n',
+        { PW: 'hunter2' },
+      ).settings().taskArgs,
+    ).toEqual({ user: 'demo', password: 'hunter2' });
     s.ctx.info('password is hunter2');
     expect(s.log.join('')).toContain('password is ***');
     expect(settings.deploy).toBeUndefined();
