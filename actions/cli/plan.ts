@@ -95,7 +95,8 @@ async function jobPlan(job: PlannedJob, profile: Profile): Promise<PlanNode> {
   const modulePath = `../${job.action}/plan.js`;
   const { plan } = (await import(modulePath)) as { plan: StagePlanner };
   const node = await plan(profile);
-  return { ...node, title: `${job.id}: ${job.action} — ${node.title}` };
+  const title = node.title.startsWith(job.action) ? node.title : `${job.action} — ${node.title}`;
+  return { ...node, title: `${job.id}: ${title}` };
 }
 
 export async function buildPlan(profile: Profile, only?: string): Promise<PlanNode> {

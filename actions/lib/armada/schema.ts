@@ -8,6 +8,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ArmadaDocument, ArmadaKind } from './documents.js';
 import type { ManifestProblem } from './problems.js';
+import { expectedWords, instancePathParts, showValue } from '../schema-errors.js';
 
 const labels = {
   type: 'object',
@@ -164,26 +165,6 @@ const validators: Record<ArmadaKind, ReturnType<Ajv['compile']>> = {
   Manifest: ajv.compile(MANIFEST_V1),
 };
 
-function parts(instancePath: string): (string | number)[] {
-  if (!instancePath) return [];
-  return instancePath
-    .slice(1)
-    .split('/')
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-}
-
-function show(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) return String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function expected(schema: unknown): string | undefined {
-  const words = (schema as Record<string, unknown> | undefined)?.['x-expected'];
-  return typeof words === 'string' ? words : undefined;
-}
-
 const TYPE_WORDS: Record<string, string> = {
   object: 'a mapping',
   array: 'a list',
@@ -214,7 +195,7 @@ export function validateDocument(doc: ArmadaDocument): ManifestProblem[] {
     // value is a mapping with errors inside it: then those are the useful ones.
     const within = (e: ErrorObject, s: ErrorObject) =>
       e !== s && e.schemaPath.startsWith(`${s.schemaPath.replace(/\/anyOf$/, '')}/`);
-    const anyOfs = errors.filter((e) => e.keyword === 'anyOf' && expected(e.parentSchema));
+    const anyOfs = errors.filter((e) => e.keyword === 'anyOf' && expectedWords(e.parentSchema));
     const deep = (s: ErrorObject) => errors.filter((e) => within(e, s) && e.instancePath !== s.instancePath);
     const summarised = anyOfs.filter((s) => deep(s).length === 0);
     const opened = anyOfs.filter((s) => deep(s).length > 0);
@@ -225,7 +206,7 @@ export function validateDocument(doc: ArmadaDocument): ManifestProblem[] {
         !opened.some((s) => within(e, s) && e.instancePath === s.instancePath),
     );
     for (const error of kept) {
-      const path = parts(error.instancePath);
+      const path = instancePathParts(error.instancePath);
       problem('error', ...describe(error, path));
     }
   }
@@ -256,8 +237,8 @@ export function validateDocument(doc: ArmadaDocument): ManifestProblem[] {
 }
 
 function describe(error: ErrorObject, path: (string | number)[]): [(string | number)[], string] {
-  const words = expected(error.parentSchema);
-  const got = `, got ${show(error.data)}`;
+  const words = expectedWords(error.parentSchema);
+  const got = `, got ${showValue(error.data)}`;
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = (error.params as { additionalProperty: string }).additionalProperty;
@@ -272,7 +253,7 @@ function describe(error: ErrorObject, path: (string | number)[]): [(string | num
     case 'enum':
       return [
         path,
-        `expected ${words ?? (error.params as { allowedValues: unknown[] }).allowedValues.map(show).join(', ')}${got}`,
+        `expected ${words ?? (error.params as { allowedValues: unknown[] }).allowedValues.map(showValue).join(', ')}${got}`,
       ];
     case 'type': {
       const type = [(error.params as { type: string | string[] }).type].flat();

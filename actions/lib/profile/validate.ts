@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../package-root.js';
 import type { ProfileProblem } from './load.js';
+import { expectedWords, instancePathParts, showValue } from '../schema-errors.js';
 import { dotted, type NodeLocation } from './yaml-locations.js';
 
 type Locate = (parts: (string | number)[]) => NodeLocation;
@@ -52,30 +53,10 @@ function prune(errors: ErrorObject[]): ErrorObject[] {
   );
 }
 
-function expectedWords(schema: unknown): string | undefined {
-  const words = (schema as Record<string, unknown> | undefined)?.['x-expected'];
-  return typeof words === 'string' ? words : undefined;
-}
-
-function pathParts(instancePath: string): (string | number)[] {
-  if (!instancePath) return [];
-  return instancePath
-    .slice(1)
-    .split('/')
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-}
-
-function show(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) return String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
 function describe(error: ErrorObject, locate: Locate): ProfileProblem {
-  const parts = pathParts(error.instancePath);
+  const parts = instancePathParts(error.instancePath);
   const expected = expectedWords(error.parentSchema);
-  const got = `, got ${show(error.data)}`;
+  const got = `, got ${showValue(error.data)}`;
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = (error.params as { additionalProperty: string }).additionalProperty;
@@ -98,7 +79,7 @@ function describe(error: ErrorObject, locate: Locate): ProfileProblem {
     }
     case 'enum': {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues
-        .map((v) => show(v))
+        .map((v) => showValue(v))
         .join(', ');
       return {
         position: locate(parts).value,
