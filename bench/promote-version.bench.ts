@@ -7,16 +7,15 @@
  *
  *   npx tsx bench/promote-version.bench.ts [--images 50] [--no-docker]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { runAction } from '../test/harness/run-action.js';
-import { waitFor } from '../test/support/ports.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
 import { tarOf } from '../test/promote-version/support/oci-images.js';
+import { startDockerd, type TestDockerd } from '../test/support/dockerd.js';
 
 const args = process.argv.slice(2);
 const IMAGES = Number(args[args.indexOf('--images') + 1] || 50) || 50;
@@ -123,59 +122,9 @@ function timeSkopeo(registry: TestRegistry, names: string[], target: string): nu
   return performance.now() - started;
 }
 
-interface Dockerd {
-  env: NodeJS.ProcessEnv;
-  stop(): Promise<void>;
-}
-
-/** A private dockerd (vfs, no bridge/iptables) as in /work/shared/TOOLS.md; stopped by PID. */
-async function startDockerd(): Promise<Dockerd> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-dockerd-'));
-  const socket = path.join(dir, 'docker.sock');
-  const child = spawn(
-    'dockerd',
-    [
-      '--data-root',
-      path.join(dir, 'data'),
-      '--exec-root',
-      path.join(dir, 'exec'),
-      '--pidfile',
-      path.join(dir, 'pid'),
-      '--host',
-      `unix://${socket}`,
-      '--storage-driver=vfs',
-      '--iptables=false',
-      '--ip-masq=false',
-      '--bridge=none',
-    ],
-    { stdio: 'ignore' },
-  );
-  const env = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: path.join(dir, 'cli') };
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const closed = new Promise((r) => child.once('close', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await closed;
-      clearTimeout(timer);
-    }
-    const netns = path.join(dir, 'exec', 'netns', 'default');
-    if (existsSync(netns) && readFileSync('/proc/self/mounts', 'utf8').includes(netns))
-      spawnSync('umount', [netns]);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitFor('dockerd', async () => spawnSync('docker', ['version'], { env }).status === 0, 30_000);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { env, stop };
-}
-
-function timeDocker(dockerd: Dockerd, registry: TestRegistry, names: string[], target: string): number {
+function timeDocker(dockerd: TestDockerd, registry: TestRegistry, names: string[], target: string): number {
   const docker = (...a: string[]) => {
-    const r = spawnSync('docker', a, { env: dockerd.env, encoding: 'utf8' });
+    const r = spawnSync('docker', a, { env: { ...process.env, ...dockerd.env }, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`docker ${a.join(' ')}: ${r.stderr}`);
   };
   const started = performance.now();
@@ -192,7 +141,7 @@ function timeDocker(dockerd: Dockerd, registry: TestRegistry, names: string[], t
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s (${(ms / IMAGES).toFixed(0)} ms/image)`;
 
 const registry = await startRegistry();
-let dockerd: Dockerd | undefined;
+let dockerd: TestDockerd | undefined;
 try {
   console.log(
     `promote-version benchmark: ${IMAGES} images × ${LAYERS} layers, local docker-registry at ${registry.host}, load ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
