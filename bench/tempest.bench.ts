@@ -182,7 +182,7 @@ async function main(): Promise<void> {
       `\nratio, parsing:        ${(ref.cpuMs / ours.parseMs).toFixed(1)}× faster than subunit2junitxml`,
     );
     console.log(
-      `ratio, parse + JUnit:   ${(ref.cpuMs / (ours.parseMs + ours.junitMs)).toFixed(1)}× (the JUnit step is the shared xmlbuilder2 writer: ${s(ours.junitMs)})`,
+      `ratio, parse + JUnit:   ${(ref.cpuMs / (ours.parseMs + ours.junitMs)).toFixed(1)}× (of which the JUnit step (reports/junit.ts): ${s(ours.junitMs)})`,
     );
 
     console.log('\npeak memory of the parser (fresh process each), same tests, growing attachments:');
