@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { workflowFiles } from '../actions/cli/workflow-lint.js';
 import { PIPELINES } from '../actions/cli/plan.js';
+import { ACTION_NAMES } from '../actions/cli/registry.js';
 import { checkWorkflowReferences, resolveReference, type Workflow } from './harness/workflow-refs.js';
 import { repoRoot } from './harness/run-action.js';
 
@@ -11,18 +12,7 @@ const read = (file: string) => parseYaml(readFileSync(path.join(repoRoot, file),
 
 /** The ```yaml blocks of the README and docs that call this repository's actions or workflows. */
 function documentedExamples(): { label: string; workflow: Workflow }[] {
-  const files = [
-    'README.md',
-    ...[
-      'mirror-sync',
-      'kolla-bats',
-      'helm-rally',
-      'deploy-armada',
-      'tempest',
-      'cookiemonster',
-      'promote-version',
-    ].map((a) => `docs/${a}.md`),
-  ];
+  const files = ['README.md', ...ACTION_NAMES.map((a) => `docs/${a}.md`), 'docs/runners.md'];
   const out: { label: string; workflow: Workflow }[] = [];
   for (const file of files) {
     let text: string;
