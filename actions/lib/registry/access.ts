@@ -1,0 +1,66 @@
+import type { ActionContext } from '../context.js';
+import { UserError } from '../errors.js';
+import type { Profile } from '../profile/load.js';
+import { resolveSecret, type SecretRef } from '../secrets.js';
+import type { Credentials } from './auth.js';
+import { parseRegistryLocation, type RegistryLocation } from './reference.js';
+
+/** The `registry:` profile section (profiles/schema/sections/registry.json), shared by every action. */
+export interface RegistrySection {
+  url: string;
+  insecure?: boolean;
+  username?: SecretRef;
+  password?: SecretRef;
+  'candidate-namespace'?: string;
+  'release-namespace'?: string;
+}
+
+/** Where the artifact store is and how to log in to it. */
+export interface RegistryAccess {
+  location: RegistryLocation;
+  /** Plain HTTP: only when the profile says so for its own URL (loopback is always plain HTTP). */
+  insecure: boolean;
+  credentials?: Credentials;
+}
+
+export interface RegistryAccessRequest {
+  /** `host[:port][/namespace]` given as an input; '' or undefined = the profile's registry.url. */
+  registry?: string;
+  username?: string;
+  password?: string;
+  /** Names of the inputs, for errors (`registry`, `registry-username`, `registry-password`). */
+  inputNames: { registry: string; username: string; password: string };
+  profile?: Profile;
+}
+
+/**
+ * Resolves the registry from an input (first) or the profile's `registry` section, with its
+ * credentials (inputs, else the profile's `{env: NAME}` references), masked. Undefined when
+ * neither names a registry.
+ */
+export function resolveRegistryAccess(
+  ctx: Pick<ActionContext, 'env' | 'setSecret'>,
+  request: RegistryAccessRequest,
+): RegistryAccess | undefined {
+  const section = request.profile?.section<RegistrySection>('registry');
+  const names = request.inputNames;
+  const text = request.registry?.trim() || section?.url;
+  if (!text) return undefined;
+  const fromInput = !!request.registry?.trim();
+  const location = parseRegistryLocation(
+    text,
+    fromInput ? `Input '${names.registry}'` : `${request.profile!.file}: registry.url`,
+  );
+  const username = resolveSecret(ctx, `Input '${names.username}'`, request.username, section?.username);
+  const password = resolveSecret(ctx, `Input '${names.password}'`, request.password, section?.password);
+  if ((username === undefined) !== (password === undefined)) {
+    throw new UserError(
+      `Registry credentials need both ${names.username} and ${names.password} (only one was given)`,
+    );
+  }
+  return {
+    location,
+    insecure: section?.insecure === true && (!fromInput || text === section.url),
+    credentials: username !== undefined && password !== undefined ? { username, password } : undefined,
+  };
+}
