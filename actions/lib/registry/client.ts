@@ -1,9 +1,10 @@
 import { Authenticator, type Credentials, repositoryScope } from './auth.js';
+import { getBlob, type UploadedBlob, type UploadOptions, uploadBlob } from './blobs.js';
 import { parseErrorBody, RegistryError } from './errors.js';
 import { type RawManifest, digestOf, manifestMediaType, parseJsonManifest } from './manifest.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import { isLoopbackHost } from './reference.js';
-import { type HttpResponse, Transport, type TransportOptions } from './transport.js';
+import { type HttpResponse, type RetryPolicy, Transport, type TransportOptions } from './transport.js';
 
 export interface RegistryClientOptions extends TransportOptions {
   /** host[:port] */
@@ -66,6 +67,41 @@ export class RegistryClient {
     if (res.status !== 401) return res;
     const renewed = await this.auth.respond(res.headers['www-authenticate'], req.scopes, sent);
     return renewed ? send(renewed) : res;
+  }
+
+  /**
+   * `request()` for a full URL the registry handed out (an upload Location, a redirect): on the
+   * registry's own origin with auth; on any other host without the registry's Authorization.
+   */
+  async requestUrl(url: string, req: Omit<RegistryRequest, 'path'>): Promise<HttpResponse> {
+    const target = new URL(url, this.baseUrl);
+    if (target.origin === new URL(this.baseUrl).origin) {
+      return this.request({ ...req, path: `${target.pathname}${target.search}` });
+    }
+    return this.transport.send({
+      method: req.method,
+      url: target.toString(),
+      headers: req.headers,
+      body: req.body,
+      retryable: req.retryable,
+    });
+  }
+
+  get retryPolicy(): RetryPolicy {
+    return this.transport.retry;
+  }
+
+  /**
+   * Pushes a blob unless the repository already has it: monolithic, or in PATCH chunks of
+   * `chunkSize` bytes; a failed upload is retried as a whole in a new session. See blobs.ts.
+   */
+  uploadBlob(repository: string, bytes: Buffer, options?: UploadOptions): Promise<UploadedBlob> {
+    return uploadBlob(this, repository, bytes, options);
+  }
+
+  /** A blob's bytes, following redirects to storage, checked against `digest`. */
+  getBlob(repository: string, digest: string): Promise<Buffer> {
+    return getBlob(this, repository, digest);
   }
 
   /** Checks that the host speaks the v2 API and that the credentials (if any) are accepted. */

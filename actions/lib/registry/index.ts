@@ -1,4 +1,6 @@
+export * from './artifact.js';
 export * from './auth.js';
+export * from './blobs.js';
 export * from './challenge.js';
 export * from './client.js';
 export * from './copy.js';
