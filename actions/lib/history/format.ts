@@ -1,3 +1,4 @@
+import { textTable } from '../reports/text-table.js';
 import type { HistoryEntry } from './entry.js';
 
 export interface FormatOptions {
@@ -31,11 +32,5 @@ export function formatHistory(entries: readonly HistoryEntry[], options: FormatO
     );
   }
   if (rows.length === 0) return '(the ledger is empty)\n';
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+  return textTable(header, rows);
 }
