@@ -171,7 +171,8 @@ export async function getBlob(client: RegistryClient, repository: string, digest
 function worthRetrying(err: RegistryError): boolean {
   const { status, network, code } = err.details;
   if (network) return true;
-  if (status === undefined) return code === 'DIGEST_INVALID' || code === 'BLOB_UPLOAD_INVALID';
+  // A registry that stored other bytes than were sent is not trusted with a second try.
+  if (status === undefined) return code === 'BLOB_UPLOAD_INVALID';
   // 404: the session expired or was lost; 416: the registry's offset disagrees with ours.
   return status >= 500 || status === 404 || status === 408 || status === 416 || status === 429;
 }
