@@ -122,7 +122,9 @@ const BOM_SCHEMA = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true, strict: true, keywords: ['x-expected'] }).compile(BOM_SCHEMA);
+const validate = new Ajv({ allErrors: true, verbose: true, strict: true, keywords: ['x-expected'] }).compile(
+  BOM_SCHEMA,
+);
 
 function describeError(error: ErrorObject, bom: unknown): string {
   const parts = instancePathParts(error.instancePath);

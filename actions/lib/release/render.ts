@@ -102,13 +102,23 @@ export function renderReleaseManifest(
       `Cannot render ${file} for the release: every deployed chart must be one of the release's charts (${[...chartsByName.keys()].join(', ') || 'none'}):\n${unpinned.join('\n')}`,
     );
 
-  const rendered = yamlDocs
-    .filter((_, index) => !dropped.has(index))
-    .map((doc) => {
-      const out = doc.toString({ lineWidth: 0 });
-      return out.startsWith('---') ? out : `---\n${out}`;
-    })
-    .join('');
+  // The file's header comment is its first document's: keep it at the top whatever is dropped.
+  const header = yamlDocs[0]?.commentBefore;
+  if (header) yamlDocs[0].commentBefore = null;
+  const rendered =
+    (header
+      ? `${header
+          .split('\n')
+          .map((line) => `#${line}`.trimEnd())
+          .join('\n')}\n`
+      : '') +
+    yamlDocs
+      .filter((_, index) => !dropped.has(index))
+      .map((doc) => {
+        const out = doc.toString({ lineWidth: 0 });
+        return out.startsWith('---') ? out : `---\n${out}`;
+      })
+      .join('');
   checkRendered(rendered, file, options.target);
   return rendered;
 }
