@@ -480,6 +480,12 @@ describe('misbehaving registries (rewriting proxy)', () => {
       served = randomBytes(4000);
       const err = await caught(client.getBlob('oci/redirected', digest));
       expect(err.details.code).toBe('DIGEST_INVALID');
+      proxy.setRewrite((x) =>
+        x.method === 'GET' && x.path.endsWith(`/blobs/${digest}`)
+          ? { ...x, status: 302, headers: { location: x.path }, body: Buffer.alloc(0) }
+          : undefined,
+      );
+      await expect(client.getBlob('oci/redirected', digest)).rejects.toThrow(/more than 5 redirects/);
     } finally {
       proxy.setRewrite(() => undefined);
       storage.closeAllConnections();
@@ -522,6 +528,23 @@ describe('failures in the middle of a chunked upload (faulty proxy)', () => {
         'PUT 201',
       ]);
       expect((await client.getBlob('oci/retried', result.digest)).equals(bytes)).toBe(true);
+    } finally {
+      client.close();
+      await proxy.stop();
+    }
+  });
+
+  it('a lost final PUT of a monolithic upload: a new session completes it', async () => {
+    const proxy = await startFaultyProxy(registry.url, [{ method: 'PUT', action: drop, times: 1 }]);
+    const client = new RegistryClient({ host: proxy.host, retry: FAST_RETRY });
+    try {
+      const bytes = randomBytes(5000);
+      expect((await client.uploadBlob('oci/lost-put', bytes)).uploaded).toBe(true);
+      expect(proxy.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+      expect((await client.getBlob('oci/lost-put', sha256(bytes))).equals(bytes)).toBe(true);
+      await expect(client.uploadBlob('oci/lost-put', bytes, { chunkSize: -1 })).rejects.toThrow(
+        /chunkSize must be a non-negative integer, got -1/,
+      );
     } finally {
       client.close();
       await proxy.stop();

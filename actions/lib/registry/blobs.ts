@@ -36,12 +36,12 @@ export async function uploadBlob(
 ): Promise<UploadedBlob> {
   const digest = sha256Digest(bytes);
   const size = bytes.length;
-  if (await client.blobExists(repository, digest)) return { digest, size, uploaded: false };
   const what = `blob ${client.host}/${repository}@${digest}`;
   const chunkSize = options.chunkSize ?? 0;
   if (!Number.isInteger(chunkSize) || chunkSize < 0) {
     throw new RangeError(`${what}: chunkSize must be a non-negative integer, got ${chunkSize}`);
   }
+  if (await client.blobExists(repository, digest)) return { digest, size, uploaded: false };
   const retries = client.retryPolicy.retries;
   for (let attempt = 0; ; attempt++) {
     const session: { location?: string } = {};
