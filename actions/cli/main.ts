@@ -5,11 +5,13 @@ import path from 'node:path';
 import { cancelOnSignals } from '../lib/cancellation.js';
 import { isJobFailure, isUserError, UserError } from '../lib/errors.js';
 import { renderPlan } from '../lib/plan.js';
+import { RegistryError } from '../lib/registry/errors.js';
 import { loadProfile, resolveProfilePath } from '../lib/profile/load.js';
 import { terminalContext } from '../lib/terminal-context.js';
 import { buildPlan, PIPELINES } from './plan.js';
 import { ACTION_NAMES, loadAction } from './registry.js';
 import { showHistory } from './history.js';
+import { diffReleaseRefs, type ReleaseFormat, showRelease } from './release.js';
 import { validateAll } from './validate.js';
 
 const EXIT_OK = 0;
@@ -155,6 +157,40 @@ export async function main(argv: string[]): Promise<number> {
       },
     );
 
+  const release = program
+    .command('release')
+    .description(
+      'Read release artifacts (<registry>/taco-release:<tag>): bills of materials and their differences.',
+    );
+  const formatOption = () =>
+    new Option('--format <format>', 'output format').choices(['table', 'markdown', 'json']).default('table');
+  const profileOption = () =>
+    new Option('-p, --profile <file>', 'profile whose registry (and credentials) serve bare tags').default(
+      'local',
+    );
+  release
+    .command('show')
+    .description('Print the bill of materials of a release: every image and chart with its digest.')
+    .argument(
+      '<ref>',
+      'release reference host[:port]/<ns>/taco-release:<tag> (or @sha256:…), or a tag of the profile registry',
+    )
+    .addOption(profileOption())
+    .addOption(formatOption())
+    .action(async (ref: string, options: { profile: string; format: ReleaseFormat }) => {
+      process.stdout.write(await showRelease(ref, options));
+    });
+  release
+    .command('diff')
+    .description('List the images, charts and source commits that changed from release <a> to release <b>.')
+    .argument('<a>', 'the older release (reference or tag)')
+    .argument('<b>', 'the newer release (reference or tag)')
+    .addOption(profileOption())
+    .addOption(formatOption())
+    .action(async (a: string, b: string, options: { profile: string; format: ReleaseFormat }) => {
+      process.stdout.write(await diffReleaseRefs(a, b, options));
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -166,7 +202,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${err.message}\n`);
       return EXIT_USAGE;
     }
-    if (isJobFailure(err)) {
+    if (isJobFailure(err) || err instanceof RegistryError) {
       process.stderr.write(`failed: ${err.message}\n`);
       return EXIT_FAILED;
     }

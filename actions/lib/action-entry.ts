@@ -22,7 +22,8 @@ export async function runAsAction(action: ActionModule): Promise<void> {
       await action.run(ctx);
     }
   } catch (err) {
-    if (isUserError(err) || isJobFailure(err)) {
+    // A registry that refused or failed is the job's finding, not a bug: its message says what happened.
+    if (isUserError(err) || isJobFailure(err) || (err instanceof Error && err.name === 'RegistryError')) {
       core.setFailed(err.message);
     } else {
       const error = err instanceof Error ? err : new Error(String(err));

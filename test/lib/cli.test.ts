@@ -1,19 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../harness/run-action.js';
-
-export function taco(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  const result = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'taco-ci.js'), ...args], {
-    cwd: options.cwd ?? repoRoot,
-    encoding: 'utf8',
-    env: { ...process.env, ...options.env },
-    timeout: 120_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { taco } from '../support/taco-cli.js';
 
 describe('taco-ci', () => {
   it('plans the pipelines of the built-in local profile by default', () => {

@@ -67,12 +67,18 @@ export function renderReleaseManifest(
 
   const chartsByName = new Map(bom.charts.map((c) => [c.name, c]));
   const images: BuiltImage[] = bom.images.map((i) => ({ name: repositoryName(i.ref), ref: i.ref }));
+  const manifests = parsed.documents.filter(
+    (d) => d.kind === 'Manifest' && (!options.target || d.name === options.target),
+  );
+  const groupNames = new Set(manifests.flatMap((d) => stringList(d.data.chart_groups)));
+  const groups = parsed.documents.filter((d) => d.kind === 'ChartGroup');
   const deployed = new Set(
-    parsed.documents.filter((d) => d.kind === 'ChartGroup').flatMap((d) => stringList(d.data.chart_group)),
+    groups.filter((d) => groupNames.has(d.name)).flatMap((d) => stringList(d.data.chart_group)),
   );
 
   const yamlDocs = parseAllDocuments(text, { uniqueKeys: true }) as Document[];
-  const dropped = new Set<number>();
+  // Groups no manifest deploys would name charts that are not pinned: they go with those charts.
+  const dropped = new Set<number>(groups.filter((d) => !groupNames.has(d.name)).map((d) => d.index));
   const unpinned: string[] = [];
   for (const doc of parsed.documents.filter((d) => d.kind === 'Chart')) {
     const node = yamlDocs[doc.index];
