@@ -46,7 +46,10 @@ function parseYaml(text: string, file: string): Document {
 
 /** Strict SemVer 2 (Helm's OCI tags and dependency resolution need it). */
 export function isChartVersion(version: string): boolean {
-  return semver.valid(version) === version;
+  const parsed = semver.parse(version);
+  if (!parsed) return false;
+  const build = parsed.build.length > 0 ? `+${parsed.build.join('.')}` : '';
+  return parsed.version + build === version;
 }
 
 /** Parses and validates Chart.yaml like Helm's loader (apiVersion defaults to v1). */
