@@ -8,6 +8,7 @@ import {
   chartTag,
   HelmMediaTypes,
   packageChart,
+  parseChartYaml,
   pullChart,
   pushChart,
   readChartPackage,
@@ -113,6 +114,16 @@ describe("Helm's OCI format", () => {
     const text = chartConfigJson(metadata).toString();
     expect(Object.keys(JSON.parse(text) as object)[13]).toBe('annotations');
     expect(text).toContain('"description":"Line one line two \\u0026 \\u003cthree\\u003e "');
+  });
+
+  it('reads Chart.yaml scalars as Helm (YAML 1.1): yes is a boolean, numbers become strings', () => {
+    const metadata = parseChartYaml(
+      Buffer.from('apiVersion: v2\nname: old\nversion: 1.0.0\ndeprecated: yes\nappVersion: 1.10\n'),
+      'Chart.yaml',
+    );
+    expect(chartConfigJson(metadata).toString()).toBe(
+      '{"name":"old","version":"1.0.0","apiVersion":"v2","appVersion":"1.1","deprecated":true}',
+    );
   });
 
   it('tag = version with + written _, repository <namespace>/charts/<name>', () => {

@@ -144,7 +144,7 @@ describe('packageChart: the openstack-helm keystone chart with helm-toolkit from
   });
 
   it('property: any chart tree packages to one digest, independent of file creation order and mtimes', async () => {
-    const segment = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,8}$/);
+    const segment = fc.stringMatching(/^\.?[a-z][a-z0-9_.-]{0,8}$/);
     const tree = fc.dictionary(
       fc.array(segment, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/')),
       fc.uint8Array({ maxLength: 64 }),
@@ -172,9 +172,8 @@ describe('packageChart: the openstack-helm keystone chart with helm-toolkit from
         const [pa, pb] = await Promise.all([packageChart(a), packageChart(b)]);
         expect(pb.digest).toBe(pa.digest);
         const read = await readChartPackage(pa.bytes, 'property package');
-        const dotfiles = names.filter(
-          (n) => path.posix.basename(`templates/${n}`).startsWith('.') && !n.includes('/'),
-        );
+        // Helm's default rule templates/.?* drops dotfiles and dot-directories right under templates/
+        const dotfiles = names.filter((n) => n.startsWith('.'));
         expect([...read.files.keys()].sort()).toEqual(
           ['Chart.yaml', ...names.filter((n) => !dotfiles.includes(n)).map((n) => `templates/${n}`)].sort(),
         );
@@ -415,6 +414,11 @@ describe('packageChart: bad Chart.yaml', () => {
       /key "apiVersion": expected v1 or v2, got "v3"/,
     ],
     ['bad YAML', 'apiVersion: v2\nname: [x\n', /Chart.yaml:\d+:\d+: not valid YAML/],
+    [
+      'two dependencies under one name',
+      'apiVersion: v2\nname: x\nversion: 1.0.0\ndependencies:\n  - name: a\n    repository: file://../a\n  - name: b\n    alias: a\n',
+      /Chart.yaml: dependencies\[1\] \(b\): more than one dependency with name or alias "a"/,
+    ],
   ];
   for (const [title, text, message] of cases) {
     it(`refuses ${title} with a UserError naming the file and key`, async () => {

@@ -35,7 +35,8 @@ export const ChartFiles = {
 
 function parseYaml(text: string, file: string): Document {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // YAML 1.1 scalars (yes/no booleans, ...), as Helm's go-yaml v2 reads them.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.1' });
   const error = doc.errors[0];
   if (error) {
     const pos = lineCounter.linePos(error.pos[0]);
@@ -132,6 +133,7 @@ function parseDependencyList(value: unknown, file: string, keyName: string): Cha
   if (!Array.isArray(value)) {
     throw new UserError(`${file}: key "${keyName}": expected a list of {name, version, repository}`);
   }
+  const seen = new Set<string>();
   return value.map((entry: unknown, index) => {
     const where = `${file}: ${keyName}[${index}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
@@ -153,6 +155,13 @@ function parseDependencyList(value: unknown, file: string, keyName: string): Cha
         );
       }
     }
+    const key = (dep.alias as string | undefined) || dep.name;
+    if (seen.has(key)) {
+      throw new UserError(
+        `${where} (${dep.name}): more than one dependency with name or alias ${JSON.stringify(key)}`,
+      );
+    }
+    seen.add(key);
     return {
       name: dep.name,
       version: (dep.version as string | undefined) || undefined,
