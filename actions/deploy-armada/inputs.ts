@@ -1,10 +1,12 @@
 import type { ActionContext } from '../lib/context.js';
+import { UserError } from '../lib/errors.js';
 import { booleanInput, choiceInput, durationInput, listInput, stringInput } from '../lib/inputs.js';
 
 /** Input names exactly as in deploy-armada/action.yml. */
 export const Inputs = {
   profile: 'profile',
   manifest: 'manifest',
+  release: 'release',
   targetManifest: 'target-manifest',
   engine: 'engine',
   kubeconfig: 'kubeconfig',
@@ -30,6 +32,8 @@ export interface DeployArmadaInputs {
   profile: string;
   /** Armada manifest file; '' = the profile's armada.manifest. */
   manifest?: string;
+  /** Release artifact `<registry>/taco-release:<tag>` (or `@sha256:…`) to deploy instead of a manifest file. */
+  release?: string;
   /** metadata.name of the armada/Manifest/v1 to deploy; '' = the profile's, else the only one. */
   targetManifest?: string;
   /** helm (Helm 3 natively) or armada (the Armada CLI); undefined = profile, then helm. */
@@ -50,15 +54,27 @@ export interface DeployArmadaInputs {
 
 export function readInputs(ctx: ActionContext): DeployArmadaInputs {
   const engine = stringInput(ctx, Inputs.engine);
+  const manifest = stringInput(ctx, Inputs.manifest) || undefined;
+  const release = releaseInput(stringInput(ctx, Inputs.release));
+  const images = stringInput(ctx, Inputs.images) || undefined;
+  if (release && manifest)
+    throw new UserError(
+      `Inputs '${Inputs.release}' and '${Inputs.manifest}' exclude each other: a release carries its own rendered manifest (got release ${JSON.stringify(release)} and manifest ${JSON.stringify(manifest)})`,
+    );
+  if (release && images)
+    throw new UserError(
+      `Inputs '${Inputs.release}' and '${Inputs.images}' exclude each other: a release pins its images by digest in its bill of materials`,
+    );
   const kubeconfig = stringInput(ctx, Inputs.kubeconfig);
   if (kubeconfig) ctx.setSecret(kubeconfig);
   return {
     profile: stringInput(ctx, Inputs.profile, { default: '' }),
-    manifest: stringInput(ctx, Inputs.manifest) || undefined,
+    manifest,
+    release,
     targetManifest: stringInput(ctx, Inputs.targetManifest) || undefined,
     engine: engine ? choiceInput<EngineName>(ctx, Inputs.engine, ENGINES, { default: 'helm' }) : undefined,
     kubeconfig: kubeconfig || undefined,
-    images: stringInput(ctx, Inputs.images) || undefined,
+    images,
     values: listInput(ctx, Inputs.values),
     // One override per line: a value may itself contain commas (Armada's list syntax).
     set: ctx
@@ -69,4 +85,26 @@ export function readInputs(ctx: ActionContext): DeployArmadaInputs {
     timeoutMs: durationInput(ctx, Inputs.timeout),
     dryRun: booleanInput(ctx, Inputs.dryRun, { default: false }),
   };
+}
+
+/**
+ * A release reference, or promote-version's `release` output as JSON (`{"ref": …, "digest": …}`),
+ * which becomes the reference pinned by its digest.
+ */
+function releaseInput(text: string | undefined): string | undefined {
+  const value = text?.trim();
+  if (!value) return undefined;
+  if (!value.startsWith('{')) return value;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (err) {
+    throw new UserError(`Input '${Inputs.release}': not valid JSON (${(err as Error).message})`);
+  }
+  const { ref, digest } = (parsed ?? {}) as { ref?: unknown; digest?: unknown };
+  if (typeof ref !== 'string' || !ref || (digest !== undefined && typeof digest !== 'string'))
+    throw new UserError(
+      `Input '${Inputs.release}': expected a release reference or {"ref": "<registry>/taco-release:<tag>", "digest": "sha256:…"}, got ${value}`,
+    );
+  return digest && !ref.includes('@') ? `${ref}@${digest}` : ref;
 }

@@ -17,6 +17,10 @@ import { KUBECONFIG_STATE, removeKubeconfig, writeKubeconfig } from './kubeconfi
 import { planJson, planTree, type PlanContext } from './plan-view.js';
 import { prepare, type Prepared } from './prepare.js';
 import { failures, releasesOutput, type DeploymentReport } from './report.js';
+import { unpinnedCharts, verifyRelease, type VerifiedRelease } from './release.js';
+import { registryClients } from './release-registry.js';
+import { releaseMarkdown } from './release-view.js';
+import { loadProfile } from '../lib/profile/load.js';
 
 const WORK_STATE = 'work-dir';
 
@@ -55,9 +59,56 @@ function resultsTable(report: DeploymentReport): string {
   );
 }
 
+function makeWorkDir(ctx: ActionContext): string {
+  const workDir = mkdtempSync(path.join(ctx.tempDir, 'deploy-armada-work-'));
+  ctx.saveState(WORK_STATE, workDir);
+  return workDir;
+}
+
+/** Pulls and verifies the release before anything else: its manifest then stands in for a manifest file. */
+async function verifyReleaseInput(
+  ctx: ActionContext,
+  ref: string,
+  profile: ReturnType<typeof loadProfile>,
+  workDir: string,
+): Promise<VerifiedRelease> {
+  const clients = registryClients(ctx, profile, (line) => ctx.debug(line));
+  try {
+    return await ctx.group(`Verify release ${ref}`, () =>
+      verifyRelease({ ref, clients, workDir, log: (line) => ctx.info(line) }),
+    );
+  } finally {
+    clients.close();
+  }
+}
+
 export async function run(ctx: ActionContext): Promise<void> {
   const inputs = readInputs(ctx);
-  const prepared = prepare(ctx, inputs, { planning: inputs.dryRun });
+  const profile = loadProfile(inputs.profile || undefined, ctx.workspace);
+  let workDir: string | undefined;
+  let release: VerifiedRelease | undefined;
+  if (inputs.release) {
+    workDir = makeWorkDir(ctx);
+    release = await verifyReleaseInput(ctx, inputs.release, profile, workDir);
+  }
+  const prepared = prepare(
+    ctx,
+    release
+      ? {
+          ...inputs,
+          manifest: release.manifestFile,
+          targetManifest: inputs.targetManifest ?? release.bom.manifest.target,
+        }
+      : inputs,
+    { planning: inputs.dryRun, profile },
+  );
+  if (release) {
+    const unpinned = unpinnedCharts(prepared.loaded.model, release);
+    if (unpinned.length)
+      throw new JobFailure(
+        `Release ${release.ref} (${release.digest}): nothing was deployed, the deployment would use charts the release does not pin:\n${unpinned.map((p) => `- ${p}`).join('\n')}`,
+      );
+  }
   for (const warning of prepared.loaded.warnings.filter((w) => w.severity === 'warning')) {
     ctx.warning(formatManifestProblem(warning, ctx.workspace), {
       file: warning.file,
@@ -76,6 +127,7 @@ export async function run(ctx: ActionContext): Promise<void> {
     timeoutMs: prepared.timeoutMs,
     secrets: prepared.secrets,
     cwd: ctx.workspace,
+    release,
   };
   const tree = renderPlan(planTree(planContext));
   ctx.info(tree);
@@ -83,9 +135,11 @@ export async function run(ctx: ActionContext): Promise<void> {
   ctx.setOutput(Outputs.plan, JSON.stringify(planJson(planContext)));
 
   if (inputs.dryRun) {
-    ctx.setOutput(Outputs.releases, JSON.stringify(releasesOutput(plannedReport(prepared))));
+    ctx.setOutput(Outputs.releases, JSON.stringify(releasesOutput(plannedReport(prepared), release)));
     ctx.setOutput(Outputs.diagnostics, '');
-    await ctx.appendSummary(`## deploy-armada: plan (dry run, nothing deployed)\n\n${codeBlock(tree)}`);
+    await ctx.appendSummary(
+      `## deploy-armada: plan (dry run, nothing deployed)\n\n${release ? releaseMarkdown(release) : ''}${codeBlock(tree)}`,
+    );
     return;
   }
 
@@ -95,8 +149,7 @@ export async function run(ctx: ActionContext): Promise<void> {
     ctx.saveState(KUBECONFIG_STATE, written.dir);
     kubeconfig = written.file;
   }
-  const workDir = mkdtempSync(path.join(ctx.tempDir, 'deploy-armada-work-'));
-  ctx.saveState(WORK_STATE, workDir);
+  workDir ??= makeWorkDir(ctx);
   const deadline = prepared.timeoutMs === undefined ? undefined : Date.now() + prepared.timeoutMs;
   const { settings } = prepared;
   const helm = new HelmCli({
@@ -153,7 +206,7 @@ export async function run(ctx: ActionContext): Promise<void> {
     });
   }
 
-  ctx.setOutput(Outputs.releases, JSON.stringify(releasesOutput(report)));
+  ctx.setOutput(Outputs.releases, JSON.stringify(releasesOutput(report, release)));
   const failed = failures(report);
   let diagnosticsText = '';
   let diagnosticsDir = '';
@@ -179,7 +232,7 @@ export async function run(ctx: ActionContext): Promise<void> {
     ? `## deploy-armada: ${failed.length} release(s) failed${report.failedGroup ? ` in group ${report.failedGroup}` : ''}`
     : '## deploy-armada: deployed';
   await ctx.appendSummary(
-    `${heading}\n\n${resultsTable(report)}\n${diagnosticsText}\n${details('Deployment plan', codeBlock(tree))}`,
+    `${heading}\n\n${release ? releaseMarkdown(release) : ''}${resultsTable(report)}\n${diagnosticsText}\n${details('Deployment plan', codeBlock(tree))}`,
   );
   if (failed.length) {
     throw new JobFailure(

@@ -10,6 +10,8 @@ import {
 } from '../lib/armada/index.js';
 import { describeSource } from './charts.js';
 import type { EngineName } from './inputs.js';
+import type { VerifiedRelease } from './release.js';
+import { releaseJson, releasePlanNode } from './release-view.js';
 
 export interface PlanContext {
   loaded: LoadedManifest;
@@ -20,6 +22,8 @@ export interface PlanContext {
   /** Secret values to blank out of the plan. */
   secrets: string[];
   cwd?: string;
+  /** The release artifact deployed (its rendered manifest is manifestFile). */
+  release?: VerifiedRelease;
 }
 
 function labels(map: Record<string, string>): string {
@@ -61,7 +65,9 @@ function chartDetails(chart: PlannedChart): string[] {
 export function planTree(context: PlanContext): PlanNode {
   const { loaded, engine } = context;
   const model = loaded.model;
-  const file = path.relative(context.cwd ?? process.cwd(), context.manifestFile) || context.manifestFile;
+  const file = context.release
+    ? `release ${context.release.ref}`
+    : path.relative(context.cwd ?? process.cwd(), context.manifestFile) || context.manifestFile;
   const details = [
     `file: ${file}; release prefix ${model.releasePrefix}; engine ${engine}`,
     `${model.groups.length} chart groups, ${model.groups.reduce((n, g) => n + g.charts.length, 0)} releases${context.timeoutMs ? `; deadline ${Math.round(context.timeoutMs / 60_000)}m` : ''}`,
@@ -79,14 +85,17 @@ export function planTree(context: PlanContext): PlanNode {
   const tree: PlanNode = {
     title: `Armada manifest ${model.manifest}`,
     details,
-    children: model.groups.map((group, i) => ({
-      title: `${i + 1}. ${group.name} — ${group.sequenced ? 'sequenced' : engine === 'helm' ? `parallel, up to ${context.concurrency} at once` : 'parallel'}`,
-      details: group.description ? [group.description] : undefined,
-      children: group.charts.map((chart) => ({
-        title: `${chart.release} ← chart ${chart.chartName} in ${chart.namespace}`,
-        details: chartDetails(chart),
+    children: [
+      ...(context.release ? [releasePlanNode(context.release)] : []),
+      ...model.groups.map((group, i) => ({
+        title: `${i + 1}. ${group.name} — ${group.sequenced ? 'sequenced' : engine === 'helm' ? `parallel, up to ${context.concurrency} at once` : 'parallel'}`,
+        details: group.description ? [group.description] : undefined,
+        children: group.charts.map((chart) => ({
+          title: `${chart.release} ← chart ${chart.chartName} in ${chart.namespace}`,
+          details: chartDetails(chart),
+        })),
       })),
-    })),
+    ],
   };
   return JSON.parse(redact(JSON.stringify(tree), context.secrets)) as PlanNode;
 }
@@ -98,6 +107,7 @@ export function planJson(context: PlanContext): object {
   const plan = {
     manifest: model.manifest,
     file: context.manifestFile,
+    ...(context.release ? { release: releaseJson(context.release) } : {}),
     engine: context.engine,
     releasePrefix: model.releasePrefix,
     groups: model.groups.map((group) => ({

@@ -1,3 +1,5 @@
+import { pinnedReleaseRef } from './release-view.js';
+
 /**
  * What happened to each release; shared by both engines, the outputs and the job summary.
  * `protected`: a protected release found broken and left alone (continue_processing); without
@@ -34,8 +36,15 @@ export function failures(report: DeploymentReport): ReleaseResult[] {
   return report.results.filter((r) => r.outcome === 'failed' || r.outcome === 'timeout');
 }
 
-/** The `releases` output: one object per release. */
-export function releasesOutput(report: DeploymentReport): object[] {
+/** What a deployment from a release artifact adds to each entry of the `releases` output. */
+export interface ReleaseArtifactInfo {
+  ref: string;
+  digest: string;
+  charts: { name: string; version: string; digest: string; documents: string[] }[];
+}
+
+/** The `releases` output: one object per release (with the release artifact and chart digest when deploying one). */
+export function releasesOutput(report: DeploymentReport, artifact?: ReleaseArtifactInfo): object[] {
   return report.results.map((r) => ({
     release: r.release,
     chart: r.chart,
@@ -44,5 +53,14 @@ export function releasesOutput(report: DeploymentReport): object[] {
     status: r.status,
     duration: Math.round(r.durationMs) / 1000,
     ...(r.test ? { test: r.test } : {}),
+    ...(artifact ? fromArtifact(r, artifact) : {}),
   }));
+}
+
+function fromArtifact(result: ReleaseResult, artifact: ReleaseArtifactInfo): object {
+  const chart = artifact.charts.find((c) => c.documents.includes(result.document));
+  return {
+    artifact: pinnedReleaseRef(artifact),
+    ...(chart ? { chartVersion: chart.version, chartDigest: chart.digest } : {}),
+  };
 }
