@@ -25,7 +25,7 @@ import {
   reversionChart,
   type ChartPackage,
 } from '../../actions/lib/charts/index.js';
-import { repoRoot } from '../harness/run-action.js';
+import { node24, repoRoot } from '../harness/run-action.js';
 
 const FIXTURES = path.join(repoRoot, 'test/fixtures/charts');
 const temps: string[] = [];
@@ -180,6 +180,36 @@ describe('packageChart: the openstack-helm keystone chart with helm-toolkit from
       }),
       { numRuns: 25 },
     );
+  });
+
+  it('gives the same bytes on Node 24 (what `using: node24` runs) as on the Node running the tests', async () => {
+    const script = path.join(tempDir(), 'digest.mts');
+    writeFileSync(
+      script,
+      `import { packageChart } from ${JSON.stringify(path.join(repoRoot, 'actions/lib/charts/index.ts'))};\n` +
+        `const pkg = await packageChart(${JSON.stringify(path.join(FIXTURES, 'keystone'))}, { version: '1.0.0+x' });\n` +
+        'process.stdout.write(pkg.digest);\n',
+    );
+    const onNode24 = execFileSync(node24, ['--import', 'tsx', script], { cwd: repoRoot, encoding: 'utf8' });
+    const here = await packageChart(path.join(FIXTURES, 'keystone'), { version: '1.0.0+x' });
+    expect(onNode24).toBe(here.digest);
+  });
+
+  it('stores long paths (ustar prefix, pax beyond) so that tar and readChartPackage agree', async () => {
+    const dir = tempDir();
+    const long = `templates/${'deep-directory-name/'.repeat(6)}a-template-with-a-rather-long-file-name.yaml`;
+    const longer = `files/${'x'.repeat(120)}/${'y'.repeat(120)}.txt`;
+    writeTree(dir, { 'Chart.yaml': CHART('long'), [long]: 'a', [longer]: 'b' });
+    const pkg = await packageChart(dir);
+    const listed = execFileSync('tar', ['-tzf', writeTgz(pkg)], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    expect(listed).toEqual(['long/Chart.yaml', `long/${long}`, `long/${longer}`]);
+    expect([...(await readChartPackage(pkg.bytes, 'long')).files.keys()]).toEqual([
+      'Chart.yaml',
+      long,
+      longer,
+    ]);
   });
 
   it('rewrites only the version with --version, keeping comments and layout of Chart.yaml', async () => {

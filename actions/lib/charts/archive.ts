@@ -82,6 +82,9 @@ export async function packTgz(entries: TarEntry[]): Promise<Buffer> {
   return helmGzip(await packTar(entries));
 }
 
+/** Helm's default limit on a decompressed chart (`--max-chart-size`, 100 MiB). */
+export const MAX_CHART_SIZE = 100 * 1024 * 1024;
+
 export interface RawTarEntry {
   name: string;
   type: string;
@@ -92,7 +95,10 @@ export interface RawTarEntry {
 
 /** Every entry of a .tgz (or plain .tar) in archive order; throws (plain Error) when it is not one. */
 export async function readTgz(bytes: Buffer): Promise<RawTarEntry[]> {
-  const tarBytes = bytes[0] === 0x1f && bytes[1] === 0x8b ? zlib.gunzipSync(bytes) : bytes;
+  const tarBytes =
+    bytes[0] === 0x1f && bytes[1] === 0x8b
+      ? zlib.gunzipSync(bytes, { maxOutputLength: MAX_CHART_SIZE })
+      : bytes;
   const extract = tar.extract();
   const entries: RawTarEntry[] = [];
   const reading = (async () => {
