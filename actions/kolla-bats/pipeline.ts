@@ -325,9 +325,12 @@ function referenceRepositoryName(reference: string, settings: KollaBatsSettings)
 export async function runStage(ctx: Ctx, settings: KollaBatsSettings): Promise<StageResult> {
   const workDir = path.join(ctx.tempDir, `kolla-bats-${process.pid}-${Date.now()}`);
   mkdirSync(workDir, { recursive: true });
+  let prepared: Prepared | undefined;
   try {
-    return await runPrepared(ctx, settings, await prepare(ctx, settings, workDir));
+    prepared = await prepare(ctx, settings, workDir);
+    return await runPrepared(ctx, settings, prepared);
   } finally {
+    prepared?.registry?.close();
     // The registry login lives here; nothing after this run may use it.
     rmSync(path.join(workDir, 'auth'), { recursive: true, force: true });
   }

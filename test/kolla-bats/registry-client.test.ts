@@ -67,7 +67,7 @@ describe('RegistryClient', () => {
     expect(manifestRequest.accept).toBe(MANIFEST_ACCEPT);
     expect(seen.find((r) => r.url.startsWith('/token'))!.url).toMatch(/service=fake-registry&scope=/);
     await expect(client.manifestDigest('taco/keystone', 'missing')).rejects.toThrow(
-      /HTTP 404 \(MANIFEST_UNKNOWN\)/,
+      /HTTP 404 MANIFEST_UNKNOWN/,
     );
   });
 
@@ -83,7 +83,9 @@ describe('RegistryClient', () => {
       .check()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
-    expect((error as Error).message).toBe(`Registry http://127.0.0.1:${closed} is unreachable: ECONNREFUSED`);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Registry http://127\\.0\\.0\\.1:${closed} is unreachable: .*ECONNREFUSED`),
+    );
   });
 
   it('parses host[:port][/namespace] and forms <registry>/<image>:<tag>', () => {
@@ -94,6 +96,6 @@ describe('RegistryClient', () => {
     expect(imageReference(parseRegistryLocation('localhost:5000', 'r'), 'keystone', 'v1')).toBe(
       'localhost:5000/keystone:v1',
     );
-    expect(() => parseRegistryLocation('http://registry.example', 'registry')).toThrow(UserError);
+    expect(() => parseRegistryLocation('registry.example/Upper', 'registry')).toThrow(UserError);
   });
 });

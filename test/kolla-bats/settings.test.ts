@@ -102,7 +102,7 @@ describe('kolla-bats settings', () => {
     expect(() => settingsFor({ context: 'nowhere' })).toThrow(
       /Input 'context': the context directory .*nowhere does not exist/,
     );
-    expect(() => settingsFor({ registry: 'https://registry.example' })).toThrow(
+    expect(() => settingsFor({ registry: 'registry example' })).toThrow(
       /Input 'registry': expected a registry reference host\[:port\]\[\/namespace\]/,
     );
     expect(() => settingsFor({ registry: 'registry.example/Taco' })).toThrow(UserError);

@@ -3,7 +3,7 @@ import type { RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import { digestOf, sha256Digest } from './manifest.js';
 import { isDigest } from './reference.js';
-import type { HttpResponse } from './transport.js';
+import { type HttpResponse, sleep } from './transport.js';
 
 export interface UploadOptions {
   /** Bytes per PATCH; unset or 0 = one monolithic PUT. */
@@ -211,19 +211,4 @@ function pathOf(url: string): string {
 function header(res: HttpResponse, name: string): string | undefined {
   const value = res.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -104,12 +104,19 @@ export class RegistryClient {
     return getBlob(this, repository, digest);
   }
 
-  /** Checks that the host speaks the v2 API and that the credentials (if any) are accepted. */
-  async ping(): Promise<void> {
-    const res = await this.request({ method: 'GET', path: '/v2/', scopes: [] });
+  /**
+   * Checks that the host speaks the v2 API and that the credentials (if any) are accepted. A Bearer
+   * registry answers /v2/ with 401 even with a token for no scope, so a challenge is enough; with
+   * `verifyCredentials` a token for `registry:catalog:*` is fetched with the credentials, so that
+   * refused credentials (or none, where the registry needs them) are found before any work.
+   */
+  async ping(options: { verifyCredentials?: boolean } = {}): Promise<void> {
+    const scopes = options.verifyCredentials ? ['registry:catalog:*'] : [];
+    const res = await this.request({ method: 'GET', path: '/v2/', scopes });
     if (res.status === 200) return;
-    // A Bearer registry answers /v2/ with 401 even with a token for no scope: a challenge is enough.
-    if (res.status === 401 && /bearer/i.test(String(res.headers['www-authenticate'] ?? ''))) return;
+    const bearer = res.status === 401 && /bearer/i.test(String(res.headers['www-authenticate'] ?? ''));
+    // A token issued for these credentials proves them, even if it grants nothing on /v2/.
+    if (bearer && (!options.verifyCredentials || this.auth.hasCredentials)) return;
     throw this.failure(res, 'GET', '/v2/', `registry ${this.host} did not accept the API check`);
   }
 
