@@ -42,8 +42,11 @@ export interface ReleaseWorld {
   releaseDigest: string;
   /** Pushes a small OCI image (its content depends on `seed`); returns its digest. */
   pushImage(name: string, tag: string, seed: string): Promise<string>;
-  /** Renders the fixture manifest against `bom` and pushes it as release `bom.release`. */
-  publish(bom: BillOfMaterials): Promise<{ ref: string; digest: string }>;
+  /** Renders the fixture manifest against `bom` (then `edit`s it, to forge one) and pushes it as release `bom.release`. */
+  publish(
+    bom: BillOfMaterials,
+    edit?: (manifestYaml: string) => string,
+  ): Promise<{ ref: string; digest: string }>;
   /** The registry's file holding a blob (to tamper with it). */
   blobFile(digest: string): string;
   stop(): Promise<void>;
@@ -98,7 +101,7 @@ export async function startReleaseWorld(): Promise<ReleaseWorld> {
       commits: [],
       manifest: { file: 'site-manifest.yaml', target: 'site' },
     };
-    const publish = async (content: BillOfMaterials) => {
+    const publish = async (content: BillOfMaterials, edit = (text: string) => text) => {
       const manifestYaml = renderReleaseManifest(
         readFileSync(SITE_MANIFEST, 'utf8'),
         'site-manifest.yaml',
@@ -107,7 +110,7 @@ export async function startReleaseWorld(): Promise<ReleaseWorld> {
           scheme: 'http',
         },
       );
-      const pushed = await pushRelease(client, location, { bom: content, manifestYaml });
+      const pushed = await pushRelease(client, location, { bom: content, manifestYaml: edit(manifestYaml) });
       return { ref: pushed.ref, digest: pushed.digest };
     };
     const release = await publish(bom);

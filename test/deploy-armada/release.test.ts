@@ -204,6 +204,40 @@ describe('deploy-armada from a release artifact', () => {
     expect(site.calls()).toEqual([]);
   });
 
+  it('refuses a manifest that pins a chart package the bill of materials does not have, or does not pin a deployed chart', async () => {
+    const keystone = world.charts.get('keystone')!.pushed;
+    const stranger = `sha256:${'ab'.repeat(32)}`;
+    const strange = await world.publish({ ...world.bom, release: '1.0.3' }, (text) =>
+      text.replace(keystone.contentDigest, stranger),
+    );
+    const site = makeSite(world);
+    const first = await run(context(site, { release: strange.ref }).ctx).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(first).toBeInstanceOf(JobFailure);
+    expect(first!.message).toContain(
+      `Chart keystone: the manifest pins ${stranger}, which no chart of the bill of materials has`,
+    );
+    expect(first!.message).toContain(`keystone ${keystone.contentDigest}`);
+
+    const git = await world.publish({ ...world.bom, release: '1.0.4' }, (text) =>
+      text.replace(
+        /type: tar\n(\s+)location: http:\/\/[^\n]*charts\/keystone\/blobs\/[^\n]*/,
+        'type: git\n$1location: https://opendev.org/openstack/openstack-helm',
+      ),
+    );
+    const second = await run(context(site, { release: git.ref }).ctx).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(second).toBeInstanceOf(JobFailure);
+    expect(second!.message).toContain(
+      'Chart keystone (release taco-keystone) comes from git https://opendev.org/openstack/openstack-helm //keystone, not from a chart of the release',
+    );
+    expect(site.calls()).toEqual([]);
+  });
+
   it('refuses an image whose tag moved since the release, naming both digests', async () => {
     const released = world.images.find((i) => i.name === 'memcached')!;
     const moved = await world.pushImage('memcached', '1.0.0', 'rebuilt later');
