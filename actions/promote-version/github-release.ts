@@ -1,5 +1,6 @@
 import { getOctokit } from '@actions/github';
 import { UserError } from '../lib/errors.js';
+import type { ChartOutcome } from './charts.js';
 import type { ImageOutcome } from './images.js';
 
 export interface GitHubReleaseTarget {
@@ -14,6 +15,9 @@ export interface ReleaseNotes {
   version: string;
   candidate: string;
   images: readonly ImageOutcome[];
+  charts?: readonly ChartOutcome[];
+  /** The release artifact (bill of materials and rendered Armada manifest). */
+  releaseArtifact?: { ref: string; digest: string };
   /** The previous release's digest per image name, for the changelog. */
   previous?: { version: string; digests: Map<string, string> };
   commits: readonly { url: string; commit: string }[];
@@ -56,6 +60,15 @@ export function releaseBody(notes: ReleaseNotes): string {
     '| --- | --- |',
   ];
   for (const image of notes.images) lines.push(`| \`${image.target}\` | \`${image.digest}\` |`);
+  if (notes.charts?.length) {
+    lines.push('', '## Charts', '', '| chart | digest |', '| --- | --- |');
+    for (const chart of notes.charts) lines.push(`| \`${chart.ref}\` | \`${chart.digest}\` |`);
+  }
+  if (notes.releaseArtifact)
+    lines.push(
+      '',
+      `Bill of materials and Armada manifest: \`${notes.releaseArtifact.ref}@${notes.releaseArtifact.digest}\``,
+    );
   lines.push('', `## Changes${notes.previous ? ` since ${notes.previous.version}` : ''}`, '');
   if (!notes.previous) {
     lines.push('First release.');

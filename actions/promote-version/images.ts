@@ -107,6 +107,8 @@ export async function chooseVersion(
   candidates: readonly VerifiedCandidate[],
   request: VersionRequest,
   extraTags: readonly string[] = [],
+  /** The states of the release's other parts (charts, the release artifact) at a version. */
+  otherStates: (version: string) => Promise<TargetState[]> = async () => [],
 ): Promise<VersionChoice> {
   if (request.kind === 'explicit') {
     return {
@@ -121,13 +123,13 @@ export async function chooseVersion(
   const highest = highestRelease(tags);
   if (highest) {
     const states = await targetStates(client, candidates, highest);
-    const values = [...states.values()];
+    const values = [...states.values(), ...(await otherStates(highest))];
     if (values.some((s) => s.kind === 'same') && values.every((s) => s.kind !== 'other')) {
       const missing = values.filter((s) => s.kind === 'absent').length;
       return {
         version: highest,
         reason: missing
-          ? `${highest} already holds some of these candidates: completing that promotion (${missing} image(s) left)`
+          ? `${highest} already holds some of these candidates: completing that promotion (${missing} part(s) left)`
           : `${highest} already holds exactly these candidates: nothing to do`,
         states,
       };

@@ -6,6 +6,9 @@ export const Inputs = {
   profile: 'profile',
   registry: 'registry',
   images: 'images',
+  charts: 'charts',
+  manifest: 'manifest',
+  release: 'release',
   candidate: 'candidate',
   version: 'version',
   targetPrefix: 'target-prefix',
@@ -22,7 +25,7 @@ export const Inputs = {
   requireNightly: 'require-nightly',
 } as const;
 
-export const MODES = ['promote', 'record-nightly'] as const;
+export const MODES = ['promote', 'record-nightly', 'candidate-release'] as const;
 export type Mode = (typeof MODES)[number];
 
 export const Outputs = {
@@ -30,6 +33,7 @@ export const Outputs = {
   promoted: 'promoted',
   skipped: 'skipped',
   historyEntry: 'history-entry',
+  release: 'release',
 } as const;
 
 /** The raw inputs; `settings.ts` combines them with the profile. Empty strings mean "not given". */
@@ -40,6 +44,12 @@ export interface PromoteInputs {
   registry: string;
   /** Image names (one per line or comma-separated) or kolla-bats' `images` JSON; '' = `promote.images`. */
   images: string;
+  /** Chart names (one per line or comma-separated; `name` or `name:version`) or helm-rally's `chart` JSON; '' = `promote.charts`. */
+  charts: string;
+  /** The Armada manifest file to release with the charts; '' = `promote.manifest`, else `armada.manifest` when charts are given. */
+  manifest: string;
+  /** A candidate release artifact `<registry>/taco-release:<candidate>` to promote (instead of images/charts/manifest). */
+  release: string;
   /** The candidate tag to promote (`nightly-20261124`); with kolla-bats JSON it is only a label. */
   candidate: string;
   /** `next-major` or an explicit `X.Y.Z`; '' = `promote.version` or `next-major`. */
@@ -59,7 +69,10 @@ export interface PromoteInputs {
   history: string;
   /** Verify and plan everything, change nothing. */
   dryRun: boolean;
-  /** `promote` (copy to a release) or `record-nightly` (only append a nightly run's verdict to the ledger). */
+  /**
+   * `promote` (copy to a release), `record-nightly` (only append a nightly run's verdict to the
+   * ledger) or `candidate-release` (write the candidate release artifact the nightly deploys).
+   */
   mode: Mode;
   /** The nightly run's verdict, for `record-nightly`; undefined when not given. */
   nightlyPassed?: boolean;
@@ -72,6 +85,9 @@ export function readInputs(ctx: Pick<ActionContext, 'getInput'>): PromoteInputs 
     profile: stringInput(ctx, Inputs.profile) ?? '',
     registry: stringInput(ctx, Inputs.registry) ?? '',
     images: stringInput(ctx, Inputs.images) ?? '',
+    charts: stringInput(ctx, Inputs.charts) ?? '',
+    manifest: stringInput(ctx, Inputs.manifest) ?? '',
+    release: stringInput(ctx, Inputs.release) ?? '',
     candidate: stringInput(ctx, Inputs.candidate) ?? '',
     version: stringInput(ctx, Inputs.version) ?? '',
     targetPrefix: stringInput(ctx, Inputs.targetPrefix) ?? '',

@@ -1,11 +1,12 @@
 import type { ActionContext } from '../lib/context.js';
 import { JobFailure } from '../lib/errors.js';
 import { RegistryClient } from '../lib/registry/client.js';
+import { candidateRelease } from './candidate-release.js';
 import { Outputs, readInputs } from './inputs.js';
 import { recordNightly } from './nightly.js';
 import { incompleteMessage, promote, type PromotionReport } from './promote.js';
 import { loadOptionalProfile, resolveSettings } from './settings.js';
-import { nightlySummary, promotionSummary } from './summary.js';
+import { candidateReleaseSummary, nightlySummary, promotionSummary } from './summary.js';
 
 export async function run(ctx: ActionContext): Promise<void> {
   const inputs = readInputs(ctx);
@@ -18,7 +19,8 @@ export async function run(ctx: ActionContext): Promise<void> {
   ctx.setOutput(Outputs.promoted, []);
   ctx.setOutput(Outputs.skipped, []);
   ctx.setOutput(Outputs.historyEntry, '');
-  if (settings.mode === 'record-nightly') ctx.setOutput(Outputs.version, '');
+  ctx.setOutput(Outputs.release, '');
+  if (settings.mode !== 'promote') ctx.setOutput(Outputs.version, '');
 
   const client = new RegistryClient({
     host: settings.registry.host,
@@ -52,6 +54,32 @@ export async function run(ctx: ActionContext): Promise<void> {
     return;
   }
 
+  if (settings.mode === 'candidate-release') {
+    try {
+      const written = await ctx.group(`Candidate release ${settings.candidate}`, () =>
+        candidateRelease(settings, {
+          client,
+          env: ctx.env,
+          tempDir: ctx.tempDir,
+          signal: ctx.signal,
+          log: (line) => ctx.info(line),
+        }),
+      );
+      ctx.setOutput(Outputs.release, { ref: written.ref, digest: written.digest });
+      await ctx.appendSummary(candidateReleaseSummary(written));
+      ctx.notice(
+        written.status === 'planned'
+          ? `Dry run: would write ${written.ref}; nothing was changed`
+          : written.status === 'skipped'
+            ? `${written.ref} already holds this candidate release (${written.digest})`
+            : `Wrote ${written.ref} (${written.digest})`,
+      );
+    } finally {
+      client.close();
+    }
+    return;
+  }
+
   let report: PromotionReport;
   try {
     report = await ctx.group(`Promote ${settings.candidate} in ${settings.registry.host}`, () =>
@@ -75,12 +103,18 @@ export async function run(ctx: ActionContext): Promise<void> {
   ctx.setOutput(Outputs.promoted, pick(report.dryRun ? ['planned'] : ['promoted']));
   ctx.setOutput(Outputs.skipped, pick(['skipped']));
   ctx.setOutput(Outputs.historyEntry, report.history ? JSON.stringify(report.history.entry) : '');
+  const artifact = report.releaseArtifact;
+  if (artifact && ['promoted', 'skipped', 'planned'].includes(artifact.status))
+    ctx.setOutput(Outputs.release, { ref: artifact.ref, digest: artifact.digest });
   await ctx.appendSummary(promotionSummary(report));
   if (!report.complete) throw new JobFailure(incompleteMessage(report));
   const promoted = report.images.filter((i) => i.status === 'promoted' || i.status === 'planned').length;
+  const chartsNote = report.charts.length
+    ? `, ${report.charts.length} chart(s)${artifact ? ` and the release artifact ${artifact.ref}` : ''}`
+    : '';
   ctx.notice(
     report.dryRun
-      ? `Dry run: would promote ${promoted} image(s) to ${report.version}; nothing was changed`
-      : `Promoted ${promoted} image(s) to ${report.version}; ${report.images.length - promoted} already released`,
+      ? `Dry run: would promote ${promoted} image(s)${chartsNote} to ${report.version}; nothing was changed`
+      : `Promoted ${promoted} image(s)${chartsNote} to ${report.version}; ${report.images.length - promoted} already released`,
   );
 }

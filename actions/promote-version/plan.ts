@@ -23,6 +23,21 @@ export function plan(profile: Profile): PlanNode {
       title: copy,
     },
   ];
+  const manifest =
+    promote.manifest ??
+    (promote.charts?.length ? profile.section<{ manifest?: string }>('armada')?.manifest : undefined);
+  if (promote.charts?.length)
+    children.push({
+      title: `re-version charts to <version> (only Chart.yaml's version changes) and push them to ${[registry?.url, 'charts'].filter(Boolean).join('/')}/<chart>:<version>`,
+      details: promote.charts.map((c) => `${c}${c.includes(':') ? '' : ' (the tag <version>-<candidate>)'}`),
+    });
+  if (manifest)
+    children.push({
+      title: `write the release artifact ${[registry?.url, 'taco-release'].filter(Boolean).join('/')}:<version>: bill of materials + ${manifest} rendered (charts pinned by digest, images at <version>)`,
+      details: [
+        'mode candidate-release: the same artifact for the candidate, taco-release:<candidate>, for the nightly to deploy',
+      ],
+    });
   if (promote['git-repos']?.length)
     children.push({ title: 'annotated git tags <version>', details: promote['git-repos'] });
   if (promote['github-release']) {

@@ -5,11 +5,33 @@ import { describeHistoryTarget } from '../lib/history/target.js';
 import type { RegistryClient } from '../lib/registry/client.js';
 import { createGitTag, type GitOptions, type GitTagOutcome, inspectGitRepo, planGitTag } from './git-tags.js';
 import { publishRelease, releaseBody, type ReleaseOutcome } from './github-release.js';
+import pLimit from 'p-limit';
+import { pushChart } from '../lib/charts/index.js';
+import {
+  type BillOfMaterials,
+  type BomChart,
+  diffReleases,
+  pullRelease,
+  pushRelease,
+  releaseDiffMarkdown,
+  releaseRepository,
+} from '../lib/release/index.js';
+import {
+  type ChartOutcome,
+  type ChartPlan,
+  chartOutcome,
+  chartTags,
+  planCharts,
+  verifyCharts,
+} from './charts.js';
+import { planRelease, type ReleasePlan } from './release-artifact.js';
+import { resolveSources } from './sources.js';
 import {
   chooseVersion,
   copyImages,
   describe,
   type ImageOutcome,
+  type TargetState,
   verifyCandidates,
   type VerifiedCandidate,
 } from './images.js';
@@ -27,6 +49,13 @@ export interface PromotionDeps {
   now?: () => Date;
 }
 
+export interface ReleaseArtifactOutcome {
+  ref: string;
+  digest: string;
+  status: 'promoted' | 'skipped' | 'failed' | 'not-started' | 'planned';
+  error?: string;
+}
+
 export interface PromotionReport {
   version: string;
   /** Why this version was chosen. */
@@ -34,6 +63,15 @@ export interface PromotionReport {
   candidate: string;
   dryRun: boolean;
   images: ImageOutcome[];
+  charts: ChartOutcome[];
+  /** The release artifact `<registry>/taco-release:<version>` (when a manifest is released). */
+  releaseArtifact?: ReleaseArtifactOutcome;
+  /** The bill of materials written (or planned) with it. */
+  bom?: BillOfMaterials;
+  /** The candidate release artifact promoted (input `release`). */
+  from?: { ref: string; digest: string };
+  /** The changes against the previous release artifact, as markdown (or why they could not be read). */
+  previous?: { version: string; markdown?: string; error?: string };
   gitTags: GitTagOutcome[];
   release?: ReleaseOutcome;
   history?: {
@@ -46,9 +84,19 @@ export interface PromotionReport {
   complete: boolean;
 }
 
+/** Charts and the release artifact planned at one version. */
+interface ReleaseParts {
+  charts: ChartPlan[];
+  release?: ReleasePlan;
+}
+
+const asTargetState = (state: ReleasePlan['state']): TargetState =>
+  state.kind === 'other' ? { kind: 'other', digest: state.digest } : { kind: state.kind };
+
 /**
- * A promotion: verify every candidate and every release tag first (nothing is changed when one is
- * missing or a release tag already holds something else), copy the manifests, then tag git, publish
+ * A promotion: verify every candidate (images, charts) and every release tag first (nothing is
+ * changed when one is missing or a release tag already holds something else), copy the images,
+ * push the re-versioned charts, then the release artifact that names them, then tag git, publish
  * the GitHub release and append the ledger. Every step skips what is already done, so re-running a
  * promotion that failed midway completes it and re-running a complete one changes nothing.
  */
@@ -58,10 +106,16 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
   // before the registry or git is touched.
   const nightlies = settings.requireNightly ? await passingNightlies(settings, deps) : undefined;
   await client.ping();
-  const verified = await verifyCandidates(client, settings.candidates);
-  log(`Verified ${verified.length} candidate image(s) of ${settings.candidate}`);
+  const sources = await resolveSources(settings, client);
+  if (sources.from) log(`Promoting what ${sources.from.ref} (${sources.from.digest}) names`);
+  const verified = await verifyCandidates(client, sources.candidates);
+  const charts = sources.charts.length ? await verifyCharts(client, sources.charts, settings.candidate) : [];
+  log(
+    `Verified ${verified.length} candidate image(s)${charts.length ? ` and ${charts.length} chart(s)` : ''} of ${settings.candidate}`,
+  );
+  let tested: HistoryEntry | undefined;
   if (nightlies) {
-    const tested = checkNightlyDigests(settings, nightlies, client.host, verified);
+    tested = checkNightlyDigests(settings, nightlies, client.host, verified);
     log(
       tested.images.some((i) => i.digest)
         ? `Nightly of ${tested.time} tested exactly these digests`
@@ -84,14 +138,53 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
       }),
     ),
   );
-  const choice = await chooseVersion(
-    client,
-    verified,
-    settings.version,
-    gitStates.flatMap((s) => s.tags),
-  );
+
+  const manifest = sources.manifest;
+  const planned = new Map<string, Promise<ReleaseParts>>();
+  const partsAt = (version: string): Promise<ReleaseParts> => {
+    let parts = planned.get(version);
+    if (!parts) {
+      parts = (async () => {
+        const chartPlans = await planCharts(client, settings.registry, charts, version);
+        if (!manifest) return { charts: chartPlans };
+        const release = await planRelease(client, settings.registry, {
+          tag: version,
+          candidate: settings.candidate,
+          images: verified.map((c) => {
+            const image = describe(client, c, version, 'planned');
+            return { name: image.name, ref: image.target, digest: image.digest, source: image.source };
+          }),
+          charts: chartPlans.map(bomChart),
+          commits: gitStates.map((s) => ({ repository: s.spec.url, commit: s.commit, tag: version })),
+          nightly: tested && {
+            time: tested.time,
+            status: tested.status,
+            ...(tested.runUrl ? { runUrl: tested.runUrl } : {}),
+          },
+          manifest,
+        });
+        return { charts: chartPlans, release };
+      })();
+      planned.set(version, parts);
+    }
+    return parts;
+  };
+  const partStates = async (version: string) => {
+    const parts = await partsAt(version);
+    return [
+      ...parts.charts.map((p) => p.state),
+      ...(parts.release ? [asTargetState(parts.release.state)] : []),
+    ];
+  };
+  const otherTags = [
+    ...gitStates.flatMap((s) => s.tags),
+    ...(charts.length ? await chartTags(client, settings.registry, charts) : []),
+    ...(manifest ? await client.listTags(releaseRepository(settings.registry)) : []),
+  ];
+  const choice = await chooseVersion(client, verified, settings.version, otherTags, partStates);
   const version = choice.version;
   log(`Release version ${version}: ${choice.reason}`);
+  const parts = await partsAt(version);
 
   const conflicts: string[] = [];
   for (const candidate of verified) {
@@ -101,6 +194,18 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
         `${client.host}/${candidate.targetRepository}:${version} already exists with digest ${state.digest} (the candidate is ${candidate.digest})`,
       );
     }
+  }
+  for (const plan of parts.charts) {
+    if (plan.state.kind === 'other')
+      conflicts.push(
+        `chart ${plan.ref} already exists with digest ${plan.state.digest} (${plan.chart.source} re-versioned is ${plan.digest})`,
+      );
+  }
+  if (parts.release?.state.kind === 'other') {
+    conflicts.push(
+      `release ${parts.release.ref} already exists with digest ${parts.release.state.digest} and names another release:\n` +
+        parts.release.state.differences.map((d) => `      ${d}`).join('\n'),
+    );
   }
   const gitPlans = gitStates.map((state) => planGitTag(state, version));
   for (const plan of gitPlans) if ('conflict' in plan) conflicts.push(plan.conflict);
@@ -113,6 +218,9 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
   const tagPlans = gitPlans.filter((p): p is Exclude<typeof p, { conflict: string }> => !('conflict' in p));
   const toCopy = verified.filter((c) => choice.states.get(c)!.kind === 'absent');
   const alreadyThere = verified.filter((c) => choice.states.get(c)!.kind === 'same');
+  const chartsToPush = parts.charts.filter((p) => p.state.kind === 'absent');
+  const chartsThere = parts.charts.filter((p) => p.state.kind === 'same');
+  const releasePlan = parts.release;
 
   const report: PromotionReport = {
     version,
@@ -120,13 +228,27 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
     candidate: settings.candidate,
     dryRun: settings.dryRun,
     images: [],
+    charts: [],
+    ...(releasePlan ? { bom: releasePlan.bom } : {}),
+    ...(sources.from ? { from: sources.from } : {}),
     gitTags: [],
     complete: true,
   };
   const skipped = alreadyThere.map((c) => describe(client, c, version, 'skipped'));
+  const chartsSkipped = chartsThere.map((p) => chartOutcome(p, 'skipped'));
+  if (releasePlan) report.previous = await previousReleaseDiff(client, settings, releasePlan, log);
+  const releaseOutcome = (status: ReleaseArtifactOutcome['status'], error?: string) => ({
+    ref: releasePlan!.ref,
+    digest: releasePlan!.state.kind === 'same' ? releasePlan!.state.digest : releasePlan!.digest,
+    status,
+    ...(error ? { error } : {}),
+  });
 
   if (settings.dryRun) {
     report.images = [...toCopy.map((c) => describe(client, c, version, 'planned')), ...skipped];
+    report.charts = [...chartsToPush.map((p) => chartOutcome(p, 'planned')), ...chartsSkipped];
+    if (releasePlan)
+      report.releaseArtifact = releaseOutcome(releasePlan.state.kind === 'same' ? 'skipped' : 'planned');
     report.gitTags = tagPlans.map((p) => ({ ...p, status: p.state === 'exists' ? 'skipped' : 'planned' }));
     if (settings.githubRelease) report.release = { status: 'planned' };
     if (settings.history)
@@ -144,7 +266,34 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
     log,
   });
   report.images = [...copied, ...skipped];
-  report.complete = copied.every((o) => o.status === 'promoted');
+  const pushedCharts = await pushCharts(client, settings, chartsToPush, deps);
+  report.charts = [...pushedCharts, ...chartsSkipped];
+  report.complete =
+    copied.every((o) => o.status === 'promoted') && pushedCharts.every((o) => o.status === 'promoted');
+
+  // The release artifact names every image and chart: it is written only once they all exist.
+  if (releasePlan) {
+    if (releasePlan.state.kind === 'same') report.releaseArtifact = releaseOutcome('skipped');
+    else if (!report.complete || deps.signal?.aborted) {
+      report.releaseArtifact = releaseOutcome('not-started');
+      report.complete = false;
+    } else {
+      try {
+        const pushed = await pushRelease(client, settings.registry, {
+          bom: releasePlan.bom,
+          manifestYaml: releasePlan.manifestYaml,
+        });
+        if (pushed.digest !== releasePlan.digest)
+          throw new Error(`the registry holds ${pushed.digest}, expected ${releasePlan.digest}`);
+        report.releaseArtifact = releaseOutcome(pushed.status === 'unchanged' ? 'skipped' : 'promoted');
+        log(`Release artifact ${releasePlan.ref} = ${pushed.digest}`);
+      } catch (err) {
+        log(`Release artifact ${releasePlan.ref}: FAILED ${errorMessage(err)}`);
+        report.releaseArtifact = releaseOutcome('failed', errorMessage(err));
+        report.complete = false;
+      }
+    }
+  }
 
   if (report.complete) {
     for (const plan of tagPlans) {
@@ -169,6 +318,8 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
         version,
         candidate: settings.candidate,
         images: report.images,
+        charts: report.charts,
+        releaseArtifact: report.releaseArtifact,
         previous,
         commits: tagPlans.map((p) => ({ url: p.url, commit: p.commit })),
         runUrl: settings.runUrl,
@@ -187,12 +338,72 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
   return report;
 }
 
+function bomChart(plan: ChartPlan): BomChart {
+  return {
+    name: plan.chart.name,
+    version: plan.version,
+    ref: plan.ref,
+    digest: plan.digest,
+    contentDigest: plan.contentDigest,
+    source: `${plan.chart.source}@${plan.chart.digest}`,
+  };
+}
+
+/** Pushes the re-versioned charts, a bounded number at a time; one failure does not stop the others. */
+async function pushCharts(
+  client: RegistryClient,
+  settings: PromoteSettings,
+  plans: readonly ChartPlan[],
+  deps: PromotionDeps,
+): Promise<ChartOutcome[]> {
+  const limit = pLimit(settings.concurrency);
+  return Promise.all(
+    plans.map((plan) =>
+      limit(async (): Promise<ChartOutcome> => {
+        if (deps.signal?.aborted) return chartOutcome(plan, 'not-started');
+        try {
+          const pushed = await pushChart(client, settings.registry, plan.pkg);
+          if (pushed.digest !== plan.digest)
+            throw new Error(`the registry holds ${pushed.digest}, expected ${plan.digest}`);
+          deps.log(`chart ${plan.chart.name}: ${plan.ref} = ${pushed.digest}`);
+          return chartOutcome(plan, 'promoted');
+        } catch (err) {
+          deps.log(`chart ${plan.chart.name}: FAILED ${errorMessage(err)}`);
+          return chartOutcome(plan, 'failed', errorMessage(err));
+        }
+      }),
+    ),
+  );
+}
+
+/** The highest release artifact below `plan`'s version, compared with it (for the job summary). */
+async function previousReleaseDiff(
+  client: RegistryClient,
+  settings: PromoteSettings,
+  plan: ReleasePlan,
+  log: (line: string) => void,
+): Promise<PromotionReport['previous']> {
+  const previous = releaseVersions(await client.listTags(plan.repository)).find((v) =>
+    semver.lt(v, plan.tag),
+  );
+  if (!previous) return undefined;
+  try {
+    const pulled = await pullRelease(client, plan.repository, previous);
+    return { version: previous, markdown: releaseDiffMarkdown(diffReleases(pulled.bom, plan.bom)) };
+  } catch (err) {
+    log(`Previous release ${previous} could not be read: ${errorMessage(err)}`);
+    return { version: previous, error: errorMessage(err) };
+  }
+}
+
 /** The ledger line for this promotion: what is released under the version now. */
 function entryFor(settings: PromoteSettings, report: PromotionReport, deps: PromotionDeps): HistoryEntry {
   const released = report.images.filter(
     (i) => i.status === 'promoted' || i.status === 'skipped' || i.status === 'planned',
   );
-  const missing = report.images.filter((i) => i.status === 'failed' || i.status === 'not-started');
+  const missing = [...report.images, ...report.charts].filter(
+    (i) => i.status === 'failed' || i.status === 'not-started',
+  );
   return {
     schema: 1,
     kind: 'promotion',
@@ -207,6 +418,23 @@ function entryFor(settings: PromoteSettings, report: PromotionReport, deps: Prom
       source: i.source,
       ...(i.tests !== undefined ? { tests: i.tests } : {}),
     })),
+    ...(report.charts.length
+      ? {
+          charts: report.charts
+            .filter((c) => c.status === 'promoted' || c.status === 'skipped' || c.status === 'planned')
+            .map((c) => ({
+              name: c.name,
+              version: c.version,
+              ref: c.ref,
+              digest: c.digest,
+              contentDigest: c.contentDigest,
+              source: c.source,
+            })),
+        }
+      : {}),
+    ...(report.releaseArtifact && ['promoted', 'skipped', 'planned'].includes(report.releaseArtifact.status)
+      ? { release: { ref: report.releaseArtifact.ref, digest: report.releaseArtifact.digest } }
+      : {}),
     commits: report.gitTags
       .filter((t) => t.status !== 'failed')
       .map((t) => ({ repository: t.url, commit: t.commit, tag: t.tag })),
@@ -214,7 +442,11 @@ function entryFor(settings: PromoteSettings, report: PromotionReport, deps: Prom
     ...(missing.length
       ? {
           details: {
-            notPromoted: missing.map((i) => ({ name: i.name, target: i.target, error: i.error ?? i.status })),
+            notPromoted: missing.map((i) => ({
+              name: i.name,
+              target: 'target' in i ? i.target : i.ref,
+              error: i.error ?? i.status,
+            })),
           },
         }
       : {}),
@@ -239,6 +471,8 @@ async function recordHistory(
   try {
     const changedNothing =
       report.images.every((i) => i.status === 'skipped') &&
+      report.charts.every((c) => c.status === 'skipped') &&
+      (!report.releaseArtifact || report.releaseArtifact.status === 'skipped') &&
       report.gitTags.every((t) => t.status === 'skipped') &&
       report.release?.status !== 'created';
     if (changedNothing && report.complete) {
@@ -262,7 +496,7 @@ async function recordHistory(
 
 function sameImages(a: HistoryEntry, b: HistoryEntry): boolean {
   const key = (e: HistoryEntry) =>
-    e.images
+    [...e.images, ...(e.charts ?? []), ...(e.release ? [e.release] : [])]
       .map((i) => `${i.ref}@${i.digest}`)
       .sort()
       .join(' ');
@@ -290,19 +524,35 @@ async function previousRelease(
 
 /** The one-paragraph account of an incomplete promotion: what is released and what is not. */
 export function incompleteMessage(report: PromotionReport): string {
-  const done = report.images.filter((i) => i.status === 'promoted' || i.status === 'skipped');
-  const notDone = report.images.filter((i) => i.status === 'failed' || i.status === 'not-started');
+  const parts = [
+    ...report.images.map((i) => ({ ref: i.target, status: i.status, error: i.error })),
+    ...report.charts.map((c) => ({ ref: c.ref, status: c.status, error: c.error })),
+    ...(report.releaseArtifact
+      ? [
+          {
+            ref: report.releaseArtifact.ref,
+            status: report.releaseArtifact.status,
+            error:
+              report.releaseArtifact.error ??
+              (report.releaseArtifact.status === 'not-started'
+                ? 'not started: it names every image and chart, and some are missing'
+                : undefined),
+          },
+        ]
+      : []),
+  ];
+  const done = parts.filter((i) => i.status === 'promoted' || i.status === 'skipped');
+  const notDone = parts.filter((i) => i.status === 'failed' || i.status === 'not-started');
   const lines = [`Promotion of ${report.candidate} to ${report.version} is incomplete.`];
-  lines.push(
-    `Released (${done.length}/${report.images.length}): ${done.map((i) => i.target).join(', ') || 'none'}`,
-  );
+  lines.push(`Released (${done.length}/${parts.length}): ${done.map((i) => i.ref).join(', ') || 'none'}`);
   if (notDone.length) {
     lines.push(`NOT promoted (${notDone.length}):`);
-    for (const i of notDone) lines.push(`  - ${i.target}: ${i.error ?? 'not started (cancelled)'}`);
+    for (const i of notDone) lines.push(`  - ${i.ref}: ${i.error ?? 'not started (cancelled)'}`);
   }
   for (const t of report.gitTags.filter((t) => t.status === 'failed'))
     lines.push(`Git tag ${t.tag} on ${t.url} failed: ${t.error}`);
-  if (notDone.length) lines.push('Git tags and the GitHub release wait until every image is promoted.');
+  if (notDone.length)
+    lines.push('Git tags and the GitHub release wait until every image and chart is promoted.');
   if (report.release?.status === 'failed') lines.push(`GitHub release failed: ${report.release.error}`);
   if (report.history?.status === 'failed')
     lines.push(`History entry could not be written to ${report.history.target}: ${report.history.error}`);

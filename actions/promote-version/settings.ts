@@ -5,7 +5,14 @@ import { loadProfile, type Profile } from '../lib/profile/load.js';
 import type { Credentials } from '../lib/registry/auth.js';
 import { parseRegistryLocation, type RegistryLocation } from '../lib/registry/reference.js';
 import { resolveSecret, type SecretRef } from '../lib/secrets.js';
-import { type Candidate, candidateLabel, parseCandidates } from './candidates.js';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../lib/package-root.js';
+import { isValidTag } from '../lib/registry/reference.js';
+import { parseReleaseRef } from '../lib/release/index.js';
+import { type Candidate, type CandidateOptions, candidateLabel, parseCandidates } from './candidates.js';
+import { type ChartCandidate, parseChartCandidates } from './charts.js';
+import type { ManifestSource } from './release-artifact.js';
 import { type GitRepoSpec, parseGitRepos } from './git-tags.js';
 import { type GitHubReleaseTarget, parseReleaseRepository } from './github-release.js';
 import { Inputs, type Mode, type PromoteInputs } from './inputs.js';
@@ -24,6 +31,8 @@ export interface RegistrySection {
 /** The `promote:` profile section. */
 export interface PromoteSection {
   images?: string[];
+  charts?: string[];
+  manifest?: string;
   'target-prefix'?: string;
   version?: string;
   'git-repos'?: string[];
@@ -33,12 +42,26 @@ export interface PromoteSection {
   retries?: number;
 }
 
+/** The `armada:` profile section, for the manifest a release is rendered from. */
+interface ArmadaSection {
+  manifest?: string;
+  'target-manifest'?: string;
+}
+
 /** Everything a promotion needs, resolved from inputs (first) and the profile. */
 export interface PromoteSettings {
   registry: RegistryLocation;
   insecure: boolean;
   credentials?: Credentials;
   candidates: Candidate[];
+  /** How image names and refs become candidates (also for a release artifact's BOM). */
+  candidateOptions: CandidateOptions;
+  /** Charts to re-version and release ([] = images only). */
+  charts: ChartCandidate[];
+  /** The Armada manifest to render into the release artifact (none: no release artifact). */
+  manifest?: ManifestSource;
+  /** A candidate release artifact to promote instead of images/charts/manifest. */
+  release?: { text: string; host: string; repository: string; reference: string };
   /** The candidate's label for logs and the ledger. */
   candidate: string;
   version: VersionRequest;
@@ -97,18 +120,51 @@ export function resolveSettings(
     );
   }
 
-  const imagesText = inputs.images || (promote.images ?? []).join('\n');
-  if (!imagesText.trim())
-    throw new UserError(`Input '${Inputs.images}' is required (or promote.images in the profile)`);
-  const imagesWhat = inputs.images ? `Input '${Inputs.images}'` : where('promote.images');
   const targetPrefix =
     inputs.targetPrefix || promote['target-prefix'] || registrySection?.['release-namespace'] || undefined;
-  const candidates = parseCandidates(imagesText, imagesWhat, {
+  const candidateOptions: CandidateOptions = {
     registry,
     candidateTag: inputs.candidate || undefined,
     candidateNamespace: registrySection?.['candidate-namespace'],
     targetPrefix,
-  });
+  };
+  const release = inputs.release ? parseReleaseInput(inputs, registry) : undefined;
+  let candidates: Candidate[] = [];
+  let charts: ChartCandidate[] = [];
+  let manifest: ManifestSource | undefined;
+  if (!release) {
+    const imagesText = inputs.images || (promote.images ?? []).join('\n');
+    if (!imagesText.trim())
+      throw new UserError(
+        `Input '${Inputs.images}' is required (or promote.images in the profile, or a candidate release artifact as input '${Inputs.release}')`,
+      );
+    const imagesWhat = inputs.images ? `Input '${Inputs.images}'` : where('promote.images');
+    candidates = parseCandidates(imagesText, imagesWhat, candidateOptions);
+    if (inputs.mode !== 'record-nightly') {
+      const chartsText = inputs.charts || (promote.charts ?? []).join('\n');
+      charts = parseChartCandidates(
+        chartsText,
+        inputs.charts ? `Input '${Inputs.charts}'` : where('promote.charts'),
+        registry,
+      );
+      if (charts.length && !inputs.candidate && charts.some((c) => !c.reference))
+        throw new UserError(
+          `Input 'candidate' is required when ${Inputs.charts} lists chart names (their versions are found by the candidate, <version>-<candidate>)`,
+        );
+      manifest = resolveManifest(
+        inputs,
+        promote,
+        profile?.section<ArmadaSection>('armada'),
+        charts.length > 0,
+        where,
+        ctx.workspace,
+      );
+      if (charts.length && !manifest)
+        throw new UserError(
+          `A release with charts needs the Armada manifest that deploys them: set input '${Inputs.manifest}' (or promote.manifest / armada.manifest in the profile)`,
+        );
+    }
+  }
 
   const version = parseVersionRequest(
     inputs.version || promote.version || 'next-major',
@@ -122,6 +178,22 @@ export function resolveSettings(
   const gitToken = resolveSecret(ctx, `Input '${Inputs.gitToken}'`, inputs.gitToken, undefined);
 
   const recordNightly = inputs.mode === 'record-nightly';
+  if (inputs.mode === 'candidate-release') {
+    if (release)
+      throw new UserError(
+        `Input '${Inputs.release}' is for mode promote; mode candidate-release writes that artifact`,
+      );
+    if (!inputs.candidate || !isValidTag(inputs.candidate))
+      throw new UserError(
+        `Input 'candidate' is required in mode candidate-release and must be a valid tag: the artifact is <registry>/taco-release:<candidate>${inputs.candidate ? ` (got ${JSON.stringify(inputs.candidate)})` : ''}`,
+      );
+    if (!manifest)
+      throw new UserError(
+        `Mode candidate-release renders the Armada manifest into the candidate release: set input '${Inputs.manifest}' (or promote.manifest / armada.manifest in the profile)`,
+      );
+  }
+  if (release && recordNightly)
+    throw new UserError(`Input '${Inputs.release}' is for mode promote, not record-nightly`);
   if (recordNightly && inputs.nightlyPassed === undefined) {
     throw new UserError(
       `Input '${Inputs.nightlyPassed}' is required when ${Inputs.mode} is record-nightly: true when the nightly run passed, false when it failed`,
@@ -129,13 +201,14 @@ export function resolveSettings(
   }
 
   // A nightly record has nothing to publish: the release settings are not needed (nor their token).
-  const releaseRepo = recordNightly
-    ? undefined
-    : parseReleaseRepository(
-        inputs.githubRelease || promote['github-release'],
-        inputs.githubRelease ? `Input '${Inputs.githubRelease}'` : where('promote.github-release'),
-        ctx.env.GITHUB_REPOSITORY,
-      );
+  const releaseRepo =
+    recordNightly || inputs.mode === 'candidate-release'
+      ? undefined
+      : parseReleaseRepository(
+          inputs.githubRelease || promote['github-release'],
+          inputs.githubRelease ? `Input '${Inputs.githubRelease}'` : where('promote.github-release'),
+          ctx.env.GITHUB_REPOSITORY,
+        );
   let githubRelease: GitHubReleaseTarget | undefined;
   if (releaseRepo) {
     const token = resolveSecret(
@@ -174,7 +247,11 @@ export function resolveSettings(
       registrySection?.insecure === true && (!inputs.registry || inputs.registry === registrySection.url),
     credentials: username !== undefined && password !== undefined ? { username, password } : undefined,
     candidates,
-    candidate: candidateLabel(candidates, inputs.candidate),
+    candidateOptions,
+    charts,
+    manifest,
+    release,
+    candidate: release ? inputs.candidate || release.reference : candidateLabel(candidates, inputs.candidate),
     version,
     gitRepos,
     gitToken,
@@ -207,4 +284,59 @@ function splitList(text: string): string[] {
     .split(/\r?\n|,/)
     .map((item) => item.trim())
     .filter((item) => item && !item.startsWith('#'));
+}
+
+/** `release`: a candidate release artifact on the promotion registry; excludes images/charts/manifest. */
+function parseReleaseInput(inputs: PromoteInputs, registry: RegistryLocation) {
+  const given = [Inputs.images, Inputs.charts, Inputs.manifest].filter(
+    (name) => inputs[name as 'images' | 'charts' | 'manifest'],
+  );
+  if (given.length)
+    throw new UserError(
+      `Input '${Inputs.release}' names everything that is released; it cannot be combined with ${given.map((g) => `'${g}'`).join(', ')}`,
+    );
+  const what = `Input '${Inputs.release}'`;
+  const ref = parseReleaseRef(inputs.release, what);
+  if (ref.host !== registry.host)
+    throw new UserError(
+      `${what}: ${inputs.release} is on ${ref.host}, not on the promotion registry ${registry.host} (promotion copies within one registry)`,
+    );
+  return { text: inputs.release, ...ref };
+}
+
+/**
+ * The manifest: input `manifest`, else promote.manifest, else — when charts are released —
+ * armada.manifest (what the nightly deploys). A path is absolute, relative to the workspace, or
+ * relative to the taco/actions checkout (the bundled examples), as deploy-armada resolves it.
+ */
+function resolveManifest(
+  inputs: PromoteInputs,
+  promote: PromoteSection,
+  armada: ArmadaSection | undefined,
+  withCharts: boolean,
+  where: (key: string) => string,
+  workspace: string,
+): ManifestSource | undefined {
+  const [spec, what] = inputs.manifest
+    ? [inputs.manifest, `Input '${Inputs.manifest}'`]
+    : promote.manifest
+      ? [promote.manifest, where('promote.manifest')]
+      : withCharts || inputs.mode === 'candidate-release'
+        ? [armada?.manifest, where('armada.manifest')]
+        : [undefined, ''];
+  if (!spec) return undefined;
+  const tried = path.isAbsolute(spec)
+    ? [spec]
+    : [path.resolve(workspace, spec), path.resolve(packageRoot(), spec)];
+  const file = tried.find((candidate) => existsSync(candidate));
+  if (!file)
+    throw new UserError(
+      `${what}: Armada manifest ${JSON.stringify(spec)} not found (looked at ${tried.join(' and ')})`,
+    );
+  return {
+    file: path.basename(file),
+    path: file,
+    text: readFileSync(file, 'utf8'),
+    target: armada?.['target-manifest'] || undefined,
+  };
 }

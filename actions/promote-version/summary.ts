@@ -1,4 +1,6 @@
 import { codeBlock, markdownTable } from '../lib/reports/markdown.js';
+import { formatBomMarkdown } from '../lib/release/index.js';
+import type { CandidateReleaseReport } from './candidate-release.js';
 import type { NightlyRecord } from './nightly.js';
 import type { PromotionReport } from './promote.js';
 import { incompleteMessage } from './promote.js';
@@ -13,12 +15,16 @@ const STATUS: Record<string, string> = {
   exists: '⏭️ exists',
 };
 
+const status = (value: string, error?: string) => `${STATUS[value] ?? value}${error ? `: ${error}` : ''}`;
+
 /** The job summary of a promotion. */
 export function promotionSummary(report: PromotionReport): string {
   const title = report.dryRun
     ? `Promotion plan (dry run): ${report.candidate} → ${report.version}`
     : `Promotion: ${report.candidate} → ${report.version}`;
   const parts = [`### ${title}\n`, `Version ${report.version}: ${report.versionReason}.\n`];
+  if (report.from)
+    parts.push(`From the candidate release \`${report.from.ref}\` (\`${report.from.digest}\`).\n`);
   parts.push(
     markdownTable(
       ['image', 'release tag', 'digest', 'status'],
@@ -30,6 +36,32 @@ export function promotionSummary(report: PromotionReport): string {
       ]),
     ),
   );
+  if (report.charts.length) {
+    parts.push(
+      markdownTable(
+        ['chart', 'release tag', 'digest', 'from', 'status'],
+        report.charts.map((c) => [
+          c.name,
+          `\`${c.ref}\``,
+          `\`${c.digest}\``,
+          `\`${c.source}\``,
+          status(c.status, c.error),
+        ]),
+      ),
+    );
+  }
+  if (report.releaseArtifact) {
+    const a = report.releaseArtifact;
+    parts.push(
+      `Release artifact (bill of materials + rendered Armada manifest): \`${a.ref}\` \`${a.digest}\` — ${status(a.status, a.error)}\n`,
+    );
+  }
+  if (report.previous?.markdown) parts.push(report.previous.markdown);
+  else if (report.previous?.error)
+    parts.push(
+      `The previous release ${report.previous.version} could not be read: ${report.previous.error}\n`,
+    );
+  else if (report.releaseArtifact) parts.push('No earlier release artifact to compare with.\n');
   if (report.gitTags.length) {
     parts.push(
       markdownTable(
@@ -73,4 +105,18 @@ export function nightlySummary(record: NightlyRecord): string {
   if (record.missing.length)
     parts.push(`Not in the registry: ${record.missing.map((r) => `\`${r}\``).join(', ')}\n`);
   return parts.join('\n');
+}
+
+/** The job summary of `mode: candidate-release`: the bill of materials written. */
+export function candidateReleaseSummary(report: CandidateReleaseReport): string {
+  const verb = {
+    pushed: 'Written',
+    skipped: 'Already there (unchanged)',
+    planned: 'Would be written (dry run)',
+  }[report.status];
+  return [
+    `### Candidate release ${report.candidate}\n`,
+    `${verb}: \`${report.ref}\` \`${report.digest}\`. Deploy it with deploy-armada's \`release\` input; promote it with promote-version's \`release\` input.\n`,
+    formatBomMarkdown({ ref: report.ref, digest: report.digest, bom: report.bom }),
+  ].join('\n');
 }

@@ -469,6 +469,7 @@ describe('cancellation', () => {
       candidate: 'n',
       dryRun: false,
       images: outcomes,
+      charts: [],
       gitTags: [],
       complete: false,
     });

@@ -13,6 +13,10 @@ export interface HistoryEntry {
   /** The release version, for promotions. */
   version?: string;
   images: HistoryImage[];
+  /** Charts of the release (promotions with charts), by digest. */
+  charts?: HistoryChart[];
+  /** The release artifact `<registry>/taco-release:<version>` that names everything released. */
+  release?: { ref: string; digest: string };
   /** Source commits the artifacts were built from / the release was tagged at. */
   commits?: HistoryCommit[];
   /** Link to the workflow run that wrote the entry. */
@@ -30,6 +34,20 @@ export interface HistoryImage {
   source?: string;
   /** Test results the artifact passed (e.g. kolla-bats' per-image counts), as the producer reported them. */
   tests?: unknown;
+}
+
+export interface HistoryChart {
+  name: string;
+  /** The packaged Chart.yaml version. */
+  version: string;
+  /** `host/<ns>/charts/<name>:<tag>` */
+  ref: string;
+  /** The chart's OCI manifest digest. */
+  digest: string;
+  /** The .tgz layer's digest. */
+  contentDigest?: string;
+  /** The candidate chart it was promoted from. */
+  source?: string;
 }
 
 export interface HistoryCommit {
@@ -57,5 +75,22 @@ export function entryProblem(value: unknown): string | undefined {
       return `images[${i}]: expected {name, ref, digest} strings`;
     }
   }
+  if (entry.charts !== undefined) {
+    if (!Array.isArray(entry.charts)) return 'expected "charts" to be a list';
+    for (const [i, chart] of entry.charts.entries()) {
+      if (
+        typeof chart?.name !== 'string' ||
+        typeof chart.version !== 'string' ||
+        typeof chart.ref !== 'string' ||
+        typeof chart.digest !== 'string'
+      )
+        return `charts[${i}]: expected {name, version, ref, digest} strings`;
+    }
+  }
+  if (
+    entry.release !== undefined &&
+    (typeof entry.release?.ref !== 'string' || typeof entry.release.digest !== 'string')
+  )
+    return 'expected "release" to be {ref, digest} strings';
   return undefined;
 }

@@ -1,5 +1,5 @@
 /** The artifact ledger: append-only JSON lines that nightly runs and promotions are audited from. */
-export type { HistoryCommit, HistoryEntry, HistoryImage } from './entry.js';
+export type { HistoryChart, HistoryCommit, HistoryEntry, HistoryImage } from './entry.js';
 export { entryProblem } from './entry.js';
 export { formatHistory, type FormatOptions } from './format.js';
 export { parseHistory, serializeEntry } from './jsonl.js';
