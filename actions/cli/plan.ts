@@ -46,6 +46,10 @@ export const PIPELINES: {
         jobs: [
           { id: 'changes', does: 'find the charts the change touches (the matrix)' },
           { id: 'rally', action: 'helm-rally' },
+          {
+            id: 'published',
+            does: 'collect the charts that passed and were published (the `charts` output)',
+          },
         ],
       },
     ],
