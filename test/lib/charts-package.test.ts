@@ -497,6 +497,16 @@ describe('reversionChart', () => {
       for await (const chunk of pack) chunks.push(chunk as Buffer);
     })();
     const mtime = new Date('2026-11-20T10:11:12Z');
+    pack.entry({
+      name: 'x/',
+      type: 'directory',
+      mode: 0o755,
+      mtime,
+      uid: 1000,
+      gid: 1000,
+      uname: 'ci',
+      gname: 'ci',
+    });
     pack.entry(
       { name: 'x/Chart.yaml', mode: 0o600, mtime, uid: 1000, gid: 1000, uname: 'ci', gname: 'ci' },
       CHART('x'),
@@ -514,6 +524,7 @@ describe('reversionChart', () => {
     expect(
       after.map((e) => [e.name, e.header.mode, e.header.mtime.toISOString(), e.header.uid, e.header.uname]),
     ).toEqual([
+      ['x/', 0o755, mtime.toISOString(), 1000, 'ci'],
       ['x/Chart.yaml', 0o600, mtime.toISOString(), 1000, 'ci'],
       ['x/values.yaml', 0o640, mtime.toISOString(), 1000, 'ci'],
     ]);
@@ -578,5 +589,10 @@ describe('readChartPackage and extractChart', () => {
     symlinkSync(path.join(outside, 'x'), path.join(trap2, 'keystone', 'values.yaml'));
     await expect(extractChart(pkg, trap2)).rejects.toThrow(/values.yaml is a symbolic link/);
     expect(() => readFileSync(path.join(outside, 'x'))).toThrow();
+    const trap3 = tempDir();
+    symlinkSync(outside, path.join(trap3, 'keystone'));
+    await expect(extractChart(pkg, trap3)).rejects.toThrow(
+      /refusing to extract into .*keystone: it is a symbolic link/,
+    );
   });
 });

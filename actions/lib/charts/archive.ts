@@ -14,6 +14,8 @@ export interface TarEntry {
   data: Buffer;
   /** Header fields kept verbatim when an existing package is rewritten. */
   header?: TarHeaderFields;
+  /** Packages written by other tools may hold directory entries; ours never do. */
+  type?: 'file' | 'directory';
 }
 
 export interface TarHeaderFields {
@@ -50,8 +52,10 @@ export async function packTar(entries: TarEntry[]): Promise<Buffer> {
   for (const entry of entries) {
     const header = entry.header ?? DEFAULT_HEADER;
     await new Promise<void>((resolve, reject) => {
-      pack.entry({ name: entry.name, size: entry.data.length, type: 'file', ...header }, entry.data, (err) =>
-        err ? reject(err) : resolve(),
+      pack.entry(
+        { name: entry.name, size: entry.data.length, type: entry.type ?? 'file', ...header },
+        entry.data,
+        (err) => (err ? reject(err) : resolve()),
       );
     });
   }

@@ -15,6 +15,11 @@ export async function extractChart(pkg: ChartPackage, dir: string): Promise<stri
   const target = path.resolve(dir, name);
   await mkdir(target, { recursive: true });
   const realTarget = await realpath(target);
+  if (realTarget !== path.join(await realpath(dir), name)) {
+    throw new UserError(
+      `${what}: refusing to extract into ${target}: it is a symbolic link to ${realTarget}`,
+    );
+  }
   for (const [relative, data] of files) {
     if (path.isAbsolute(relative) || relative.split('/').includes('..')) {
       throw new UserError(`${what}: refusing to extract ${JSON.stringify(relative)}`);

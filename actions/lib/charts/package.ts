@@ -78,15 +78,14 @@ export async function reversionChart(pkg: ChartPackage, version: string): Promis
   const chartEntry = `${current.name}/${ChartFiles.chart}`;
   const raw = await readTgz(pkg.bytes);
   let metadata: ChartMetadata | undefined;
-  const entries: TarEntry[] = raw
-    .filter((entry) => entry.type === 'file' || entry.type === 'contiguous-file')
-    .map((entry) => {
-      const name = entry.name.replace(/^\.\//, '');
-      if (name !== chartEntry) return { name: entry.name, data: entry.data, header: entry.header };
-      const data = setChartYamlVersion(entry.data, version, `${what}: ${chartEntry}`);
-      metadata = parseChartYaml(data, `${what}: ${chartEntry}`);
-      return { name: entry.name, data, header: entry.header };
-    });
+  const entries: TarEntry[] = raw.map((entry) => {
+    const type = entry.type === 'directory' ? 'directory' : 'file';
+    const name = entry.name.replace(/^\.\//, '');
+    if (name !== chartEntry) return { name: entry.name, data: entry.data, header: entry.header, type };
+    const data = setChartYamlVersion(entry.data, version, `${what}: ${chartEntry}`);
+    metadata = parseChartYaml(data, `${what}: ${chartEntry}`);
+    return { name: entry.name, data, header: entry.header };
+  });
   if (!metadata) throw new UserError(`${what}: ${chartEntry} is missing`);
   return packageOf(metadata, await packTgz(entries));
 }
