@@ -151,8 +151,9 @@ export function chartAnnotations(metadata: ChartMetadata): Record<string, string
   add('title', metadata.name);
   add('version', metadata.version);
   add('url', goString(m.home, 'home'));
-  // Helm writes the time of the push; a fixed time keeps the manifest digest a function of the
-  // chart alone, so pushing the same chart again is a no-op instead of a "tag taken" conflict.
+  // Helm writes the .tgz file's mtime (Helm 4) or the time of the push (Helm 3). Ours is the fixed
+  // mtime of our package entries, so the manifest digest is a function of the chart alone and
+  // pushing the same chart again is a no-op instead of a "tag taken" conflict.
   add('created', CHART_CREATED);
   if (Array.isArray(m.sources) && m.sources.length > 0) add('source', goString(m.sources[0], 'sources'));
   if (Array.isArray(m.maintainers) && m.maintainers.length > 0) {
