@@ -61,6 +61,10 @@ export const PIPELINES: {
       {
         file: '.github/workflows/nightly.yml',
         jobs: [
+          {
+            id: 'candidate',
+            does: 'build the candidate release artifact <registry>/taco-release:<candidate> (promote-version, mode candidate-release)',
+          },
           { id: 'deploy', action: 'deploy-armada' },
           { id: 'shards', does: 'split Tempest into shards (the matrix)' },
           { id: 'tempest', action: 'tempest' },
