@@ -5,10 +5,24 @@ import { JobFailure, UserError, errorMessage, isJobFailure, isUserError } from '
 import type { HelmClient } from '../lib/helm/index.js';
 import { isInlineKubeconfig } from '../lib/kube/client.js';
 import { parseRallyReport, rallyReportToJUnit, runRallyTask } from '../lib/rally/index.js';
+import { RegistryClient } from '../lib/registry/client.js';
+import {
+  type PreparedChart,
+  checkChartTag,
+  chartOutput,
+  prepareChart,
+  publishChart,
+} from './chart-publish.js';
 import { type DeployedState, cleanupDeployment, deployChart, deployedState } from './deploy.js';
 import { Outputs } from './inputs.js';
 import type { NamespaceClient } from './namespace.js';
-import { publishHelmTest, publishRallyReport, publishRallyRun, setOutputs } from './publish.js';
+import {
+  publishHelmTest,
+  publishRallyReport,
+  publishRallyRun,
+  setOutputs,
+  summarizePublishedChart,
+} from './publish.js';
 import type { HelmRallySettings } from './settings.js';
 
 export const STATE_DEPLOYED = 'deployed';
@@ -61,13 +75,82 @@ export async function runHelmRally(
   }
 }
 
+function registryClient(ctx: ActionContext, settings: HelmRallySettings): RegistryClient | undefined {
+  const publish = settings.publish;
+  if (!publish) return undefined;
+  return new RegistryClient({
+    host: publish.location.host,
+    insecure: publish.insecure,
+    ...(publish.credentials ? { credentials: publish.credentials } : {}),
+    signal: ctx.signal,
+    log: (line) => ctx.info(line),
+  });
+}
+
 async function runStages(ctx: ActionContext, settings: HelmRallySettings, deps: Dependencies): Promise<void> {
   const dir = resultsDir(ctx);
   // Every output has a value even when a step below fails; later calls overwrite these.
   setOutputs(ctx, false, {});
   ctx.setOutput(Outputs.release, '');
   ctx.setOutput(Outputs.namespace, '');
+  ctx.setOutput(Outputs.chart, '');
+  const client = registryClient(ctx, settings);
+  try {
+    await proveAndPublish(ctx, settings, deps, dir, client);
+  } finally {
+    client?.close();
+  }
+}
 
+/**
+ * Packages the chart under test with its candidate version and checks the registry before anything
+ * is deployed; the deploy then installs that package.
+ */
+async function preparePublish(
+  ctx: ActionContext,
+  settings: HelmRallySettings,
+  client: RegistryClient,
+  dir: string,
+): Promise<PreparedChart> {
+  const publish = settings.publish!;
+  return ctx.group(`Package ${publish.source.path} as candidate ${publish.candidate}`, async () => {
+    const prepared = await prepareChart(publish, dir);
+    const check = await checkChartTag(client, publish, prepared);
+    ctx.info(
+      `Chart ${prepared.pkg.name} ${prepared.baseVersion} packaged as ${prepared.pkg.version} (${prepared.pkg.digest}); ` +
+        (check.status === 'unchanged'
+          ? `${check.ref} already holds this package.`
+          : `on a pass it goes to ${check.ref}.`),
+    );
+    return prepared;
+  });
+}
+
+/** After a pass only: a cancel in between publishes nothing. */
+async function publishPassed(
+  ctx: ActionContext,
+  settings: HelmRallySettings,
+  client: RegistryClient,
+  prepared: PreparedChart,
+): Promise<void> {
+  if (ctx.signal.aborted) throw new JobFailure('Cancelled after the pass: the chart was not published');
+  const pushed = await ctx.group(`Publish chart ${prepared.pkg.name} ${prepared.pkg.version}`, () =>
+    publishChart(client, settings.publish!, prepared),
+  );
+  ctx.setOutput(Outputs.chart, JSON.stringify(chartOutput(pushed)));
+  ctx.info(
+    `Chart ${pushed.ref}@${pushed.digest} ${pushed.status === 'unchanged' ? 'was already published (unchanged)' : 'published'}.`,
+  );
+  await summarizePublishedChart(ctx, pushed);
+}
+
+async function proveAndPublish(
+  ctx: ActionContext,
+  settings: HelmRallySettings,
+  deps: Dependencies,
+  dir: string,
+  client: RegistryClient | undefined,
+): Promise<void> {
   if (settings.mode === 'report') {
     const file = settings.rallyReport!;
     let json: unknown;
@@ -83,8 +166,10 @@ async function runStages(ctx: ActionContext, settings: HelmRallySettings, deps: 
     return;
   }
 
+  const prepared = client ? await preparePublish(ctx, settings, client, dir) : undefined;
+
   if (settings.deploy) {
-    const deploy = settings.deploy;
+    const deploy = prepared ? { ...settings.deploy, chart: prepared.file } : settings.deploy;
     const kube = kubeconfigFile(ctx, deploy.kubeconfig, dir);
     const state = deployedState(deploy, kube.file, kube.own);
     // Saved before helm starts: a cancelled install still leaves something to clean up.
@@ -110,6 +195,7 @@ async function runStages(ctx: ActionContext, settings: HelmRallySettings, deps: 
       );
       if (result.logs) ctx.info(result.logs);
       await publishHelmTest(ctx, result, dir);
+      if (client && prepared) await publishPassed(ctx, settings, client, prepared);
       return;
     }
   }
@@ -127,6 +213,7 @@ async function runStages(ctx: ActionContext, settings: HelmRallySettings, deps: 
     }),
   );
   await publishRallyRun(ctx, run, `Rally ${path.basename(settings.taskFile!)}`);
+  if (client && prepared) await publishPassed(ctx, settings, client, prepared);
 }
 
 /** The post step: undo the deployment unless asked to keep it. Never throws for a missing state. */

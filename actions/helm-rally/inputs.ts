@@ -25,6 +25,9 @@ export const Inputs = {
   taskArgs: 'task-args',
   rallyReport: 'rally-report',
   timeout: 'timeout',
+  publish: 'publish',
+  registry: 'registry',
+  candidate: 'candidate',
 } as const;
 
 /** Output names exactly as in helm-rally/action.yml. */
@@ -35,6 +38,7 @@ export const Outputs = {
   junit: 'junit',
   release: 'release',
   namespace: 'namespace',
+  chart: 'chart',
 } as const;
 
 export const MODES = ['rally', 'helm-test', 'report'] as const;
@@ -70,6 +74,12 @@ export interface HelmRallyInputs {
   rallyReport?: string;
   /** Limit for the Rally task or helm test; undefined = profile, then 30 minutes. */
   timeoutMs?: number;
+  /** Push the chart under test to the registry after a pass (a run deploying no chart has none). */
+  publish: boolean;
+  /** Registry `host[:port][/namespace]` for the chart; undefined = the profile's registry.url. */
+  registry?: string;
+  /** Candidate label (a semver pre-release); undefined = c.<UTC yyyymmdd>.<run number>. */
+  candidate?: string;
 }
 
 function mapping(name: string, value: unknown): Record<string, unknown> {
@@ -104,5 +114,8 @@ export function readInputs(ctx: Pick<ActionContext, 'getInput'>): HelmRallyInput
     taskArgs: mapping(Inputs.taskArgs, yamlInput(ctx, Inputs.taskArgs)),
     rallyReport: stringInput(ctx, Inputs.rallyReport),
     timeoutMs: durationInput(ctx, Inputs.timeout),
+    publish: booleanInput(ctx, Inputs.publish, { default: true }),
+    registry: stringInput(ctx, Inputs.registry),
+    candidate: stringInput(ctx, Inputs.candidate),
   };
 }

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { PushedChart } from '../lib/charts/index.js';
 import type { ActionContext } from '../lib/context.js';
 import { JobFailure } from '../lib/errors.js';
 import type { TestRunResult } from '../lib/helm/index.js';
@@ -158,4 +159,15 @@ export async function publishHelmTest(ctx: Publisher, result: TestRunResult, out
         'no test passed'
       }`,
     );
+}
+
+/** One table for the published chart: where it is and by which digests it can be pinned. */
+export async function summarizePublishedChart(ctx: Publisher, pushed: PushedChart): Promise<void> {
+  await ctx.appendSummary(
+    `### 📦 Chart ${escapeMarkdown(pushed.name)} ${escapeMarkdown(pushed.version)} ${pushed.status === 'unchanged' ? 'already published (unchanged)' : 'published'}\n\n` +
+      markdownTable(
+        ['Reference', 'Manifest digest', 'Package (.tgz) digest'],
+        [[`\`${pushed.ref}\``, `\`${pushed.digest}\``, `\`${pushed.contentDigest}\``]],
+      ),
+  );
 }

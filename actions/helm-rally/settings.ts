@@ -5,6 +5,7 @@ import { UserError } from '../lib/errors.js';
 import type { Profile } from '../lib/profile/load.js';
 import type { RallyDeployment } from '../lib/rally/index.js';
 import { isSecretRef } from '../lib/secrets.js';
+import { type PublishSettings, resolvePublishSettings } from './chart-publish.js';
 import { type HelmRallyInputs, Inputs, type Mode } from './inputs.js';
 
 /** The profile's `rally` section (profiles/schema/sections/rally.json). */
@@ -54,6 +55,8 @@ export interface HelmRallySettings {
   /** Absolute report file (mode report). */
   rallyReport?: string;
   timeoutMs: number;
+  /** Undefined: nothing is published (publish: false, or nothing deployed with publish defaulted). */
+  publish?: PublishSettings;
 }
 
 export interface SettingsContext {
@@ -155,6 +158,7 @@ export function resolveSettings(
     inputs.timeoutMs ?? profileDuration(profile, ['rally', 'timeout'], section.timeout, DEFAULT_TIMEOUT_MS);
 
   let deploy: DeploySettings | undefined;
+  let chartUnderTest: { reference: string; local?: string } | undefined;
   const chart = inputs.chart ?? helm.chart;
   if (chart && inputs.mode !== 'report') {
     const chartDir = path.resolve(ctx.workspace, chart);
@@ -162,6 +166,7 @@ export function resolveSettings(
     const isLocal = chart.startsWith('.') || chart.startsWith('/') || existsSync(chartDir);
     if (isLocal && !existsSync(chartDir))
       throw new UserError(`Input '${Inputs.chart}': chart ${chart} does not exist (looked for ${chartDir})`);
+    chartUnderTest = { reference: chart, ...(isLocal ? { local: chartDir } : {}) };
     const namespace = inputs.namespace ?? perRunNamespace(helm['namespace-prefix'] ?? 'taco-ci', ctx.env);
     const imageTags = { ...helm['image-tags'], ...inputs.imageTags };
     const values: Record<string, unknown> = { ...helm.values };
@@ -207,6 +212,9 @@ export function resolveSettings(
       `Input '${Inputs.chart}': mode helm-test deploys a chart and runs its tests, but no chart was given (input or profile rally.helm.chart)`,
     );
   }
+
+  // Before the task file and the Rally env: a run that cannot publish must not start at all.
+  const publish = resolvePublishSettings(inputs, profile, ctx, chartUnderTest);
 
   let taskFile: string | undefined;
   if (inputs.mode === 'rally') {
@@ -262,5 +270,6 @@ export function resolveSettings(
     deployment,
     ...(rallyReport ? { rallyReport } : {}),
     timeoutMs,
+    ...(publish ? { publish } : {}),
   };
 }

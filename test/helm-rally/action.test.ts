@@ -39,14 +39,9 @@ describe('helm-rally bundle', () => {
       post: '../dist/helm-rally/index.js',
       'post-if': 'always()',
     });
-    expect(Object.keys(meta.outputs ?? {}).sort()).toEqual([
-      'junit',
-      'namespace',
-      'release',
-      'report-html',
-      'report-json',
-      'sla-passed',
-    ]);
+    expect(Object.keys(meta.outputs ?? {}).sort()).toEqual(
+      ['junit', 'namespace', 'release', 'report-html', 'report-json', 'sla-passed', 'chart'].sort(),
+    );
   });
 
   it.concurrent(
@@ -157,6 +152,7 @@ describe('helm-rally bundle', () => {
           task: 'task.yaml',
           chart: 'openstack-helm/keystone',
           kubeconfig: 'kubeconfig',
+          publish: 'false',
         };
         const main = await runAction('helm-rally', { cwd: dir, inputs, env });
         expect(main.stderr).toBe('');

@@ -66,7 +66,8 @@ function setup(
   const controller = new AbortController();
   const log: string[] = [];
   const ctx = terminalContext({
-    inputs: { profile: path.join(dir, 'profile.yaml'), ...inputs },
+    // Repository charts cannot be published (see publish*.test.ts for publishing).
+    inputs: { profile: path.join(dir, 'profile.yaml'), publish: 'false', ...inputs },
     env,
     signal: controller.signal,
     write: (text) => log.push(text),
@@ -378,6 +379,7 @@ describe('plan', () => {
     expect(node.children!.map((c) => c.title)).toEqual([
       'deploy openstack-helm/keystone with helm upgrade --install --wait (timeout 2m)',
       'rally task start rally/smoke.yaml (timeout 30m)',
+      'publish: openstack-helm/keystone is a repository chart, which cannot be packaged as tested: the run fails before deploying unless publish is false (or input chart names a directory)',
       'post: helm uninstall and delete the per-run namespace (also on cancel)',
     ]);
     expect(text).toContain('image keystone_api = 127.0.0.1:5000/taco/keystone:profile');
