@@ -3,7 +3,7 @@
  * and a real docker-registry on 127.0.0.1 receives the chart (or nothing). The registry is read
  * back with plain HTTP and an independent tar reader, not with the library that pushed.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -422,5 +422,43 @@ describe('helm-rally plan', () => {
       `on a pass (never after a failure, crash or cancel): push the chart to ${ws.registryUrl}/charts/keystone:<Chart.yaml version>-<candidate>`,
     );
     expect(publish.details!.join('\n')).toContain('default c.<UTC yyyymmdd>.<GITHUB_RUN_NUMBER>');
+  });
+});
+
+describe('helm-rally publishes nothing after a crash or a cancel', () => {
+  it('Rally crashed (exit 1; the fake rally on PATH): nothing pushed', async () => {
+    const ws = workspace();
+    const bin = path.join(ws.dir, 'bin');
+    mkdirSync(bin);
+    symlinkSync(path.join(import.meta.dirname, 'fakes', 'rally'), path.join(bin, 'rally'));
+    const a = action(
+      ws,
+      { mode: 'rally', candidate: 'c.20261125.4' },
+      {
+        PATH: `${bin}:${process.env.PATH}`,
+        FAKE_RALLY_EXIT: '1',
+        FAKE_RALLY_OUTPUT: 'OperationalError: database is locked',
+      },
+    );
+    await expect(a.run()).rejects.toThrow(/^Rally crashed \(exit code 1\), not an SLA failure/);
+    expect(a.installed).toEqual([expect.stringMatching(/\.tgz$/)]);
+    expect(a.ctx.outputs.chart).toBe('');
+    expect(await tags(registry.host, `${ws.registryUrl.split('/')[1]}/charts/keystone`)).toEqual([]);
+  });
+
+  it('cancelled once the test passed: nothing pushed', async () => {
+    const ws = workspace();
+    const a = action(ws, { mode: 'helm-test', candidate: 'c.20261125.5' });
+    // The job is cancelled while helm test reports its (passing) result.
+    const test = a.helm.test.bind(a.helm);
+    a.helm.test = async (...args: Parameters<typeof test>) => {
+      const result = await test(...args);
+      a.controller.abort();
+      return result;
+    };
+    await expect(a.run()).rejects.toThrow(/Cancelled after the pass: the chart was not published/);
+    expect(a.ctx.outputs['sla-passed']).toBe('true');
+    expect(a.ctx.outputs.chart).toBe('');
+    expect(await tags(registry.host, `${ws.registryUrl.split('/')[1]}/charts/keystone`)).toEqual([]);
   });
 });
