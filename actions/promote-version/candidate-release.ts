@@ -4,7 +4,7 @@
  * re-versioning) and the Armada manifest rendered against them. The nightly deploys it with
  * deploy-armada's `release` input; promoting it (input `release`) releases exactly those bits.
  */
-import { errorMessage, JobFailure, UserError } from '../lib/errors.js';
+import { errorMessage, JobFailure } from '../lib/errors.js';
 import type { RegistryClient } from '../lib/registry/index.js';
 import { type BillOfMaterials, pushRelease } from '../lib/release/index.js';
 import { type VerifiedChart, verifyCharts } from './charts.js';
@@ -57,14 +57,18 @@ export async function candidateRelease(
     signal: deps.signal,
     log,
   };
-  const gitStates = await Promise.all(
-    settings.gitRepos.map((spec) =>
-      inspectGitRepo(spec, settings.candidate, gitOptions).catch((err: unknown) => {
-        if (err instanceof UserError) throw err;
-        throw new JobFailure(`Nothing was written: ${errorMessage(err)}`);
-      }),
-    ),
-  );
+  // The commits are a record, not a gate, here: a repository whose candidate tag is not set yet
+  // (the nightly tags after it builds) is left out of the candidate's BOM; the promotion tags it.
+  const gitStates = (
+    await Promise.all(
+      settings.gitRepos.map((spec) =>
+        inspectGitRepo(spec, settings.candidate, gitOptions).catch((err: unknown) => {
+          log(`Source commit of ${spec.url} not recorded: ${errorMessage(err)}`);
+          return undefined;
+        }),
+      ),
+    )
+  ).filter((state) => state !== undefined);
   const plan = await planRelease(client, settings.registry, {
     tag: settings.candidate,
     candidate: settings.candidate,
