@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import { crc32 } from 'node:zlib';
 import {
   Flag,
   type LocatedPacket,
@@ -10,6 +9,7 @@ import {
   VERSION_2,
   VERSION_MASK,
 } from './packet.js';
+import { crc32 } from './crc32.js';
 import { readVarint, varintLength } from './varint.js';
 
 /** A stream that is not valid Subunit v2 from `offset` on. Everything before it was delivered. */
@@ -33,6 +33,11 @@ export interface DecoderHandlers {
   nonSubunit?(bytes: Uint8Array, offset: number): void;
 }
 
+/** The string fields of a packet, each with its own one-entry cache. */
+const Field = { testId: 0, tag: 1, otherTag: 2, mimeType: 3, fileName: 4, routeCode: 5 } as const;
+type Field = (typeof Field)[keyof typeof Field];
+const FIELD_NAMES = ['test id', 'tag', 'other tag', 'MIME type', 'file name', 'route code'];
+
 // Signature, two flag bytes and the first length byte tell how long the header is.
 const MIN_PREFIX = 4;
 const EMPTY = Buffer.alloc(0);
@@ -54,7 +59,8 @@ export class SubunitDecoder {
   private utf8Pending = 0;
   private failed: SubunitParseError | undefined;
   /** The last string seen per field: consecutive packets mostly repeat the test id, tags, MIME type. */
-  private readonly strings = new Map<string, { bytes: Buffer; text: string }>();
+  private readonly lastBytes: Uint8Array[] = Object.values(Field).map(() => EMPTY);
+  private readonly lastText: string[] = Object.values(Field).map(() => '');
 
   constructor(private readonly handlers: DecoderHandlers) {}
 
@@ -179,7 +185,7 @@ export class SubunitDecoder {
     const offset = this.offset;
     const end = start + length - 4;
     const stored = u32(data, end);
-    const computed = crc32(data.subarray(start, end));
+    const computed = crc32(data, start, end);
     if (stored !== computed) {
       throw new SubunitParseError(
         `bad CRC32: stored 0x${hex(stored)}, computed 0x${hex(computed)} over ${length - 4} bytes`,
@@ -205,20 +211,20 @@ export class SubunitDecoder {
       routeCode: undefined,
     };
     if (flags & Flag.timestamp) packet.timestamp = this.readTimestamp();
-    if (flags & Flag.testId) packet.testId = this.readString('test id');
+    if (flags & Flag.testId) packet.testId = this.readString(Field.testId);
     if (flags & Flag.tags) {
       const count = this.readNumber('tag count');
       const tags: string[] = [];
-      for (let i = 0; i < count; i++) tags.push(this.readString(i === 0 ? 'tag' : 'other tag'));
+      for (let i = 0; i < count; i++) tags.push(this.readString(i === 0 ? Field.tag : Field.otherTag));
       packet.tags = tags;
     }
-    if (flags & Flag.mimeType) packet.mimeType = this.readString('MIME type');
+    if (flags & Flag.mimeType) packet.mimeType = this.readString(Field.mimeType);
     if (flags & Flag.fileContent) {
-      const name = this.readString('file name');
+      const name = this.readString(Field.fileName);
       const size = this.readNumber('file length');
       packet.file = { name, content: this.readBytes(size, `file ${JSON.stringify(name)}`) };
     }
-    if (flags & Flag.routeCode) packet.routeCode = this.readString('route code');
+    if (flags & Flag.routeCode) packet.routeCode = this.readString(Field.routeCode);
     if (this.pos !== this.packetEnd) {
       throw new SubunitParseError(
         `corrupt packet: ${this.packetEnd - this.pos} bytes left over after the fields its flags announce`,
@@ -252,24 +258,39 @@ export class SubunitDecoder {
     return view;
   }
 
-  private readString(what: string): string {
+  private readString(field: Field): string {
+    const what = FIELD_NAMES[field];
     const size = this.readNumber(what);
     const at = this.pos;
-    if (at + size > this.packetEnd) this.overrun(what);
-    this.pos += size;
-    const last = this.strings.get(what);
-    if (
-      last !== undefined &&
-      last.bytes.length === size &&
-      last.bytes.compare(this.data, at, at + size) === 0
-    )
-      return last.text;
-    const bytes = this.data.subarray(at, at + size);
-    if (bytes.indexOf(0) !== -1)
-      throw new SubunitParseError(`corrupt packet: ${what} contains a NUL byte`, at + this.base);
-    if (!isUtf8(bytes)) throw new SubunitParseError(`corrupt packet: ${what} is not UTF-8`, at + this.base);
-    const text = bytes.toString('utf8');
-    if (size <= 1024) this.strings.set(what, { bytes: Buffer.from(bytes), text });
+    const end = at + size;
+    if (end > this.packetEnd) this.overrun(what);
+    this.pos = end;
+    const data = this.data;
+    const last = this.lastBytes[field];
+    if (last.length === size) {
+      let i = 0;
+      while (i < size && last[i] === data[at + i]) i++;
+      if (i === size) return this.lastText[field];
+    }
+    // One pass for the common case: ASCII without NUL, where latin1 decoding is UTF-8 decoding.
+    let ascii = true;
+    for (let i = at; i < end; i++) {
+      const byte = data[i];
+      if (byte === 0)
+        throw new SubunitParseError(`corrupt packet: ${what} contains a NUL byte`, i + this.base);
+      if (byte > 0x7f) ascii = false;
+    }
+    let text: string;
+    if (ascii) text = data.toString('latin1', at, end);
+    else if (isUtf8(data.subarray(at, end))) text = data.toString('utf8', at, end);
+    else throw new SubunitParseError(`corrupt packet: ${what} is not UTF-8`, at + this.base);
+    if (size <= 1024) {
+      // A copy, so the cache does not keep the chunk it came from alive.
+      const copy = new Uint8Array(size);
+      for (let i = 0; i < size; i++) copy[i] = data[at + i];
+      this.lastBytes[field] = copy;
+      this.lastText[field] = text;
+    }
     return text;
   }
 

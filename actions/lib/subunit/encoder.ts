@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.js';
 import { Flag, MAX_PACKET_LENGTH, SIGNATURE, STATUSES, type SubunitPacket, VERSION_2 } from './packet.js';
 import { varintSize, writeVarint } from './varint.js';
 
@@ -77,7 +77,7 @@ export function encodePacket(packet: SubunitPacket): Buffer {
       at += (part.value as Uint8Array).length;
     }
   }
-  out.writeUInt32BE(crc32(out.subarray(0, at)), at);
+  out.writeUInt32BE(crc32(out, 0, at), at);
   return out;
 }
 
