@@ -61,7 +61,7 @@ export interface PromoteSettings {
   /** The Armada manifest to render into the release artifact (none: no release artifact). */
   manifest?: ManifestSource;
   /** A candidate release artifact to promote instead of images/charts/manifest. */
-  release?: { text: string; host: string; repository: string; reference: string };
+  release?: { text: string; host: string; repository: string; reference: string; tag?: string };
   /** The candidate's label for logs and the ledger. */
   candidate: string;
   version: VersionRequest;
@@ -251,7 +251,7 @@ export function resolveSettings(
     charts,
     manifest,
     release,
-    candidate: release ? inputs.candidate || release.reference : candidateLabel(candidates, inputs.candidate),
+    candidate: release ? inputs.candidate || release.tag! : candidateLabel(candidates, inputs.candidate),
     version,
     gitRepos,
     gitToken,
@@ -300,6 +300,10 @@ function parseReleaseInput(inputs: PromoteInputs, registry: RegistryLocation) {
   if (ref.host !== registry.host)
     throw new UserError(
       `${what}: ${inputs.release} is on ${ref.host}, not on the promotion registry ${registry.host} (promotion copies within one registry)`,
+    );
+  if (!ref.tag && !inputs.candidate)
+    throw new UserError(
+      `${what}: ${inputs.release} names the release by digest only; give its candidate tag as input 'candidate' (for require-nightly and the ledger)`,
     );
   return { text: inputs.release, ...ref };
 }

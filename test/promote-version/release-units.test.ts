@@ -112,6 +112,13 @@ describe('settings for releases with charts', () => {
     expect(() =>
       settings({ registry: base.registry, release: 'registry.example/taco/taco-release:nightly-1' }),
     ).toThrow(/is on registry\.example, not on the promotion registry/);
+    const byDigest = `127.0.0.1:5000/taco/taco-release@${digest('e')}`;
+    expect(() => settings({ registry: base.registry, release: byDigest })).toThrow(
+      /names the release by digest only; give its candidate tag as input 'candidate'/,
+    );
+    expect(settings({ registry: base.registry, release: byDigest, candidate: 'nightly-1' }).candidate).toBe(
+      'nightly-1',
+    );
     expect(() => settings({ registry: base.registry, release, mode: 'candidate-release' })).toThrow(
       /mode candidate-release writes that artifact/,
     );
