@@ -21,7 +21,7 @@ import type { Profile } from '../lib/profile/load.js';
 import { type RegistryAccess, type RegistrySection, resolveRegistryAccess } from '../lib/registry/access.js';
 import type { RegistryClient } from '../lib/registry/client.js';
 import { RegistryError } from '../lib/registry/errors.js';
-import { type RegistryLocation, isValidTag, parseRegistryLocation } from '../lib/registry/reference.js';
+import { isValidTag, parseRegistryLocation } from '../lib/registry/reference.js';
 import { type HelmRallyInputs, Inputs } from './inputs.js';
 
 /** Where charts go (`<host>/<namespace>/charts/<name>`), how to log in, and what. */
@@ -168,6 +168,7 @@ export function resolvePublishSettings(
     source,
   };
 }
+
 /**
  * Packages the chart under test with its candidate version and writes the package into `dir`
  * (helm deploys that file, so the pushed bytes are the tested ones).
@@ -200,11 +201,6 @@ export async function prepareChart(settings: PublishSettings, dir: string): Prom
   const file = path.join(dir, `${pkg.name}-${pkg.version}.tgz`);
   writeFileSync(file, pkg.bytes);
   return { pkg, file, baseVersion };
-}
-
-/** The chart's reference without pushing: `host/ns/charts/name:tag`. */
-export function plannedRef(location: RegistryLocation, pkg: Pick<ChartPackage, 'name' | 'version'>): string {
-  return `${location.host}/${[location.namespace, 'charts', pkg.name].filter(Boolean).join('/')}:${chartTag(pkg.version)}`;
 }
 
 /**
