@@ -107,6 +107,7 @@ export async function recordNightly(settings: PromoteSettings, deps: NightlyDeps
     );
   }
   for (const image of resolved) if (image) images.push(image);
+  missing.sort(); // lookups finish in any order
   for (const line of unreadable) deps.warn?.(`Recorded without its digest: ${line}`);
   if (missing.length)
     deps.warn?.(

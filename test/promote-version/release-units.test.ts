@@ -7,6 +7,7 @@ import { entryProblem } from '../../actions/lib/history/index.js';
 import type { BillOfMaterials } from '../../actions/lib/release/index.js';
 import { candidateChartTags, parseChartCandidates } from '../../actions/promote-version/charts.js';
 import { readInputs } from '../../actions/promote-version/inputs.js';
+import { releaseBody } from '../../actions/promote-version/github-release.js';
 import { releaseDifferences } from '../../actions/promote-version/release-artifact.js';
 import { resolveSettings } from '../../actions/promote-version/settings.js';
 import { MANIFEST } from './support/release-world.js';
@@ -210,5 +211,32 @@ describe('ledger lines', () => {
     expect(entryProblem({ ...line, release: 'r/taco-release:1.0.0' })).toBe(
       'expected "release" to be {ref, digest} strings',
     );
+  });
+});
+
+describe('the GitHub release body of a release with charts', () => {
+  it('lists the charts and the release artifact', () => {
+    const body = releaseBody({
+      version: '2.0.0',
+      candidate: 'nightly-2',
+      images: [],
+      charts: [
+        {
+          name: 'keystone',
+          version: '2.0.0',
+          source: 'r/charts/keystone:2025.1.3-nightly-2',
+          ref: 'r/charts/keystone:2.0.0',
+          digest: digest('b'),
+          contentDigest: digest('c'),
+          status: 'promoted',
+        },
+      ],
+      releaseArtifact: { ref: 'r/taco-release:2.0.0', digest: digest('d') },
+      commits: [],
+    });
+    expect(body).toContain(
+      `## Charts\n\n| chart | digest |\n| --- | --- |\n| \`r/charts/keystone:2.0.0\` | \`${digest('b')}\` |`,
+    );
+    expect(body).toContain(`Bill of materials and Armada manifest: \`r/taco-release:2.0.0@${digest('d')}\``);
   });
 });
