@@ -240,3 +240,25 @@ describe('the GitHub release body of a release with charts', () => {
     expect(body).toContain(`Bill of materials and Armada manifest: \`r/taco-release:2.0.0@${digest('d')}\``);
   });
 });
+
+describe('taco-ci plan with charts', () => {
+  it('names the charts, the re-versioning and the release artifact', async () => {
+    const { loadProfile } = await import('../../actions/lib/profile/load.js');
+    const { renderPlan } = await import('../../actions/lib/plan.js');
+    const { plan } = await import('../../actions/promote-version/plan.js');
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'promote-plan-')), 'site.yaml');
+    writeFileSync(
+      file,
+      'name: site\nregistry:\n  url: registry.taco.example/taco\npromote:\n  images: [keystone]\n  charts: [keystone, "glance:2025.1.7-nightly-1"]\narmada:\n  manifest: site/openstack.yaml\n',
+    );
+    const text = renderPlan(plan(loadProfile(file)));
+    expect(text).toContain(
+      "re-version charts to <version> (only Chart.yaml's version changes) and push them to registry.taco.example/taco/charts/<chart>:<version>",
+    );
+    expect(text).toContain('keystone (the tag <version>-<candidate>)');
+    expect(text).toContain('glance:2025.1.7-nightly-1');
+    expect(text).toContain(
+      'write the release artifact registry.taco.example/taco/taco-release:<version>: bill of materials + site/openstack.yaml rendered',
+    );
+  });
+});
