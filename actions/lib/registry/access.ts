@@ -35,8 +35,8 @@ export interface RegistryAccessRequest {
 
 /**
  * Resolves the registry from an input (first) or the profile's `registry` section, with its
- * credentials (inputs, else the profile's `{env: NAME}` references), masked. Undefined when
- * neither names a registry.
+ * credentials (inputs, else the profile's `{env: NAME}` references, only for the profile's own
+ * host), masked. Undefined when neither names a registry.
  */
 export function resolveRegistryAccess(
   ctx: Pick<ActionContext, 'env' | 'setSecret'>,
@@ -51,8 +51,11 @@ export function resolveRegistryAccess(
     text,
     fromInput ? `Input '${names.registry}'` : `${request.profile!.file}: registry.url`,
   );
-  const username = resolveSecret(ctx, `Input '${names.username}'`, request.username, section?.username);
-  const password = resolveSecret(ctx, `Input '${names.password}'`, request.password, section?.password);
+  // The profile's credentials belong to the profile's registry: never send them to another host.
+  const profileHost = section?.url ? section.url.replace(/^[a-z]+:\/\//, '').split('/')[0] : undefined;
+  const own = section && (!fromInput || location.host === profileHost) ? section : undefined;
+  const username = resolveSecret(ctx, `Input '${names.username}'`, request.username, own?.username);
+  const password = resolveSecret(ctx, `Input '${names.password}'`, request.password, own?.password);
   if ((username === undefined) !== (password === undefined)) {
     throw new UserError(
       `Registry credentials need both ${names.username} and ${names.password} (only one was given)`,
@@ -60,7 +63,7 @@ export function resolveRegistryAccess(
   }
   return {
     location,
-    insecure: section?.insecure === true && (!fromInput || text === section.url),
+    insecure: own?.insecure === true,
     credentials: username !== undefined && password !== undefined ? { username, password } : undefined,
   };
 }
