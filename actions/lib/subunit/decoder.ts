@@ -59,8 +59,11 @@ export class SubunitDecoder {
   private utf8Pending = 0;
   private failed: SubunitParseError | undefined;
   /** The last string seen per field: consecutive packets mostly repeat the test id, tags, MIME type. */
-  private readonly lastBytes: Uint8Array[] = Object.values(Field).map(() => EMPTY);
-  private readonly lastText: string[] = Object.values(Field).map(() => '');
+  // Each field's bytes live in a reused buffer: a fresh typed array per new string would cost an
+  // off-heap allocation and garbage-collector work for every test.
+  private readonly lastBytes: Uint8Array[] = FIELD_NAMES.map(() => new Uint8Array(64));
+  private readonly lastLength: number[] = FIELD_NAMES.map(() => -1);
+  private readonly lastText: string[] = FIELD_NAMES.map(() => '');
 
   constructor(private readonly handlers: DecoderHandlers) {}
 
@@ -266,8 +269,8 @@ export class SubunitDecoder {
     if (end > this.packetEnd) this.overrun(what);
     this.pos = end;
     const data = this.data;
-    const last = this.lastBytes[field];
-    if (last.length === size) {
+    let last = this.lastBytes[field];
+    if (this.lastLength[field] === size) {
       let i = 0;
       while (i < size && last[i] === data[at + i]) i++;
       if (i === size) return this.lastText[field];
@@ -286,9 +289,9 @@ export class SubunitDecoder {
     else throw new SubunitParseError(`corrupt packet: ${what} is not UTF-8`, at + this.base);
     if (size <= 1024) {
       // A copy, so the cache does not keep the chunk it came from alive.
-      const copy = new Uint8Array(size);
-      for (let i = 0; i < size; i++) copy[i] = data[at + i];
-      this.lastBytes[field] = copy;
+      if (last.length < size) last = this.lastBytes[field] = new Uint8Array(1024);
+      for (let i = 0; i < size; i++) last[i] = data[at + i];
+      this.lastLength[field] = size;
       this.lastText[field] = text;
     }
     return text;

@@ -4,9 +4,12 @@ import type { Attachment, SubunitRun, TestResult } from './results.js';
 /** `setUpClass (pkg.mod.Class)` and friends: unittest's stand-in ids for class and module fixtures. */
 const FIXTURE_ID = /^(setUpClass|tearDownClass|setUpModule|tearDownModule) \((.+)\)$/;
 
+/** Every fixture id starts with "setUp" or "tearDown": the regex runs only for those. */
+const mayBeFixture = (id: string) => id.startsWith('setUp') || id.startsWith('tearDown');
+
 /** The class (or module) a test id belongs to: `a.b.C.test_x[attrs]` → `a.b.C`; `setUpClass (a.b.C)` → `a.b.C`. */
 export function classOf(id: string): string {
-  const fixture = FIXTURE_ID.exec(id);
+  const fixture = mayBeFixture(id) ? FIXTURE_ID.exec(id) : null;
   if (fixture) return fixture[2];
   const bracket = id.indexOf('[');
   const plain = bracket === -1 ? id : id.slice(0, bracket);
@@ -20,7 +23,7 @@ export function isFixtureId(id: string): boolean {
 
 /** Splits an id the way subunit2junitxml does: fixtures keep the whole id as the name. */
 export function junitName(id: string): { classname: string; name: string } {
-  if (FIXTURE_ID.test(id)) return { classname: '', name: id };
+  if (mayBeFixture(id) && FIXTURE_ID.test(id)) return { classname: '', name: id };
   const classname = classOf(id);
   return { classname, name: classname ? id.slice(classname.length + 1) : id };
 }
@@ -65,8 +68,10 @@ export function toJUnitCase(test: TestResult, note?: string): JUnitCase {
   const base: JUnitCase = { name, classname, status: 'passed' };
   if (test.durationMs !== undefined) base.timeSeconds = test.durationMs / 1000;
   const prefix = note ? `[${note}] ` : '';
-  const tb = traceback(test);
-  const other = attachmentText(test, (n) => n !== 'traceback' && n !== 'reason');
+  // Passing and skipped tests keep no attachments worth reading (see ResultCollector).
+  const failing = test.outcome === 'fail' || test.outcome === 'unfinished';
+  const tb = failing ? traceback(test) : undefined;
+  const other = failing ? attachmentText(test, (n) => n !== 'traceback' && n !== 'reason') : '';
   switch (test.outcome) {
     case 'success':
     case 'xfail':

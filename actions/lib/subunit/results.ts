@@ -54,6 +54,7 @@ export interface CollectorOptions {
 }
 
 interface PendingFile {
+  name: string;
   mimeType?: string;
   chunks: Uint8Array[];
   bytes: number;
@@ -65,9 +66,11 @@ interface Pending {
   started: boolean;
   firstMs?: number;
   lastMs?: number;
-  tags: Set<string>;
+  /** Distinct, in order of arrival (a test has one or two). */
+  tags: string[];
   routeCode?: string;
-  files: Map<string, PendingFile>;
+  /** In order of arrival (a test has a handful). */
+  files: PendingFile[];
 }
 
 const TAIL_BYTES = 4096;
@@ -111,9 +114,9 @@ export class ResultCollector {
         started: false,
         firstMs: undefined,
         lastMs: undefined,
-        tags: new Set(),
+        tags: [],
         routeCode: undefined,
-        files: new Map(),
+        files: [],
       };
       this.pending.set(id, test);
     }
@@ -121,7 +124,7 @@ export class ResultCollector {
       test.firstMs ??= ms;
       test.lastMs = ms;
     }
-    if (packet.tags) for (const tag of packet.tags) test.tags.add(tag);
+    if (packet.tags) for (const tag of packet.tags) if (!test.tags.includes(tag)) test.tags.push(tag);
     if (packet.routeCode !== undefined) test.routeCode = packet.routeCode;
     if (packet.file) this.addFile(test, packet.file.name, packet.file.content, packet.mimeType);
     if (packet.status === 'inprogress') test.started = true;
@@ -135,10 +138,11 @@ export class ResultCollector {
   };
 
   private addFile(test: Pending, name: string, content: Uint8Array, mimeType: string | undefined): void {
-    let file = test.files.get(name);
+    let file: PendingFile | undefined;
+    for (const f of test.files) if (f.name === name) file = f;
     if (!file) {
-      file = { chunks: [], bytes: 0, dropped: 0 };
-      test.files.set(name, file);
+      file = { name, mimeType: undefined, chunks: [], bytes: 0, dropped: 0 };
+      test.files.push(file);
     }
     if (mimeType) file.mimeType = mimeType;
     // A view, not a copy: the decoder never reuses its buffers, and only a test's own chunks are held
@@ -157,7 +161,8 @@ export class ResultCollector {
     const keep =
       outcome === 'fail' || outcome === 'uxsuccess' || outcome === 'unfinished' || this.keepPassing;
     const attachments: Attachment[] = [];
-    for (const [name, file] of test.files) {
+    for (const file of test.files) {
+      const name = file.name;
       if (!keep && !(outcome === 'skip' && name === 'reason')) continue;
       let bytes = Buffer.concat(file.chunks, file.bytes);
       let dropped = file.dropped;
@@ -180,7 +185,7 @@ export class ResultCollector {
       startMs: test.firstMs,
       endMs: test.lastMs,
       durationMs: timed ? test.lastMs! - test.firstMs! : undefined,
-      tags: test.tags.size > 1 ? [...test.tags].sort() : [...test.tags],
+      tags: test.tags.length > 1 ? test.tags.sort() : test.tags,
       routeCode: test.routeCode,
       attachments,
     };
