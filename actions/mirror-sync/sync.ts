@@ -1,10 +1,17 @@
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { JobFailure, UserError } from '../lib/errors.js';
-import { type GitAuthEnv, httpTokenEnv, type SshKeyFile, writeSshKey } from '../lib/git/auth.js';
+import {
+  basicAuthHeader,
+  type GitAuthEnv,
+  httpTokenEnv,
+  type SshKeyFile,
+  writeSshKey,
+} from '../lib/git/auth.js';
 import { CacheLockedError, openRepoCache, type RepoCache } from '../lib/git/cache.js';
 import { fetchRefs } from '../lib/git/fetch.js';
-import { Git, GitError } from '../lib/git/git.js';
+import { Git, GitError, gitComplaint } from '../lib/git/git.js';
+import { canListInProcess, lsRefsHttp } from '../lib/git/ls-refs-http.js';
 import { isLostRace, type LeasedUpdate, pushWithLeases } from '../lib/git/push.js';
 import { countNewCommits, describeObjects, isAncestor, lsRemote } from '../lib/git/refs.js';
 import { type Candidate, classify, decideUpdate, type UpdateKind } from './classify.js';
@@ -231,17 +238,34 @@ async function prepareCredentials(
   }
 }
 
+/**
+ * The refs of one side: over HTTP(S) one in-process protocol v2 `ls-refs` request (no git
+ * process at all, which is most of what a no-change sync costs); `git ls-remote` for other
+ * transports and whenever that request does not get a clean answer (it then also words the error).
+ */
 async function listRemote(
+  session: Session,
   git: Git,
-  url: string,
   sideInfo: RemoteSide,
   scope: { heads: boolean; tags: boolean } | undefined,
-  secrets: readonly string[],
-) {
+): Promise<Map<string, string>> {
+  const { config, environment } = session;
+  const token = sideInfo.role === 'upstream' ? config.upstreamToken : config.mirrorToken;
+  if (canListInProcess(sideInfo.url, environment.env)) {
+    environment.debug(`ls-refs ${sideInfo.url} (protocol v2 over HTTP, in process)`);
+    const refs = await lsRefsHttp(sideInfo.url, {
+      authorization: sideInfo.hasToken && token ? basicAuthHeader(token) : undefined,
+      only: scope,
+      env: environment.env,
+      signal: environment.signal,
+    });
+    if (refs) return refs;
+    environment.debug(`ls-refs ${sideInfo.url}: no clean protocol v2 answer, asking git ls-remote`);
+  }
   try {
-    return await lsRemote(git, url, { only: scope });
+    return await lsRemote(git, sideInfo.url, { only: scope });
   } catch (err) {
-    throw remoteError(err, sideInfo, secrets);
+    throw remoteError(err, sideInfo, git.secrets);
   }
 }
 
@@ -250,20 +274,8 @@ async function attemptSync(session: Session): Promise<Omit<SyncReport, 'startedA
   const selector = refSelector(config.refs, config.excludeRefs);
   const [upstream, mirror] = bothOrReport(
     await Promise.allSettled([
-      listRemote(
-        session.upstreamGit,
-        config.upstream,
-        session.upstreamSide,
-        selector.scope,
-        session.upstreamGit.secrets,
-      ),
-      listRemote(
-        session.mirrorGit,
-        config.mirror,
-        session.mirrorSide,
-        selector.scope,
-        session.mirrorGit.secrets,
-      ),
+      listRemote(session, session.upstreamGit, session.upstreamSide, selector.scope),
+      listRemote(session, session.mirrorGit, session.mirrorSide, selector.scope),
     ]),
   );
   const statePath = stateFile(config.cacheDir, config.name, config.upstream, config.mirror);
@@ -397,19 +409,32 @@ async function updateMirror(
   const { config, environment, base } = session;
   const repo = cache.dir;
 
-  // 1. What the cache already holds: the new upstream values and everything the mirror has.
-  const known = await describeObjects(base, repo, [...candidates.map((c) => c.new), ...mirrorTips]);
-  const toFetch = candidates.filter((c) => !known.get(c.new));
-  if (toFetch.length > 0) {
-    environment.info(`Fetching ${toFetch.length} ref(s) from the upstream`);
+  // 1. Fetch every candidate's listed object id into its ref: an incremental fetch, the cache's
+  // refs being the "haves" of the negotiation. Object ids spare the ref listing git would
+  // otherwise repeat (one request less), and git asks the remote nothing when the cache already
+  // has them all. Should one be gone already (rewritten upstream since the listing), fetch by name.
+  let byName = false;
+  if (candidates.length > 0) {
+    environment.info(`Fetching ${candidates.length} ref(s) from the upstream`);
     try {
-      // Incremental: the cache's refs are the "haves" of the negotiation.
       await fetchRefs(
         session.upstreamGit,
         repo,
         config.upstream,
-        toFetch.map((c) => ({ from: c.ref, to: c.ref })),
-      );
+        candidates.map((c) => ({ from: c.new, to: c.ref })),
+      ).catch(async (err: unknown) => {
+        if (!(err instanceof GitError) || isRemoteFailure(err)) throw err;
+        environment.info(
+          `Fetching by object id failed (${gitComplaint(err.result, session.upstreamGit.secrets)}); fetching by ref name`,
+        );
+        byName = true;
+        await fetchRefs(
+          session.upstreamGit,
+          repo,
+          config.upstream,
+          candidates.map((c) => ({ from: c.ref, to: c.ref })),
+        );
+      });
     } catch (err) {
       if (isRemoteFailure(err)) throw remoteError(err, session.upstreamSide, session.upstreamGit.secrets);
       throw err;
@@ -418,14 +443,13 @@ async function updateMirror(
     await cache.maintain();
   }
 
-  // 2. Each candidate's value (a fetched ref may have moved on since ls-remote) and its commit.
-  const fetchedRefs = new Set(toFetch.map((c) => c.ref));
-  const nameOf = (c: Candidate) => (fetchedRefs.has(c.ref) ? c.ref : c.new);
-  const now = await describeObjects(
-    base,
-    repo,
-    candidates.flatMap((c) => [nameOf(c), `${nameOf(c)}^{commit}`]),
-  );
+  // 2. One cat-file: each candidate's value (a ref fetched by name may have moved on since the
+  // listing) and its commit, and which of the mirror's values the cache holds.
+  const nameOf = (c: Candidate) => (byName ? c.ref : c.new);
+  const now = await describeObjects(base, repo, [
+    ...candidates.flatMap((c) => [nameOf(c), `${nameOf(c)}^{commit}`]),
+    ...mirrorTips,
+  ]);
   const commitOf = new Map<string, string | undefined>();
   const vanished = new Set<string>();
   for (const c of candidates) {
@@ -447,7 +471,7 @@ async function updateMirror(
   const updates = candidates.filter(
     (c) => c.old !== undefined && refKind(c.ref) !== 'tag' && !vanished.has(c.ref),
   );
-  const present = new Set(mirrorTips.filter((oid) => known.get(oid)));
+  const present = new Set(mirrorTips.filter((oid) => now.get(oid)));
   let missingOld = new Set(updates.filter((c) => !present.has(c.old!)).map((c) => c.old!));
   if (missingOld.size > 0) {
     const refs = updates.filter((c) => missingOld.has(c.old!));

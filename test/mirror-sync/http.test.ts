@@ -60,9 +60,11 @@ describe('syncMirror over HTTP with token auth (git http-backend)', () => {
     mirrorServer.requests.length = 0;
     const again = await syncMirror(httpConfig(), environment());
     expect(again.changed).toBe(false);
+    // One request per side, made in process: no git process, no capability advertisement.
     for (const server of [upstreamServer, mirrorServer]) {
-      const posts = server.requests.filter((r) => r.method === 'POST');
-      expect(posts.map((r) => `${r.service} ${r.command}`)).toEqual(['git-upload-pack ls-refs']);
+      expect(server.requests.map((r) => `${r.method} ${r.service} ${r.command}`)).toEqual([
+        'POST git-upload-pack ls-refs',
+      ]);
       expect(server.requests.every((r) => r.status === 200)).toBe(true);
     }
   });
@@ -79,7 +81,9 @@ describe('syncMirror over HTTP with token auth (git http-backend)', () => {
     expect([...mirrorAuth]).toEqual([`Basic ${forms(MIRROR_TOKEN)[1]}`]);
     // Every command line was logged (debug) and the gate printed its whole environment.
     const log = env.lines.join('\n');
-    expect(log).toContain('$ git ls-remote');
+    expect(log).toContain(`ls-refs ${upstreamServer.url}/upstream.git`);
+    expect(log).toContain('$ git fetch');
+    expect(log).toContain('$ git -c push.followTags=false -c push.gpgSign=false push');
     expect(log).toContain('MIRROR_SYNC_COMMIT=');
     for (const secret of [...forms(UPSTREAM_TOKEN), ...forms(MIRROR_TOKEN)])
       expect(log).not.toContain(secret);

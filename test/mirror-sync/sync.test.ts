@@ -215,6 +215,36 @@ describe('syncMirror with local bare repositories', () => {
     expect(repos.refs(repos.mirror)['refs/heads/master']).toBe(theirs);
   });
 
+  it('a value gone upstream between listing and fetch is fetched by name and taken as it now is', async () => {
+    seedUpstream();
+    await sync();
+    const listed = repos.commit('master', 'listed, then rewritten away');
+    repos.pushUpstream('master');
+    const environment = recordingEnvironment(tmp());
+    let rewritten: string | undefined;
+    const debug = environment.debug;
+    environment.debug = (message) => {
+      debug(message);
+      // Right before the fetch starts, the upstream force-pushes the listed commit away and drops it.
+      if (message.startsWith('$ git fetch') && !rewritten) {
+        git(repos.work, 'reset', '--quiet', '--hard', 'HEAD~1');
+        rewritten = repos.commit('master', 'the new value');
+        repos.pushUpstream('+master');
+        git(repos.upstream, 'reflog', 'expire', '--expire=now', '--all');
+        git(repos.upstream, 'gc', '--quiet', '--prune=now');
+      }
+    };
+    const report = await sync({ refs: ['master'] }, environment);
+    expect(hasFailures(report)).toBe(false);
+    expect(environment.lines.join('\n')).toContain('fetching by ref name');
+    expect(environment.lines.join('\n')).toContain(
+      `moved upstream during the sync: taking ${rewritten!.slice(0, 12)}`,
+    );
+    expect(byRef(report)['refs/heads/master']).toMatchObject({ action: 'updated', new: rewritten });
+    expect(repos.refs(repos.mirror)['refs/heads/master']).toBe(rewritten);
+    expect(repos.refs(repos.mirror)['refs/heads/master']).not.toBe(listed);
+  });
+
   it('dry run does everything but push', async () => {
     seedUpstream();
     await sync();

@@ -1,0 +1,129 @@
+import { OBJECT_ID } from './refs.js';
+
+/**
+ * The refs of a smart-HTTP remote from one protocol v2 `ls-refs` request made in this process:
+ * the same answer as `git ls-remote --refs`, without starting git, git-remote-http and the
+ * capability-advertisement request. The request is exactly what git sends after that
+ * advertisement (gitprotocol-v2(5) "ls-refs", pkt-lines per gitprotocol-common(5)); servers
+ * answer it without the advertisement because every v2 request over HTTP is stateless.
+ *
+ * It returns undefined whenever the answer is not a clean v2 ref listing (no v2, a redirect, an
+ * auth challenge, TLS or network trouble, a proxy to honour): the caller then runs
+ * `git ls-remote`, which applies the user's git configuration and words errors the usual way.
+ */
+export interface LsRefsHttpOptions {
+  /** `Authorization` header line as git sends it (`Authorization: Basic …`), if any. */
+  authorization?: string;
+  /** Ask only for refs/heads/ and/or refs/tags/ (undefined: every ref). */
+  only?: { heads?: boolean; tags?: boolean };
+  /** The environment git would run in: a proxy variable there means git, not us. */
+  env?: Readonly<Record<string, string | undefined>>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'all_proxy'];
+
+/** True when an in-process request could reach `url` the way git would. */
+export function canListInProcess(url: string, env: LsRefsHttpOptions['env'] = {}): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
+  if (parsed.username || parsed.password || parsed.search || parsed.hash) return false;
+  return !Object.keys(env).some((key) => PROXY_VARIABLES.includes(key.toLowerCase()) && env[key]);
+}
+
+export async function lsRefsHttp(
+  url: string,
+  options: LsRefsHttpOptions = {},
+): Promise<Map<string, string> | undefined> {
+  if (!canListInProcess(url, options.env)) return undefined;
+  const prefixes: string[] = [];
+  if (options.only?.heads) prefixes.push('refs/heads/');
+  if (options.only?.tags) prefixes.push('refs/tags/');
+  const body = Buffer.concat([
+    pktLine('command=ls-refs\n'),
+    pktLine('agent=git/taco-mirror-sync\n'),
+    Buffer.from('0001'),
+    ...prefixes.map((prefix) => pktLine(`ref-prefix ${prefix}\n`)),
+    Buffer.from('0000'),
+  ]);
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/x-git-upload-pack-request',
+    Accept: 'application/x-git-upload-pack-result',
+    'Git-Protocol': 'version=2',
+    'User-Agent': 'git/taco-mirror-sync',
+  };
+  if (options.authorization) {
+    const colon = options.authorization.indexOf(':');
+    headers[options.authorization.slice(0, colon).trim()] = options.authorization.slice(colon + 1).trim();
+  }
+  const signals = [AbortSignal.timeout(options.timeoutMs ?? 60_000)];
+  if (options.signal) signals.push(options.signal);
+  let response: Response;
+  try {
+    response = await fetch(`${url.replace(/\/+$/, '')}/git-upload-pack`, {
+      method: 'POST',
+      headers,
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.any(signals),
+    });
+  } catch {
+    if (options.signal?.aborted) throw options.signal.reason;
+    return undefined;
+  }
+  const type = response.headers.get('content-type') ?? '';
+  if (response.status !== 200 || !type.startsWith('application/x-git-upload-pack-result')) {
+    await response.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  let data: Buffer;
+  try {
+    data = Buffer.from(await response.arrayBuffer());
+  } catch {
+    if (options.signal?.aborted) throw options.signal.reason;
+    return undefined;
+  }
+  const refs = parseLsRefs(data);
+  if (!refs) return undefined;
+  // Servers may ignore ref-prefix (it is a hint): filter like `ls-remote --heads --tags` does.
+  if (prefixes.length > 0)
+    for (const ref of refs.keys()) if (!prefixes.some((p) => ref.startsWith(p))) refs.delete(ref);
+  return refs;
+}
+
+function pktLine(text: string): Buffer {
+  const payload = Buffer.from(text);
+  return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
+}
+
+/**
+ * Parses an ls-refs answer: pkt-lines `<oid> <refname>[ <attribute>…]` ended by a flush packet.
+ * Returns undefined for anything else (an `ERR` packet, a truncated answer, a v0 advertisement);
+ * symbolic HEAD and peeled values are left out, as `ls-remote --refs` does.
+ */
+export function parseLsRefs(data: Buffer): Map<string, string> | undefined {
+  const refs = new Map<string, string>();
+  let at = 0;
+  while (at + 4 <= data.length) {
+    const length = Number.parseInt(data.subarray(at, at + 4).toString('latin1'), 16);
+    if (!Number.isInteger(length) || !/^[0-9a-f]{4}$/i.test(data.subarray(at, at + 4).toString('latin1')))
+      return undefined;
+    if (length === 0) return at + 4 === data.length ? refs : undefined;
+    if (length < 4 || at + length > data.length) return undefined;
+    const line = data
+      .subarray(at + 4, at + length)
+      .toString('utf8')
+      .replace(/\n$/, '');
+    at += length;
+    const [oid, name] = line.split(' ', 2);
+    if (!OBJECT_ID.test(oid) || !name) return undefined;
+    if (name.startsWith('refs/') && !name.endsWith('^{}')) refs.set(name, oid);
+  }
+  return undefined;
+}
