@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type JUnitCase, type JUnitSuite, toJUnitXml } from '../../actions/lib/reports/junit.js';
+import { countCases, type JUnitCase, type JUnitSuite, toJUnitXml } from '../../actions/lib/reports/junit.js';
 import { referenceJUnitXml } from './support/junit-reference-writer.js';
 
 // Text that mixes the characters every escaping rule cares about with ordinary and astral text,
@@ -94,5 +94,22 @@ describe('JUnit writer escaping fast path', () => {
     expect(xml).toContain('name="a &quot;b&quot; &lt;c&gt; &amp; d&#9;e"');
     expect(xml).toContain('message="x&#10;y"');
     expect(xml).toContain('>tb &lt;module&gt; &amp; "q"\\x1b[0m\\xd800</failure>');
+  });
+});
+
+describe('JUnit counts', () => {
+  it('counts each status once', () => {
+    fc.assert(
+      fc.property(fc.array(caseArb, { maxLength: 30 }), (cases) => {
+        const of = (s: JUnitCase['status']) => cases.filter((c) => c.status === s).length;
+        expect(countCases(cases)).toEqual({
+          tests: cases.length,
+          failures: of('failed'),
+          errors: of('error'),
+          skipped: of('skipped'),
+          passed: of('passed'),
+        });
+      }),
+    );
   });
 });

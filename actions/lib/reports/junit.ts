@@ -33,14 +33,14 @@ export interface JUnitCounts {
 }
 
 export function countCases(cases: readonly JUnitCase[]): JUnitCounts {
-  const count = (status: JUnitCase['status']) => cases.filter((c) => c.status === status).length;
-  return {
-    tests: cases.length,
-    failures: count('failed'),
-    errors: count('error'),
-    skipped: count('skipped'),
-    passed: count('passed'),
-  };
+  const counts = { tests: cases.length, failures: 0, errors: 0, skipped: 0, passed: 0 };
+  for (const c of cases) {
+    if (c.status === 'failed') counts.failures++;
+    else if (c.status === 'error') counts.errors++;
+    else if (c.status === 'skipped') counts.skipped++;
+    else if (c.status === 'passed') counts.passed++;
+  }
+  return counts;
 }
 
 // XML 1.0 cannot carry most control characters, which test output often contains (ANSI colours).
@@ -101,8 +101,9 @@ export function toJUnitXml(suites: readonly JUnitSuite[], name = 'taco'): string
     for (const test of suite.cases) out.push(testcase(test, suite.name));
     out.push('  </testsuite>');
   }
-  out.push('</testsuites>');
-  return out.join('\n') + '\n';
+  // The trailing '' ends the document with a newline; joining once keeps the result one flat string.
+  out.push('</testsuites>', '');
+  return out.join('\n');
 }
 
 function counts(c: JUnitCounts): string {

@@ -225,7 +225,7 @@ export class SubunitDecoder {
     if (flags & Flag.fileContent) {
       const name = this.readString(Field.fileName);
       const size = this.readNumber('file length');
-      packet.file = { name, content: this.readBytes(size, `file ${JSON.stringify(name)}`) };
+      packet.file = { name, content: this.readFileContent(size, name) };
     }
     if (flags & Flag.routeCode) packet.routeCode = this.readString(Field.routeCode);
     if (this.pos !== this.packetEnd) {
@@ -254,8 +254,8 @@ export class SubunitDecoder {
     return value;
   }
 
-  private readBytes(size: number, what: string): Buffer {
-    if (this.pos + size > this.packetEnd) this.overrun(what);
+  private readFileContent(size: number, name: string): Buffer {
+    if (this.pos + size > this.packetEnd) this.overrun(`file ${JSON.stringify(name)}`);
     const view = this.data.subarray(this.pos, this.pos + size);
     this.pos += size;
     return view;

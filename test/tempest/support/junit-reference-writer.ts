@@ -2,7 +2,18 @@
  * The JUnit writer as it was before its escaping fast path (commit d8901a3), kept as the reference
  * the fast writer must match byte for byte: every escape applied by a chain of regex replacements.
  */
-import { countCases, type JUnitCase, type JUnitSuite } from '../../../actions/lib/reports/junit.js';
+import type { JUnitCase, JUnitSuite } from '../../../actions/lib/reports/junit.js';
+
+function countCases(cases: readonly JUnitCase[]) {
+  const count = (status: JUnitCase['status']) => cases.filter((c) => c.status === status).length;
+  return {
+    tests: cases.length,
+    failures: count('failed'),
+    errors: count('error'),
+    skipped: count('skipped'),
+    passed: count('passed'),
+  };
+}
 
 // XML 1.0 cannot carry most control characters, which test output often contains (ANSI colours).
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
