@@ -3,13 +3,14 @@ import { UserError } from '../lib/errors.js';
 import { type HistoryTarget, parseHistoryTarget } from '../lib/history/target.js';
 import { loadProfile, type Profile } from '../lib/profile/load.js';
 import type { Credentials } from '../lib/registry/auth.js';
-import { parseRegistryLocation, type RegistryLocation } from '../lib/registry/reference.js';
-import { resolveSecret, type SecretRef } from '../lib/secrets.js';
+import { type RegistrySection, resolveRegistryAccess } from '../lib/registry/access.js';
+import type { RegistryLocation } from '../lib/registry/reference.js';
+import { resolveSecret } from '../lib/secrets.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../lib/package-root.js';
 import { isValidTag } from '../lib/registry/reference.js';
-import { parseReleaseRef } from '../lib/release/index.js';
+import { parseReleaseRef, releaseRepository } from '../lib/release/index.js';
 import { type Candidate, type CandidateOptions, candidateLabel, parseCandidates } from './candidates.js';
 import { type ChartCandidate, parseChartCandidates } from './charts.js';
 import type { ManifestSource } from './release-artifact.js';
@@ -18,15 +19,7 @@ import { type GitHubReleaseTarget, parseReleaseRepository } from './github-relea
 import { Inputs, type Mode, type PromoteInputs } from './inputs.js';
 import { parseVersionRequest, type VersionRequest } from './version.js';
 
-/** The `registry:` profile section (shared by every action). */
-export interface RegistrySection {
-  url: string;
-  insecure?: boolean;
-  username?: SecretRef;
-  password?: SecretRef;
-  'candidate-namespace'?: string;
-  'release-namespace'?: string;
-}
+export type { RegistrySection } from '../lib/registry/access.js';
 
 /** The `promote:` profile section. */
 export interface PromoteSection {
@@ -94,31 +87,19 @@ export function resolveSettings(
   const promote = profile?.section<PromoteSection>('promote') ?? {};
   const where = (key: string) => (profile ? `${profile.file}: ${key}` : key);
 
-  const registryText = inputs.registry || registrySection?.url;
-  if (!registryText)
-    throw new UserError(`Input '${Inputs.registry}' is required (or a profile with registry.url)`);
-  const registry = parseRegistryLocation(
-    registryText,
-    inputs.registry ? `Input '${Inputs.registry}'` : where('registry.url'),
-  );
-
-  const username = resolveSecret(
-    ctx,
-    `Input '${Inputs.registryUsername}'`,
-    inputs.registryUsername,
-    registrySection?.username,
-  );
-  const password = resolveSecret(
-    ctx,
-    `Input '${Inputs.registryPassword}'`,
-    inputs.registryPassword,
-    registrySection?.password,
-  );
-  if ((username === undefined) !== (password === undefined)) {
-    throw new UserError(
-      `Registry credentials need both ${Inputs.registryUsername} and ${Inputs.registryPassword} (only one was given)`,
-    );
-  }
+  const access = resolveRegistryAccess(ctx, {
+    registry: inputs.registry,
+    username: inputs.registryUsername,
+    password: inputs.registryPassword,
+    inputNames: {
+      registry: Inputs.registry,
+      username: Inputs.registryUsername,
+      password: Inputs.registryPassword,
+    },
+    profile,
+  });
+  if (!access) throw new UserError(`Input '${Inputs.registry}' is required (or a profile with registry.url)`);
+  const registry = access.location;
 
   const targetPrefix =
     inputs.targetPrefix || promote['target-prefix'] || registrySection?.['release-namespace'] || undefined;
@@ -243,9 +224,8 @@ export function resolveSettings(
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = ctx.env;
   return {
     registry,
-    insecure:
-      registrySection?.insecure === true && (!inputs.registry || inputs.registry === registrySection.url),
-    credentials: username !== undefined && password !== undefined ? { username, password } : undefined,
+    insecure: access.insecure,
+    credentials: access.credentials,
     candidates,
     candidateOptions,
     charts,
@@ -296,7 +276,11 @@ function parseReleaseInput(inputs: PromoteInputs, registry: RegistryLocation) {
       `Input '${Inputs.release}' names everything that is released; it cannot be combined with ${given.map((g) => `'${g}'`).join(', ')}`,
     );
   const what = `Input '${Inputs.release}'`;
-  const ref = parseReleaseRef(inputs.release, what);
+  // A bare tag names a release of the promotion registry (the nightly's <registry>/taco-release:<candidate>).
+  const text = inputs.release.includes('/')
+    ? inputs.release
+    : `${registry.host}/${releaseRepository(registry)}:${inputs.release}`;
+  const ref = parseReleaseRef(text, what);
   if (ref.host !== registry.host)
     throw new UserError(
       `${what}: ${inputs.release} is on ${ref.host}, not on the promotion registry ${registry.host} (promotion copies within one registry)`,
@@ -305,7 +289,7 @@ function parseReleaseInput(inputs: PromoteInputs, registry: RegistryLocation) {
     throw new UserError(
       `${what}: ${inputs.release} names the release by digest only; give its candidate tag as input 'candidate' (for require-nightly and the ledger)`,
     );
-  return { text: inputs.release, ...ref };
+  return { text, ...ref };
 }
 
 /**

@@ -403,9 +403,10 @@ describe('mode candidate-release, then promotion from the release input', () => 
     expect(both.error?.name).toBe('UserError');
     expect(both.error?.message).toContain("cannot be combined with 'images'");
 
+    // A bare tag names a release of the promotion registry (as the promote workflow passes the candidate).
     const promoted = await promoteRun({
       registry: `${registry.host}/${ns}`,
-      release: ref,
+      release: 'nightly-1',
       'target-prefix': 'release',
     });
     expect(promoted.error).toBeUndefined();
