@@ -11,7 +11,8 @@ import {
   writeSshKey,
 } from '../../actions/lib/git/auth.js';
 import { isLostRace, leasedPushArgs, parsePushPorcelain } from '../../actions/lib/git/push.js';
-import { parseRefList } from '../../actions/lib/git/refs.js';
+import { countReached, parseParents, parseRefList } from '../../actions/lib/git/refs.js';
+import fc from 'fast-check';
 import { classify, decideUpdate } from '../../actions/mirror-sync/classify.js';
 import { checkUrl, resolveConfig, urlKind } from '../../actions/mirror-sync/config.js';
 import { gateEnvironment } from '../../actions/mirror-sync/gate.js';
@@ -138,6 +139,63 @@ describe('git output parsers', () => {
     expect(args).toContain('--force-with-lease=refs/heads/new:');
     expect(args.slice(-3)).toEqual([`${A}:refs/heads/a`, `${A}:refs/heads/new`, ':refs/heads/old']);
     expect(args.join(' ')).not.toMatch(/--force(\s|$)|--mirror/);
+  });
+});
+
+describe('counting the commits each tip brings', () => {
+  /** Reference: a plain search from each tip. */
+  const slowCount = (parents: number[][], tip: number) => {
+    const seen = new Set([tip]);
+    const stack = [tip];
+    while (stack.length > 0)
+      for (const p of parents[stack.pop()!]) if (!seen.has(p) && seen.add(p)) stack.push(p);
+    return seen.size;
+  };
+  const id = (n: number) => n.toString(16).padStart(40, '0');
+
+  it('reads rev-list --parents output, dropping parents outside it', () => {
+    const graph = parseParents(`${id(3)} ${id(2)} ${id(9)}\n${id(2)} ${id(1)}\n${id(1)}`);
+    expect(graph.parents).toEqual([[1], [2], []]);
+    expect(countReached(graph, [id(3), id(2), id(7)])).toEqual(
+      new Map([
+        [id(3), 3],
+        [id(2), 2],
+        [id(7), 0],
+      ]),
+    );
+  });
+
+  it('agrees with a search from each tip on random histories, merges and >1024 tips included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.nat(), { maxLength: 3 }), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 40 }),
+        fc.boolean(),
+        (rawParents, rawTips, shuffled) => {
+          // Row r's parents are older rows (a DAG); the rows are listed newest first or shuffled.
+          const n = rawParents.length;
+          const parentsOf = rawParents.map((ps, r) => [...new Set(r === 0 ? [] : ps.map((p) => p % r))]);
+          const rows = [...Array(n).keys()].reverse();
+          if (shuffled) rows.sort((a, b) => ((a * 7919) % 13) - ((b * 7919) % 13));
+          const text = rows.map((r) => [r, ...parentsOf[r]].map(id).join(' ')).join('\n');
+          const tips = [...new Set(rawTips.map((t) => t % n))].map(id);
+          const counts = countReached(parseParents(text), tips);
+          for (const tip of tips)
+            expect(counts.get(tip)).toBe(slowCount(parentsOf, Number.parseInt(tip, 16)));
+        },
+      ),
+    );
+    // More tips than one chunk: a linear history of 1,500 commits, every commit a tip.
+    const text = Array.from({ length: 1500 }, (_, i) =>
+      i === 1499 ? id(0) : `${id(1499 - i)} ${id(1498 - i)}`,
+    ).join('\n');
+    const counts = countReached(
+      parseParents(text),
+      Array.from({ length: 1500 }, (_, i) => id(i)),
+    );
+    expect([counts.get(id(0)), counts.get(id(1023)), counts.get(id(1024)), counts.get(id(1499))]).toEqual([
+      1, 1024, 1025, 1500,
+    ]);
   });
 });
 

@@ -126,8 +126,9 @@ async function initBare(git: Git, dir: string): Promise<void> {
   await git.run(['init', '--quiet', '--bare', dir]);
   // Appended as config-file text: one write instead of a `git config` process per setting.
   // - a detached automatic gc would outlive the job;
-  // - fetches keep their packs (no loose objects) and gc consolidates them past PACK_LIMIT;
-  // - a commit-graph keeps ancestry checks and counting fast on big histories.
+  // - fetches keep their packs (no loose objects) and gc consolidates them past PACK_LIMIT (gc
+  //   also writes the commit-graph; writing it after every fetch cost a first sync of 20,000
+  //   commits a third of a second for walks that only cover the few new commits).
   await appendFile(
     path.join(dir, 'config'),
     [
@@ -135,7 +136,6 @@ async function initBare(git: Git, dir: string): Promise<void> {
       '\tautoDetach = false',
       `\tautoPackLimit = ${PACK_LIMIT}`,
       '[fetch]',
-      '\twriteCommitGraph = true',
       '\tunpackLimit = 1',
       '',
     ].join('\n'),

@@ -154,6 +154,9 @@ export async function describeObjects(
 /**
  * For each tip (a commit), how many commits it reaches that none of `exclude` reaches — one
  * `rev-list --parents` over the new part of the graph instead of one `rev-list --count` per tip.
+ * The counting walks the graph once per 1,024 tips, children before parents, carrying one bit
+ * per tip ("reached by tip n"), so a first sync of thousands of refs over a long history stays
+ * linear in the size of the graph.
  */
 export async function countNewCommits(
   git: Git,
@@ -161,39 +164,70 @@ export async function countNewCommits(
   tips: readonly string[],
   exclude: readonly string[],
 ): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
   const uniqueTips = [...new Set(tips)];
-  if (uniqueTips.length === 0) return counts;
+  if (uniqueTips.length === 0) return new Map();
   const input = [...uniqueTips, ...[...new Set(exclude)].map((oid) => `^${oid}`)].join('\n') + '\n';
   const out = await git.output(['rev-list', '--parents', '--stdin'], { cwd: repo, input });
+  return countReached(parseParents(out), uniqueTips);
+}
+
+/** The commit graph as `rev-list --parents` prints it: ids, and parents as row numbers (outside parents dropped). */
+export interface ParentRows {
+  index: Map<string, number>;
+  parents: number[][];
+}
+
+export function parseParents(out: string): ParentRows {
+  const lines = out === '' ? [] : out.split('\n');
   const index = new Map<string, number>();
-  const rows = out === '' ? [] : out.split('\n').map((line) => line.split(' '));
-  rows.forEach(([commit], i) => index.set(commit, i));
-  const parents: number[][] = rows.map(([, ...ps]) =>
+  const words = lines.map((line, i) => {
+    const ids = line.split(' ');
+    index.set(ids[0], i);
+    return ids;
+  });
+  const parents = words.map(([, ...ps]) =>
     ps.map((p) => index.get(p)).filter((p): p is number => p !== undefined),
   );
-  const seen = new Uint32Array(rows.length);
-  uniqueTips.forEach((tip, n) => {
-    const start = index.get(tip);
-    if (start === undefined) {
-      counts.set(tip, 0);
-      return;
-    }
-    const stamp = n + 1;
-    const stack = [start];
-    seen[start] = stamp;
-    let count = 0;
-    while (stack.length > 0) {
-      const at = stack.pop()!;
-      count++;
-      for (const p of parents[at]) {
-        if (seen[p] !== stamp) {
-          seen[p] = stamp;
-          stack.push(p);
+  return { index, parents };
+}
+
+/** For each tip, how many rows of the graph it reaches (itself included; 0 when absent). */
+export function countReached({ index, parents }: ParentRows, tips: readonly string[]): Map<string, number> {
+  const rows = parents.length;
+  // Children before parents (Kahn): rev-list's date order is not a topological order under clock skew.
+  const pending = new Uint32Array(rows);
+  for (const ps of parents) for (const p of ps) pending[p]++;
+  const order: number[] = [];
+  for (let r = 0; r < rows; r++) if (pending[r] === 0) order.push(r);
+  for (let k = 0; k < order.length; k++)
+    for (const p of parents[order[k]]) if (--pending[p] === 0) order.push(p);
+
+  const counts = new Map<string, number>();
+  const CHUNK = 1024;
+  for (let start = 0; start < tips.length; start += CHUNK) {
+    const chunk = tips.slice(start, start + CHUNK);
+    const width = Math.ceil(chunk.length / 32);
+    const bits = new Uint32Array(rows * width);
+    chunk.forEach((tip, n) => {
+      const row = index.get(tip);
+      if (row !== undefined) bits[row * width + (n >> 5)] |= 1 << (n & 31);
+    });
+    const reached = new Float64Array(chunk.length);
+    for (const row of order) {
+      const base = row * width;
+      for (const p of parents[row]) {
+        const target = p * width;
+        for (let w = 0; w < width; w++) bits[target + w] |= bits[base + w];
+      }
+      for (let w = 0; w < width; w++) {
+        let v = bits[base + w];
+        while (v !== 0) {
+          reached[(w << 5) + (31 - Math.clz32(v & -v))]++;
+          v &= v - 1;
         }
       }
     }
-    counts.set(tip, count);
-  });
+    chunk.forEach((tip, n) => counts.set(tip, reached[n]));
+  }
   return counts;
 }
