@@ -107,6 +107,8 @@ describe('decoder string fields', () => {
       }
       expect(error).toBeInstanceOf(SubunitParseError);
       expect((error as SubunitParseError).message).toMatch(reason);
+      // The offset is where the string starts in the stream (the id follows its one-byte length).
+      expect((error as SubunitParseError).offset).toBe(good.length + idAt);
       expect(seen.map((p) => p.testId)).toEqual(['abcd']);
     }
   });

@@ -280,7 +280,7 @@ export class SubunitDecoder {
     for (let i = at; i < end; i++) {
       const byte = data[i];
       if (byte === 0)
-        throw new SubunitParseError(`corrupt packet: ${what} contains a NUL byte`, i + this.base);
+        throw new SubunitParseError(`corrupt packet: ${what} contains a NUL byte`, at + this.base);
       if (byte > 0x7f) ascii = false;
     }
     let text: string;
