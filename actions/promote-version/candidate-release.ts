@@ -5,21 +5,16 @@
  * deploy-armada's `release` input; promoting it (input `release`) releases exactly those bits.
  */
 import { errorMessage, JobFailure } from '../lib/errors.js';
-import type { RegistryClient } from '../lib/registry/index.js';
 import { type BillOfMaterials, pushRelease } from '../lib/release/index.js';
 import { type VerifiedChart, verifyCharts } from './charts.js';
 import { type GitOptions, inspectGitRepo } from './git-tags.js';
 import { verifyCandidates, type VerifiedCandidate } from './images.js';
 import { planRelease } from './release-artifact.js';
 import type { PromoteSettings } from './settings.js';
+import type { PromotionDeps } from './promote.js';
 
-export interface CandidateReleaseDeps {
-  client: RegistryClient;
-  env: Readonly<Record<string, string | undefined>>;
-  tempDir: string;
-  signal?: AbortSignal;
-  log: (line: string) => void;
-}
+/** What a candidate release needs: a promotion's dependencies (it writes no ledger entry, so no clock). */
+export type CandidateReleaseDeps = Omit<PromotionDeps, 'now'>;
 
 export interface CandidateReleaseReport {
   candidate: string;

@@ -4,6 +4,7 @@ import {
   isDigest,
   isValidRepository,
   isValidTag,
+  type ImageReference,
   joinRepository,
   parseImageReference,
   type RegistryLocation,
@@ -121,22 +122,11 @@ function fromKolla(item: KollaImage, what: string, options: CandidateOptions): C
   if (typeof item !== 'object' || item === null)
     throw new UserError(`${what}: expected an object {name, ref, digest}`);
   if (typeof item.ref !== 'string') throw new UserError(`${what}.ref: expected an image reference string`);
-  const ref = parseImageReference(item.ref, `${what}.ref`);
-  if (ref.host !== options.registry.host) {
-    throw new UserError(
-      `${what}.ref: ${item.ref} is on ${ref.host}, not on the promotion registry ${options.registry.host} (promotion copies within one registry)`,
-    );
-  }
-  if (item.digest !== undefined && (typeof item.digest !== 'string' || !isDigest(item.digest))) {
-    throw new UserError(
-      `${what}.digest: expected a digest such as sha256:…, got ${JSON.stringify(item.digest)}`,
-    );
-  }
-  const digest = (item.digest as string | undefined) ?? ref.digest;
-  if (ref.digest && digest !== ref.digest)
-    throw new UserError(`${what}: ref says ${ref.digest} but digest says ${digest}`);
-  const reference = digest ?? ref.tag;
-  if (!reference) throw new UserError(`${what}: ${item.ref} has neither a tag nor a digest`);
+  const { ref, digest, reference } = pinnedArtifact(
+    { ref: item.ref, digest: item.digest },
+    what,
+    options.registry,
+  );
   const name = typeof item.name === 'string' && item.name ? item.name : path.posix.basename(ref.repository);
   if (!isValidRepository(name))
     throw new UserError(`${what}.name: ${JSON.stringify(name)} is not a valid image name`);
@@ -156,4 +146,32 @@ export function candidateLabel(candidates: readonly Candidate[], candidateTag: s
   if (candidateTag?.trim()) return candidateTag.trim();
   const tags = [...new Set(candidates.map((c) => c.sourceReference).filter((ref) => !isDigest(ref)))];
   return tags.length ? tags.join(',') : 'by-digest';
+}
+
+/**
+ * A producer's `{ref, digest}` output item on the promotion registry: the repository and what
+ * pins it (the digest when one is given, in `digest` or in the reference, else the tag).
+ */
+export function pinnedArtifact(
+  item: { ref: string; digest?: unknown },
+  what: string,
+  registry: RegistryLocation,
+): { ref: ImageReference; digest?: string; reference: string } {
+  const ref = parseImageReference(item.ref, `${what}.ref`);
+  if (ref.host !== registry.host) {
+    throw new UserError(
+      `${what}.ref: ${item.ref} is on ${ref.host}, not on the promotion registry ${registry.host} (promotion copies within one registry)`,
+    );
+  }
+  if (item.digest !== undefined && (typeof item.digest !== 'string' || !isDigest(item.digest))) {
+    throw new UserError(
+      `${what}.digest: expected a digest such as sha256:…, got ${JSON.stringify(item.digest)}`,
+    );
+  }
+  const digest = (item.digest as string | undefined) ?? ref.digest;
+  if (ref.digest && digest !== ref.digest)
+    throw new UserError(`${what}: ref says ${ref.digest} but digest says ${digest}`);
+  const reference = digest ?? ref.tag;
+  if (!reference) throw new UserError(`${what}.ref: ${item.ref} has neither a tag nor a digest`);
+  return { ref, digest, reference };
 }

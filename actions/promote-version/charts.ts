@@ -7,9 +7,7 @@ import {
   buildArtifactManifest,
   type RegistryClient,
   type RegistryLocation,
-  isDigest,
   isValidRepository,
-  parseImageReference,
 } from '../lib/registry/index.js';
 import {
   type ChartPackage,
@@ -20,6 +18,7 @@ import {
   reversionChart,
 } from '../lib/charts/index.js';
 import { errorMessage, JobFailure, UserError } from '../lib/errors.js';
+import { pinnedArtifact } from './candidates.js';
 import type { TargetState } from './images.js';
 
 /** One chart to promote, as given. */
@@ -150,20 +149,7 @@ function fromOutput(item: ChartOutput, what: string, registry: RegistryLocation)
     throw new UserError(`${what}.name: expected the chart name`);
   if (typeof item.ref !== 'string')
     throw new UserError(`${what}.ref: expected the chart reference host/…/charts/<name>:<tag>`);
-  const ref = parseImageReference(item.ref, `${what}.ref`);
-  if (ref.host !== registry.host)
-    throw new UserError(
-      `${what}.ref: ${item.ref} is on ${ref.host}, not on the promotion registry ${registry.host} (promotion copies within one registry)`,
-    );
-  if (item.digest !== undefined && (typeof item.digest !== 'string' || !isDigest(item.digest)))
-    throw new UserError(
-      `${what}.digest: expected a digest such as sha256:…, got ${JSON.stringify(item.digest)}`,
-    );
-  const digest = (item.digest as string | undefined) ?? ref.digest;
-  if (ref.digest && digest !== ref.digest)
-    throw new UserError(`${what}: ref says ${ref.digest} but digest says ${digest}`);
-  const reference = digest ?? ref.tag;
-  if (!reference) throw new UserError(`${what}.ref: ${item.ref} has neither a tag nor a digest`);
+  const { ref, digest, reference } = pinnedArtifact({ ref: item.ref, digest: item.digest }, what, registry);
   if (typeof item.version === 'string' && ref.tag && chartTag(item.version) !== ref.tag)
     throw new UserError(`${what}: version ${item.version} does not match the tag of ${item.ref}`);
   return { name: item.name, repository: ref.repository, reference, expectedDigest: digest };
