@@ -1,3 +1,4 @@
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import pLimit from 'p-limit';
@@ -68,6 +69,9 @@ export class Transport {
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
     this.limit = pLimit(maxSockets);
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    // Every request in flight and every backoff wait listens for the job's cancellation.
+    const signal = options.signal;
+    if (signal) setMaxListeners(Math.max(getMaxListeners(signal), 10 + 4 * maxSockets), signal);
   }
 
   async send(request: HttpRequest): Promise<HttpResponse> {
