@@ -1,6 +1,5 @@
 import { loadProfile } from '../lib/profile/load.js';
-import { resolveRegistryAccess } from '../lib/registry/access.js';
-import { RegistryClient } from '../lib/registry/client.js';
+import { registryClients, resolveRegistryAccess } from '../lib/registry/access.js';
 import {
   diffReleases,
   formatBomMarkdown,
@@ -36,20 +35,7 @@ async function withReleases<T>(
   const ctx = { env: options.env ?? process.env, setSecret: () => undefined };
   const inputNames = { registry: 'registry', username: 'registry-username', password: 'registry-password' };
   const access = resolveRegistryAccess(ctx, { inputNames, profile });
-  const clients = new Map<string, RegistryClient>();
-  const clientFor = (host: string) => {
-    let client = clients.get(host);
-    if (!client) {
-      const own = access?.location.host === host;
-      client = new RegistryClient({
-        host,
-        insecure: own && access.insecure,
-        credentials: own ? access.credentials : undefined,
-      });
-      clients.set(host, client);
-    }
-    return client;
-  };
+  const clients = registryClients(access);
   try {
     const releases = await Promise.all(
       refs.map((text, i) => {
@@ -59,12 +45,12 @@ async function withReleases<T>(
             ? text
             : `${access.location.host}/${releaseRepository(access.location)}:${text}`;
         const ref = parseReleaseRef(full, what);
-        return pullRelease(clientFor(ref.host), ref.repository, ref.reference);
+        return pullRelease(clients.forHost(ref.host), ref.repository, ref.reference);
       }),
     );
     return use(releases);
   } finally {
-    for (const client of clients.values()) client.close();
+    clients.close();
   }
 }
 

@@ -18,10 +18,10 @@ import {
 } from '../lib/charts/index.js';
 import { UserError } from '../lib/errors.js';
 import type { Profile } from '../lib/profile/load.js';
-import { type RegistryAccess, type RegistrySection, resolveRegistryAccess } from '../lib/registry/access.js';
+import { type RegistryAccess, resolveRegistryAccess } from '../lib/registry/access.js';
 import type { RegistryClient } from '../lib/registry/client.js';
 import { RegistryError } from '../lib/registry/errors.js';
-import { isValidTag, parseRegistryLocation } from '../lib/registry/reference.js';
+import { isValidTag } from '../lib/registry/reference.js';
 import { type HelmRallyInputs, Inputs } from './inputs.js';
 
 /** Where charts go (`<host>/<namespace>/charts/<name>`), how to log in, and what. */
@@ -145,17 +145,11 @@ export function resolvePublishSettings(
     );
   }
 
-  const section = profile.section<RegistrySection>('registry');
-  // The profile's credentials belong to its registry host: a registry input elsewhere gets none.
-  const sameHost =
-    inputs.registry === undefined ||
-    (section?.url !== undefined &&
-      parseRegistryLocation(inputs.registry, `Input '${Inputs.registry}'`).host ===
-        parseRegistryLocation(section.url, `${profile.file}: registry.url`).host);
+  // The shared resolver gives the profile's credentials to the profile's registry host only.
   const access = resolveRegistryAccess(ctx, {
     ...(inputs.registry !== undefined ? { registry: inputs.registry } : {}),
     inputNames: { registry: Inputs.registry, username: 'registry.username', password: 'registry.password' },
-    profile: sameHost ? profile : undefined,
+    profile,
   });
   if (!access) {
     throw new UserError(

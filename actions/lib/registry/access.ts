@@ -3,6 +3,7 @@ import { UserError } from '../errors.js';
 import type { Profile } from '../profile/load.js';
 import { resolveSecret, type SecretRef } from '../secrets.js';
 import type { Credentials } from './auth.js';
+import { RegistryClient, type RegistryClientOptions } from './client.js';
 import { parseRegistryLocation, type RegistryLocation } from './reference.js';
 
 /** The `registry:` profile section (profiles/schema/sections/registry.json), shared by every action. */
@@ -65,5 +66,38 @@ export function resolveRegistryAccess(
     location,
     insecure: own?.insecure === true,
     credentials: username !== undefined && password !== undefined ? { username, password } : undefined,
+  };
+}
+
+/** Registry clients by host: the resolved access's credentials for its own host, anonymous elsewhere. */
+export interface RegistryClients {
+  /** One client per host, created on first use. */
+  forHost(host: string): RegistryClient;
+  close(): void;
+}
+
+export function registryClients(
+  access: RegistryAccess | undefined,
+  options: Pick<RegistryClientOptions, 'signal' | 'log'> = {},
+): RegistryClients {
+  const clients = new Map<string, RegistryClient>();
+  return {
+    forHost(host) {
+      let client = clients.get(host);
+      if (!client) {
+        const own = host === access?.location.host;
+        client = new RegistryClient({
+          ...options,
+          host,
+          insecure: own && access.insecure,
+          credentials: own ? access.credentials : undefined,
+        });
+        clients.set(host, client);
+      }
+      return client;
+    },
+    close() {
+      for (const client of clients.values()) client.close();
+    },
   };
 }
