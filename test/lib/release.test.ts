@@ -247,6 +247,15 @@ describe('release artifacts in a real registry', () => {
       /^Release 1\.0\.0 \(candidate nightly-20261124\)[\s\S]*chart\s+keystone\s+1\.0\.0\s+sha256:/m,
     );
 
+    // A candidate release pins its images as tag@digest: the version column is still the tag.
+    const candidate = {
+      ...bom,
+      images: [{ ...bom.images[0], ref: `${bom.images[0].ref}@${bom.images[0].digest}` }],
+    };
+    expect(formatBomText({ ref: pushed.ref, digest: pushed.digest, bom: candidate })).toMatch(
+      /^image\s+keystone\s+1\.0\.0\s+sha256:a0a0/m,
+    );
+
     expect((await pushRelease(client, location, { bom, manifestYaml })).status).toBe('unchanged');
     const other = { ...bom, candidate: 'nightly-20261125' };
     await expect(pushRelease(client, location, { bom: other, manifestYaml })).rejects.toMatchObject({

@@ -28,8 +28,8 @@ export interface ReleaseDiff {
   unchanged: number;
 }
 
-/** The tag of `host/repo:tag`. */
-function tagOf(ref: string): string {
+/** The tag of `host/repo:tag[@digest]` ('' without one). */
+export function tagOf(ref: string): string {
   const last = ref.slice(ref.lastIndexOf('/') + 1).split('@')[0];
   const colon = last.indexOf(':');
   return colon < 0 ? '' : last.slice(colon + 1);

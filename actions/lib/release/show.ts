@@ -1,7 +1,7 @@
 import { escapeMarkdown, markdownTable } from '../reports/markdown.js';
 import { textTable } from '../reports/text-table.js';
 import type { BillOfMaterials } from './bom.js';
-import { shortDigest } from './diff.js';
+import { shortDigest, tagOf } from './diff.js';
 
 export interface ReleaseView {
   ref: string;
@@ -25,14 +25,7 @@ function sections(view: ReleaseView) {
     artifacts: {
       headers: ['kind', 'name', 'version', 'digest', 'ref', 'commit'],
       rows: [
-        ...bom.images.map((i) => [
-          'image',
-          i.name,
-          i.ref.slice(i.ref.lastIndexOf(':') + 1),
-          i.digest,
-          i.ref,
-          i.commit ?? '',
-        ]),
+        ...bom.images.map((i) => ['image', i.name, tagOf(i.ref), i.digest, i.ref, i.commit ?? '']),
         ...bom.charts.map((c) => ['chart', c.name, c.version, c.digest, c.ref, c.commit ?? '']),
       ],
     },
