@@ -9,7 +9,6 @@ import {
   pullRelease,
   releaseDiffMarkdown,
   releaseDiffRows,
-  releaseRepository,
 } from '../lib/release/index.js';
 import { textTable } from '../lib/reports/text-table.js';
 
@@ -40,11 +39,7 @@ async function withReleases<T>(
     const releases = await Promise.all(
       refs.map((text, i) => {
         const what = `release ${i + 1} (${JSON.stringify(text)})`;
-        const full =
-          text.includes('/') || !access
-            ? text
-            : `${access.location.host}/${releaseRepository(access.location)}:${text}`;
-        const ref = parseReleaseRef(full, what);
+        const ref = parseReleaseRef(text, what, access?.location);
         return pullRelease(clients.forHost(ref.host), ref.repository, ref.reference);
       }),
     );

@@ -4,13 +4,13 @@ import { type HistoryTarget, parseHistoryTarget } from '../lib/history/target.js
 import { loadProfile, type Profile } from '../lib/profile/load.js';
 import type { Credentials } from '../lib/registry/auth.js';
 import { type RegistrySection, resolveRegistryAccess } from '../lib/registry/access.js';
-import type { RegistryLocation } from '../lib/registry/reference.js';
+import { formatReference, type RegistryLocation } from '../lib/registry/reference.js';
 import { resolveSecret } from '../lib/secrets.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../lib/package-root.js';
 import { isValidTag } from '../lib/registry/reference.js';
-import { parseReleaseRef, releaseRepository } from '../lib/release/index.js';
+import { parseReleaseRef } from '../lib/release/index.js';
 import { type Candidate, type CandidateOptions, candidateLabel, parseCandidates } from './candidates.js';
 import { type ChartCandidate, parseChartCandidates } from './charts.js';
 import type { ManifestSource } from './release-artifact.js';
@@ -277,10 +277,8 @@ function parseReleaseInput(inputs: PromoteInputs, registry: RegistryLocation) {
     );
   const what = `Input '${Inputs.release}'`;
   // A bare tag names a release of the promotion registry (the nightly's <registry>/taco-release:<candidate>).
-  const text = inputs.release.includes('/')
-    ? inputs.release
-    : `${registry.host}/${releaseRepository(registry)}:${inputs.release}`;
-  const ref = parseReleaseRef(text, what);
+  const ref = parseReleaseRef(inputs.release, what, registry);
+  const text = formatReference(ref);
   if (ref.host !== registry.host)
     throw new UserError(
       `${what}: ${inputs.release} is on ${ref.host}, not on the promotion registry ${registry.host} (promotion copies within one registry)`,

@@ -17,9 +17,16 @@ export interface ReleaseRef {
   digest?: string;
 }
 
-/** `host[:port]/<ns>/taco-release:<tag>` or `…@sha256:…`; `what` names the value in errors. */
-export function parseReleaseRef(text: string, what: string): ReleaseRef {
-  const ref = parseImageReference(text.replace(/^oci:\/\//, ''), what);
+/**
+ * `host[:port]/<ns>/taco-release:<tag>` or `…@sha256:…`; with `registry`, a bare tag names a
+ * release of that registry. `what` names the value in errors.
+ */
+export function parseReleaseRef(text: string, what: string, registry?: RegistryLocation): ReleaseRef {
+  const full =
+    registry && !text.includes('/')
+      ? formatReleaseRef(registry.host, releaseRepository(registry), text)
+      : text;
+  const ref = parseImageReference(full.replace(/^oci:\/\//, ''), what);
   if (!ref.tag && !ref.digest)
     throw new UserError(
       `${what}: expected a release reference <registry>/${RELEASE_REPOSITORY}:<tag> (or @sha256:…), got ${JSON.stringify(text)} without a tag or digest`,
