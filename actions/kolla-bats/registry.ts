@@ -6,7 +6,7 @@
 import { UserError } from '../lib/errors.js';
 import { RegistryClient as SharedClient } from '../lib/registry/client.js';
 import { RegistryError } from '../lib/registry/errors.js';
-import { joinRepository, type RegistryLocation } from '../lib/registry/reference.js';
+import { isValidRepository, joinRepository, type RegistryLocation } from '../lib/registry/reference.js';
 
 export { MANIFEST_ACCEPT } from '../lib/registry/media-types.js';
 export { isLoopbackHost, parseRegistryLocation, type RegistryLocation } from '../lib/registry/reference.js';
@@ -17,10 +17,9 @@ export interface RegistryEndpoint extends RegistryLocation {
   password?: string;
 }
 
-const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-
+/** One path component of a repository name (an image name without a namespace). */
 export function isValidRepositoryComponent(name: string): boolean {
-  return COMPONENT.test(name);
+  return !name.includes('/') && isValidRepository(name);
 }
 
 export function repositoryFor(location: RegistryLocation, image: string): string {

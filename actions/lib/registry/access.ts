@@ -53,8 +53,10 @@ export function resolveRegistryAccess(
     fromInput ? `Input '${names.registry}'` : `${request.profile!.file}: registry.url`,
   );
   // The profile's credentials belong to the profile's registry: never send them to another host.
-  const profileHost = section?.url ? section.url.replace(/^[a-z]+:\/\//, '').split('/')[0] : undefined;
-  const own = section && (!fromInput || location.host === profileHost) ? section : undefined;
+  const own =
+    section && (!fromInput || location.host === parseRegistryLocation(section.url, 'registry.url').host)
+      ? section
+      : undefined;
   const username = resolveSecret(ctx, `Input '${names.username}'`, request.username, own?.username);
   const password = resolveSecret(ctx, `Input '${names.password}'`, request.password, own?.password);
   if ((username === undefined) !== (password === undefined)) {
