@@ -13,7 +13,12 @@ import pLimit from 'p-limit';
 import { isMap, parseAllDocuments } from 'yaml';
 import { extractChart, pullChart } from '../lib/charts/index.js';
 import { JobFailure, UserError } from '../lib/errors.js';
-import { localChartPath, type ChartSource, type DeploymentModel } from '../lib/armada/index.js';
+import {
+  localChartPath,
+  stringifyDocuments,
+  type ChartSource,
+  type DeploymentModel,
+} from '../lib/armada/index.js';
 import { RegistryError } from '../lib/registry/errors.js';
 import { parseImageReference } from '../lib/registry/reference.js';
 import {
@@ -112,13 +117,7 @@ function chartDocuments(manifestYaml: string, file: string) {
         ),
     });
   }
-  const render = () =>
-    list
-      .map((doc) => {
-        const out = doc.toString({ lineWidth: 0 });
-        return out.startsWith('---') ? out : `---\n${out}`;
-      })
-      .join('');
+  const render = () => stringifyDocuments(list);
   return { charts, render };
 }
 

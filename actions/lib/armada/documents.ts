@@ -2,7 +2,7 @@
  * Multi-document Armada YAML with the position of every key and value, so that every later problem
  * (schema, references, overrides, placeholders) can name file, line, document and key path.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
 import type { ManifestProblem } from './problems.js';
 
 export const ARMADA_KINDS = ['Chart', 'ChartGroup', 'Manifest'] as const;
@@ -178,4 +178,14 @@ export function parseManifestText(text: string, file: string): ParsedManifestFil
     });
   });
   return { file, documents, problems, spans };
+}
+
+/** Edited YAML documents back to one multi-document stream, each opened by `---`, lines never folded. */
+export function stringifyDocuments(documents: readonly Document[]): string {
+  return documents
+    .map((doc) => {
+      const out = doc.toString({ lineWidth: 0 });
+      return out.startsWith('---') ? out : `---\n${out}`;
+    })
+    .join('');
 }

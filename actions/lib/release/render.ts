@@ -15,6 +15,7 @@ import {
   type ManifestProblem,
   parseManifestText,
   repositoryName,
+  stringifyDocuments,
   validateDocument,
 } from '../armada/index.js';
 import { UserError } from '../errors.js';
@@ -117,14 +118,7 @@ export function renderReleaseManifest(
           .split('\n')
           .map((line) => `#${line}`.trimEnd())
           .join('\n')}\n`
-      : '') +
-    yamlDocs
-      .filter((_, index) => !dropped.has(index))
-      .map((doc) => {
-        const out = doc.toString({ lineWidth: 0 });
-        return out.startsWith('---') ? out : `---\n${out}`;
-      })
-      .join('');
+      : '') + stringifyDocuments(yamlDocs.filter((_, index) => !dropped.has(index)));
   checkRendered(rendered, file, options.target);
   return rendered;
 }
