@@ -7,7 +7,7 @@
 import { errorMessage, JobFailure } from '../lib/errors.js';
 import { type BillOfMaterials, pushRelease } from '../lib/release/index.js';
 import { type VerifiedChart, verifyCharts } from './charts.js';
-import { type GitOptions, inspectGitRepo } from './git-tags.js';
+import { gitOptions, inspectGitRepo } from './git-tags.js';
 import { verifyCandidates, type VerifiedCandidate } from './images.js';
 import { planRelease } from './release-artifact.js';
 import type { PromoteSettings } from './settings.js';
@@ -45,19 +45,13 @@ export async function candidateRelease(
     ? await verifyCharts(client, settings.charts, settings.candidate)
     : [];
   log(`Verified ${images.length} candidate image(s) and ${charts.length} chart(s) of ${settings.candidate}`);
-  const gitOptions: GitOptions = {
-    env: deps.env,
-    token: settings.gitToken,
-    tempDir: deps.tempDir,
-    signal: deps.signal,
-    log,
-  };
+  const git = gitOptions(settings.gitToken, deps);
   // The commits are a record, not a gate, here: a repository whose candidate tag is not set yet
   // (the nightly tags after it builds) is left out of the candidate's BOM; the promotion tags it.
   const gitStates = (
     await Promise.all(
       settings.gitRepos.map((spec) =>
-        inspectGitRepo(spec, settings.candidate, gitOptions).catch((err: unknown) => {
+        inspectGitRepo(spec, settings.candidate, git).catch((err: unknown) => {
           log(`Source commit of ${spec.url} not recorded: ${errorMessage(err)}`);
           return undefined;
         }),

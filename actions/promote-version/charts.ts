@@ -17,9 +17,9 @@ import {
   pullChart,
   reversionChart,
 } from '../lib/charts/index.js';
-import { errorMessage, JobFailure, UserError } from '../lib/errors.js';
+import { errorMessage, UserError } from '../lib/errors.js';
 import { pinnedArtifact } from './candidates.js';
-import type { TargetState } from './images.js';
+import { type TargetState, unverified } from './images.js';
 
 /** One chart to promote, as given. */
 export interface ChartCandidate {
@@ -221,12 +221,7 @@ export async function verifyCharts(
       }
     }),
   );
-  if (problems.length) {
-    throw new JobFailure(
-      `Nothing was promoted: ${problems.length} of ${charts.length} candidate chart(s) could not be verified:\n` +
-        problems.map((p) => `  - ${p}`).join('\n'),
-    );
-  }
+  if (problems.length) throw unverified(problems, charts.length, 'chart');
   return verified as VerifiedChart[];
 }
 

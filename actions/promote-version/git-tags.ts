@@ -32,6 +32,14 @@ export interface GitOptions {
   log?: (line: string) => void;
 }
 
+/** Git (and git-ledger) options from the token and a run's environment, temp dir, signal and log. */
+export function gitOptions(
+  token: string | undefined,
+  deps: { env: GitOptions['env']; tempDir: string; signal?: AbortSignal; log: (line: string) => void },
+): GitOptions {
+  return { env: deps.env, token, tempDir: deps.tempDir, signal: deps.signal, log: deps.log };
+}
+
 export function parseGitRepos(items: readonly string[], what: string): GitRepoSpec[] {
   return items.map((item) => {
     const value = item.trim();

@@ -65,12 +65,7 @@ export async function verifyCandidates(
       }
     }),
   );
-  if (problems.length) {
-    throw new JobFailure(
-      `Nothing was promoted: ${problems.length} of ${candidates.length} candidate image(s) could not be verified:\n` +
-        problems.map((p) => `  - ${p}`).join('\n'),
-    );
-  }
+  if (problems.length) throw unverified(problems, candidates.length, 'image');
   return verified as VerifiedCandidate[];
 }
 
@@ -198,4 +193,12 @@ export function describe(
     status,
     ...(candidate.tests !== undefined ? { tests: candidate.tests } : {}),
   };
+}
+
+/** The verification failure that stops a promotion before anything changes: every problem, one per line. */
+export function unverified(problems: readonly string[], of: number, kind: 'image' | 'chart'): JobFailure {
+  return new JobFailure(
+    `Nothing was promoted: ${problems.length} of ${of} candidate ${kind}(s) could not be verified:\n` +
+      problems.map((p) => `  - ${p}`).join('\n'),
+  );
 }

@@ -5,8 +5,9 @@
  */
 import { errorMessage, JobFailure, UserError } from '../lib/errors.js';
 import type { HistoryEntry, HistoryImage } from '../lib/history/entry.js';
-import { appendHistory, readHistory, type HistoryStoreOptions } from '../lib/history/store.js';
+import { appendHistory, readHistory } from '../lib/history/store.js';
 import { describeHistoryTarget } from '../lib/history/target.js';
+import { gitOptions } from './git-tags.js';
 import type { RegistryClient } from '../lib/registry/client.js';
 import { isDigest, parseImageReference } from '../lib/registry/reference.js';
 import type { Candidate } from './candidates.js';
@@ -32,19 +33,6 @@ export interface NightlyRecord {
   status: 'written' | 'planned';
   /** Candidate references not in the registry: left out of the entry's images, listed in details.missing. */
   missing: string[];
-}
-
-function storeOptions(
-  settings: PromoteSettings,
-  deps: Pick<NightlyDeps, 'env' | 'tempDir' | 'signal' | 'log'>,
-): HistoryStoreOptions {
-  return {
-    env: deps.env,
-    token: settings.gitToken,
-    tempDir: deps.tempDir,
-    signal: deps.signal,
-    log: deps.log,
-  };
 }
 
 /** `host/repo:tag` (or `@digest`) of a candidate as the nightly deployed it. */
@@ -132,7 +120,7 @@ export async function recordNightly(settings: PromoteSettings, deps: NightlyDeps
     deps.log(`Dry run: would record the nightly of ${settings.candidate} (${entry.status}) in ${where}`);
     return { target: where, entry, status: 'planned', missing };
   }
-  await appendHistory(target, entry, storeOptions(settings, deps));
+  await appendHistory(target, entry, gitOptions(settings.gitToken, deps));
   deps.log(`History: recorded the nightly of ${settings.candidate} (${entry.status}) in ${where}`);
   return { target: where, entry, status: 'written', missing };
 }
@@ -148,7 +136,7 @@ export async function passingNightlies(
   const target = settings.history;
   if (!target) throw new Error('passingNightlies needs settings.history');
   const where = describeHistoryTarget(target);
-  const mine = (await readHistory(target, storeOptions(settings, deps)))
+  const mine = (await readHistory(target, gitOptions(settings.gitToken, deps)))
     .filter((e) => e.kind === NIGHTLY_KIND && e.candidate === settings.candidate)
     .reverse();
   const passing = mine.filter((e) => e.status === 'passed');

@@ -3,7 +3,7 @@ import type { HistoryEntry } from '../lib/history/entry.js';
 import { appendHistory, readHistory } from '../lib/history/store.js';
 import { describeHistoryTarget } from '../lib/history/target.js';
 import type { RegistryClient } from '../lib/registry/client.js';
-import { createGitTag, type GitOptions, type GitTagOutcome, inspectGitRepo, planGitTag } from './git-tags.js';
+import { createGitTag, type GitTagOutcome, gitOptions, inspectGitRepo, planGitTag } from './git-tags.js';
 import { publishRelease, releaseBody, type ReleaseOutcome } from './github-release.js';
 import pLimit from 'p-limit';
 import { pushChart } from '../lib/charts/index.js';
@@ -123,16 +123,10 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
     );
   }
 
-  const gitOptions: GitOptions = {
-    env: deps.env,
-    token: settings.gitToken,
-    tempDir: deps.tempDir,
-    signal: deps.signal,
-    log,
-  };
+  const git = gitOptions(settings.gitToken, deps);
   const gitStates = await Promise.all(
     settings.gitRepos.map((spec) =>
-      inspectGitRepo(spec, settings.candidate, gitOptions).catch((err: unknown) => {
+      inspectGitRepo(spec, settings.candidate, git).catch((err: unknown) => {
         if (err instanceof UserError) throw err;
         throw new JobFailure(`Nothing was promoted: ${errorMessage(err)}`);
       }),
@@ -302,7 +296,7 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
         continue;
       }
       try {
-        await createGitTag(plan, `TACO release ${version} (candidate ${settings.candidate})`, gitOptions);
+        await createGitTag(plan, `TACO release ${version} (candidate ${settings.candidate})`, git);
         report.gitTags.push({ ...plan, status: 'created' });
       } catch (err) {
         report.gitTags.push({ ...plan, status: 'failed', error: errorMessage(err) });
@@ -461,13 +455,7 @@ async function recordHistory(
   const target = settings.history!;
   const where = describeHistoryTarget(target);
   const entry = entryFor(settings, report, deps);
-  const options = {
-    env: deps.env,
-    token: settings.gitToken,
-    tempDir: deps.tempDir,
-    signal: deps.signal,
-    log: deps.log,
-  };
+  const options = gitOptions(settings.gitToken, deps);
   try {
     const changedNothing =
       report.images.every((i) => i.status === 'skipped') &&
