@@ -74,24 +74,24 @@ export async function pullRelease(
   reference: string,
   options: { expectedDigest?: string } = {},
 ): Promise<PulledRelease> {
-  const what = `${client.host}/${repository}${reference.includes(':') ? '@' : ':'}${reference}`;
+  const ref = `${client.host}/${repository}${reference.includes(':') ? '@' : ':'}${reference}`;
   const artifact = await pullArtifact(client, repository, reference, options);
   if (artifact.config.mediaType !== ReleaseMediaTypes.config)
     throw new UserError(
-      `${what} is not a TACO release: its config media type is ${JSON.stringify(artifact.config.mediaType)}, expected ${ReleaseMediaTypes.config}`,
+      `${ref} is not a TACO release: its config media type is ${JSON.stringify(artifact.config.mediaType)}, expected ${ReleaseMediaTypes.config}`,
     );
   const layer = (mediaType: string) => {
     const found = artifact.layers.filter((l) => l.mediaType === mediaType);
     if (found.length !== 1)
-      throw new UserError(`${what}: expected exactly one ${mediaType} layer, found ${found.length}`);
+      throw new UserError(`${ref}: expected exactly one ${mediaType} layer, found ${found.length}`);
     return found[0];
   };
   const manifestYaml = layer(ReleaseMediaTypes.manifest).bytes.toString('utf8');
-  const bom = parseBom(layer(ReleaseMediaTypes.bom).bytes, `${what} bill of materials`);
+  const bom = parseBom(layer(ReleaseMediaTypes.bom).bytes, `${ref} bill of materials`);
   if (!reference.includes(':') && bom.release !== reference)
-    throw new UserError(`${what}: the bill of materials names release ${bom.release}, not ${reference}`);
+    throw new UserError(`${ref}: the bill of materials names release ${bom.release}, not ${reference}`);
   return {
-    ref: `${client.host}/${repository}${reference.includes(':') ? '@' : ':'}${reference}`,
+    ref,
     digest: artifact.manifest.digest,
     bom,
     manifestYaml,
