@@ -3,7 +3,7 @@ import type { RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import { digestOf, sha256Digest } from './manifest.js';
 import { isDigest } from './reference.js';
-import { type HttpResponse, sleep } from './transport.js';
+import { headerValue, type HttpResponse, sleep } from './transport.js';
 
 export interface UploadOptions {
   /** Bytes per PATCH; unset or 0 = one monolithic PUT. */
@@ -49,7 +49,7 @@ export async function uploadBlob(
       await uploadOnce(client, repository, bytes, digest, chunkSize, session, what);
       return { digest, size, uploaded: true };
     } catch (err) {
-      if (session.location) await cancelUpload(client, repository, session.location);
+      if (session.location) await client.cancelUpload(repository, session.location);
       if (!(err instanceof RegistryError) || !worthRetrying(err) || attempt >= retries) {
         if (err instanceof RegistryError && attempt > 0) {
           throw new RegistryError(
@@ -107,7 +107,7 @@ async function uploadOnce(
       if (res.status !== 202) {
         throw client.failure(res, 'PATCH', pathOf(session.location), `${what}: chunk ${offset}-${end}`);
       }
-      const range = header(res, 'range');
+      const range = headerValue(res, 'range');
       if (range && range !== `0-${end}`) {
         throw new RegistryError(`${what}: after chunk ${offset}-${end} the registry holds range ${range}`, {
           code: 'BLOB_UPLOAD_INVALID',
@@ -128,7 +128,7 @@ async function uploadOnce(
     throw client.failure(done, 'PUT', pathOf(session.location), `${what}: completing the upload`);
   }
   session.location = undefined;
-  const stored = header(done, 'docker-content-digest');
+  const stored = headerValue(done, 'docker-content-digest');
   if (stored && stored !== digest) {
     throw new RegistryError(`${what}: the registry stored the upload as ${stored}`, {
       code: 'DIGEST_INVALID',
@@ -145,7 +145,7 @@ export async function getBlob(client: RegistryClient, repository: string, digest
   for (let hop = 0; ; hop++) {
     const res = await client.requestUrl(url, { method: 'GET', scopes });
     if (REDIRECTS.has(res.status)) {
-      const location = header(res, 'location');
+      const location = headerValue(res, 'location');
       if (!location || hop >= MAX_REDIRECTS) {
         throw new RegistryError(
           `${what}: ${location ? `more than ${MAX_REDIRECTS} redirects` : `HTTP ${res.status} without a Location`}`,
@@ -177,19 +177,9 @@ function worthRetrying(err: RegistryError): boolean {
   return status >= 500 || status === 404 || status === 408 || status === 416 || status === 429;
 }
 
-async function cancelUpload(client: RegistryClient, repository: string, location: string): Promise<void> {
-  await client
-    .requestUrl(location, {
-      method: 'DELETE',
-      scopes: [repositoryScope(repository, 'pull,push')],
-      retryable: false,
-    })
-    .catch(() => undefined);
-}
-
 /** The upload URL the registry named: absolute or relative to the registry. */
 function nextLocation(client: RegistryClient, res: HttpResponse, what: string): string {
-  const location = header(res, 'location');
+  const location = headerValue(res, 'location');
   if (!location)
     throw new RegistryError(`${what}: the registry answered HTTP ${res.status} without a Location`);
   return new URL(location, client.baseUrl).toString();
@@ -206,9 +196,4 @@ export function withDigest(location: string, digest: string): string {
 function pathOf(url: string): string {
   const parsed = new URL(url);
   return `${parsed.pathname}${parsed.search}`;
-}
-
-function header(res: HttpResponse, name: string): string | undefined {
-  const value = res.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -4,7 +4,13 @@ import { parseErrorBody, RegistryError } from './errors.js';
 import { type RawManifest, digestOf, manifestMediaType, parseJsonManifest } from './manifest.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import { isLoopbackHost } from './reference.js';
-import { type HttpResponse, type RetryPolicy, Transport, type TransportOptions } from './transport.js';
+import {
+  headerValue,
+  type HttpResponse,
+  type RetryPolicy,
+  Transport,
+  type TransportOptions,
+} from './transport.js';
 
 export interface RegistryClientOptions extends TransportOptions {
   /** host[:port] */
@@ -131,8 +137,8 @@ export class RegistryClient {
     const what = `${this.host}/${repository}${reference.includes(':') ? '@' : ':'}${reference}`;
     if (res.status !== 200) throw this.failure(res, 'GET', path, `manifest ${what}`);
     const document = parseJsonManifest(res.body, what);
-    const mediaType = manifestMediaType(header(res, 'content-type'), document);
-    const claimed = header(res, 'docker-content-digest');
+    const mediaType = manifestMediaType(headerValue(res, 'content-type'), document);
+    const claimed = headerValue(res, 'docker-content-digest');
     const digest = digestOf(
       res.body,
       (claimed ?? (reference.includes(':') ? reference : 'sha256')).split(':')[0],
@@ -165,7 +171,7 @@ export class RegistryClient {
     if (res.status === 404) return undefined;
     if (res.status !== 200)
       throw this.failure(res, 'HEAD', path, `manifest ${this.host}/${repository}:${reference}`);
-    const digest = header(res, 'docker-content-digest');
+    const digest = headerValue(res, 'docker-content-digest');
     if (!digest) {
       // Not every registry sends the digest on HEAD; the content tells.
       const full = await this.getManifest(repository, reference);
@@ -173,8 +179,8 @@ export class RegistryClient {
     }
     return {
       digest,
-      mediaType: header(res, 'content-type') ?? '',
-      size: Number(header(res, 'content-length') ?? 0),
+      mediaType: headerValue(res, 'content-type') ?? '',
+      size: Number(headerValue(res, 'content-length') ?? 0),
     };
   }
 
@@ -194,7 +200,7 @@ export class RegistryClient {
     });
     if (res.status !== 201 && res.status !== 200)
       throw this.failure(res, 'PUT', path, `manifest ${this.host}/${repository}:${reference}`);
-    return header(res, 'docker-content-digest') ?? digestOf(manifest.bytes);
+    return headerValue(res, 'docker-content-digest') ?? digestOf(manifest.bytes);
   }
 
   async blobExists(repository: string, digest: string): Promise<boolean> {
@@ -220,19 +226,19 @@ export class RegistryClient {
     });
     if (res.status === 201) return true;
     if (res.status === 202) {
-      const location = header(res, 'location');
+      const location = headerValue(res, 'location');
       if (location) await this.cancelUpload(to, location);
       return false;
     }
     throw this.failure(res, 'POST', path, `mount of ${digest} from ${from} into ${to}`);
   }
 
-  private async cancelUpload(repository: string, location: string): Promise<void> {
-    const url = new URL(location, this.baseUrl);
-    await this.request({
+  /** Cancels an upload session (best effort: a session left behind expires on the registry). */
+  async cancelUpload(repository: string, location: string): Promise<void> {
+    await this.requestUrl(location, {
       method: 'DELETE',
-      path: `${url.pathname}${url.search}`,
       scopes: [repositoryScope(repository, 'pull,push')],
+      retryable: false,
     }).catch(() => undefined);
   }
 
@@ -252,7 +258,7 @@ export class RegistryClient {
       if (res.status !== 200) throw this.failure(res, 'GET', path, `tags of ${this.host}/${repository}`);
       const body = JSON.parse(res.body.toString('utf8')) as { tags?: string[] | null };
       tags.push(...(body.tags ?? []));
-      path = nextPage(header(res, 'link'), this.baseUrl);
+      path = nextPage(headerValue(res, 'link'), this.baseUrl);
     }
     return tags;
   }
@@ -275,11 +281,6 @@ export class RegistryClient {
       { status: res.status, code, method, url: `${this.baseUrl}${path}` },
     );
   }
-}
-
-function header(res: HttpResponse, name: string): string | undefined {
-  const value = res.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** The next page from an RFC 8288 `Link` header, as a path on the registry. */

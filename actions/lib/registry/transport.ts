@@ -19,6 +19,12 @@ export interface HttpResponse {
   body: Buffer;
 }
 
+/** One response header's value (the first, when it came more than once). */
+export function headerValue(res: HttpResponse, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 export interface RetryPolicy {
   /** Retries after the first attempt (default 4). */
   retries: number;
