@@ -23,6 +23,8 @@ export const Inputs = {
   mode: 'mode',
   nightlyPassed: 'nightly-passed',
   requireNightly: 'require-nightly',
+  tempestResults: 'tempest-results',
+  chaosReport: 'chaos-report',
 } as const;
 
 export const MODES = ['promote', 'record-nightly', 'candidate-release'] as const;
@@ -78,6 +80,10 @@ export interface PromoteInputs {
   nightlyPassed?: boolean;
   /** Promote only a candidate with a passing nightly in the ledger, with the digests that nightly tested. */
   requireNightly: boolean;
+  /** record-nightly: tempest's Subunit stream, kept in the entry as a compact summary; '' = none. */
+  tempestResults: string;
+  /** record-nightly: cookiemonster's JSON report, kept in the entry as a compact summary; '' = none. */
+  chaosReport: string;
 }
 
 export function readInputs(ctx: Pick<ActionContext, 'getInput'>): PromoteInputs {
@@ -102,5 +108,7 @@ export function readInputs(ctx: Pick<ActionContext, 'getInput'>): PromoteInputs 
     mode: choiceInput(ctx, Inputs.mode, MODES, { default: 'promote' }),
     nightlyPassed: booleanInput(ctx, Inputs.nightlyPassed),
     requireNightly: booleanInput(ctx, Inputs.requireNightly, { default: false }),
+    tempestResults: stringInput(ctx, Inputs.tempestResults) ?? '',
+    chaosReport: stringInput(ctx, Inputs.chaosReport) ?? '',
   };
 }

@@ -8,6 +8,7 @@ import type { HistoryEntry, HistoryImage } from '../lib/history/entry.js';
 import { appendHistory, readHistory } from '../lib/history/store.js';
 import { describeHistoryTarget } from '../lib/history/target.js';
 import { gitOptions } from './git-tags.js';
+import { readNightlyReports } from './nightly-reports.js';
 import type { RegistryClient } from '../lib/registry/client.js';
 import { isDigest, parseImageReference } from '../lib/registry/reference.js';
 import type { Candidate } from './candidates.js';
@@ -102,6 +103,7 @@ export async function recordNightly(settings: PromoteSettings, deps: NightlyDeps
       `Not in the registry, left out of the entry (listed as details.missing): ${missing.join(', ')}`,
     );
 
+  const reports = await readNightlyReports(settings.reports, deps.warn);
   const details: Record<string, unknown> = {};
   if (missing.length) details.missing = missing;
   if (unreadable.length) details.unreadable = unreadable;
@@ -110,9 +112,11 @@ export async function recordNightly(settings: PromoteSettings, deps: NightlyDeps
     kind: NIGHTLY_KIND,
     time: (deps.now?.() ?? new Date()).toISOString(),
     status: passed ? 'passed' : 'failed',
+    ...(settings.profileName ? { profile: settings.profileName } : {}),
     candidate: settings.candidate,
     images,
     ...(settings.runUrl ? { runUrl: settings.runUrl } : {}),
+    ...reports,
     ...(Object.keys(details).length ? { details } : {}),
   };
   const where = describeHistoryTarget(target);

@@ -72,6 +72,10 @@ export interface PromoteSettings {
   concurrency: number;
   retries: number;
   runUrl?: string;
+  /** The profile's name (recorded with a nightly, for the per-profile timeline). */
+  profileName?: string;
+  /** record-nightly: the Tempest stream and chaos report to summarize in the entry (absolute paths). */
+  reports: { tempestResults?: string; chaosReport?: string };
 }
 
 export function loadOptionalProfile(spec: string, cwd: string): Profile | undefined {
@@ -244,6 +248,11 @@ export function resolveSettings(
     concurrency: promote.concurrency ?? 8,
     retries: promote.retries ?? 4,
     runUrl: server && repository && runId ? `${server}/${repository}/actions/runs/${runId}` : undefined,
+    ...(profile ? { profileName: profile.name } : {}),
+    reports: {
+      ...(inputs.tempestResults ? { tempestResults: path.resolve(ctx.workspace, inputs.tempestResults) } : {}),
+      ...(inputs.chaosReport ? { chaosReport: path.resolve(ctx.workspace, inputs.chaosReport) } : {}),
+    },
   };
 }
 

@@ -8,6 +8,8 @@ export interface HistoryEntry {
   time: string;
   /** `complete`, `partial` (a promotion that failed midway), `failed`, … */
   status: string;
+  /** The profile (environment) a nightly ran on; absent in older lines. */
+  profile?: string;
   /** The candidate tag or label (`nightly-20261124`). */
   candidate: string;
   /** The release version, for promotions. */
@@ -21,8 +23,56 @@ export interface HistoryEntry {
   commits?: HistoryCommit[];
   /** Link to the workflow run that wrote the entry. */
   runUrl?: string;
+  /** Nightlies: the verdict of each stage (older entries have none: unknown). */
+  stages?: NightlyStages;
+  /** Nightlies: what Tempest reported, compactly (no tracebacks). */
+  tempest?: TempestSummary;
+  /** Nightlies: what cookiemonster reported, per workload. */
+  chaos?: ChaosSummary;
   /** Anything else the writer wants audited (kept as is). */
   details?: Record<string, unknown>;
+}
+
+export type StageVerdict = 'passed' | 'failed' | 'skipped';
+
+export interface NightlyStages {
+  deploy?: StageVerdict;
+  tempest?: StageVerdict;
+  chaos?: StageVerdict;
+}
+
+/** A night's Tempest results in a few hundred bytes: counts, the ids that failed, how long it took. */
+export interface TempestSummary {
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** Wall time of the run (first to last packet), when the stream has timestamps. */
+  durationSeconds?: number;
+  /** Ids of the tests that ended failing, sorted; at most TEMPEST_FAILURES_KEPT. */
+  failures: string[];
+  /** Failures beyond the ones listed. */
+  moreFailures?: number;
+  /** Ids that failed, then passed when run again, sorted. */
+  flaky?: string[];
+}
+
+/** A night's resiliency run: kills and recovery per workload, and the verdict's reasons. */
+export interface ChaosSummary {
+  passed: boolean;
+  kills: number;
+  workloads: ChaosWorkloadSummary[];
+  /** Why it failed (cookiemonster's verdict), empty when it passed. */
+  reasons: string[];
+}
+
+export interface ChaosWorkloadSummary {
+  /** `Deployment openstack/keystone-api` */
+  workload: string;
+  kills: number;
+  maxRecoverySeconds?: number;
+  meanRecoverySeconds?: number;
+  recovered: boolean;
+  availabilityPercent?: number;
 }
 
 export interface HistoryImage {
