@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UserError } from '../lib/errors.js';
-import { formatHistory, parseHistoryTarget, readHistory } from '../lib/history/index.js';
+import { formatHistory, type HistoryEntry, parseHistoryTarget, readHistory } from '../lib/history/index.js';
+import { buildDashboard, summaryMarkdown, writeSite } from '../lib/history/html/index.js';
 import { loadProfile } from '../lib/profile/load.js';
 
 export interface HistoryOptions {
@@ -11,8 +12,10 @@ export interface HistoryOptions {
   format: 'table' | 'markdown' | 'json';
 }
 
-/** `taco-ci history`: the ledger a profile's promote.history names (or --ledger), formatted. */
-export async function showHistory(options: HistoryOptions): Promise<string> {
+/** The ledger a profile's promote.history names (or --ledger), every entry (or --candidate's). */
+async function readLedger(
+  options: Pick<HistoryOptions, 'profile' | 'ledger' | 'candidate'>,
+): Promise<HistoryEntry[]> {
   let spec = options.ledger;
   let baseDir = process.cwd();
   if (!spec) {
@@ -23,9 +26,42 @@ export async function showHistory(options: HistoryOptions): Promise<string> {
     baseDir = path.dirname(profile.file);
   }
   const target = parseHistoryTarget(spec, options.ledger ? '--ledger' : 'promote.history', baseDir);
-  const entries = (await readHistory(target, { env: process.env })).filter(
+  return (await readHistory(target, { env: process.env })).filter(
     (e) => !options.candidate || e.candidate === options.candidate,
   );
+}
+
+/** `taco-ci history`: the ledger, formatted. */
+export async function showHistory(options: HistoryOptions): Promise<string> {
+  const entries = await readLedger(options);
   if (entries.length === 0 && options.format !== 'json') return 'The history has no entries yet.\n';
   return formatHistory(entries, { format: options.format, limit: options.limit });
+}
+
+export interface HistorySiteOptions extends Pick<HistoryOptions, 'profile' | 'ledger' | 'candidate'> {
+  /** Directory the site is written to. */
+  html?: string;
+  /** Nights in the trend window. */
+  window?: number;
+  /** Print the Markdown summary (with a Mermaid chart of the last `nights` nights). */
+  summary?: boolean;
+  nights?: number;
+}
+
+/** `taco-ci history --html DIR` / `--summary`: the dashboard site and/or its Markdown summary. */
+export async function historySite(options: HistorySiteOptions): Promise<string> {
+  const entries = await readLedger(options);
+  const out: string[] = [];
+  if (options.html) {
+    const site = await writeSite(entries, path.resolve(options.html), { window: options.window });
+    out.push(
+      `Wrote the dashboard of ${entries.length} ledger entries to ${site.dir}: ${site.files.length} pages, ${Math.ceil(site.bytes / 1024)} KB (open index.html)\n`,
+    );
+    if (options.summary) out.push(summaryMarkdown(site.dashboard, { nights: options.nights }));
+  } else if (options.summary) {
+    out.push(
+      summaryMarkdown(buildDashboard(entries, { window: options.window }), { nights: options.nights }),
+    );
+  }
+  return out.join('\n');
 }

@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,13 +10,20 @@ import { loadProfile, resolveProfilePath } from '../lib/profile/load.js';
 import { terminalContext } from '../lib/terminal-context.js';
 import { buildPlan, PIPELINES } from './plan.js';
 import { ACTION_NAMES, loadAction } from './registry.js';
-import { showHistory } from './history.js';
+import { historySite, showHistory } from './history.js';
 import { diffReleaseRefs, type ReleaseFormat, showRelease } from './release.js';
 import { validateAll } from './validate.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a whole number above 0, got ${JSON.stringify(value)}`);
+  return n;
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -145,6 +152,10 @@ export async function main(argv: string[]): Promise<number> {
         .choices(['table', 'markdown', 'json'])
         .default('table'),
     )
+    .option('--html <dir>', 'write the dashboard (a self-contained static site) to this directory')
+    .option('--summary', 'print the Markdown summary with a Mermaid chart (for a job summary)')
+    .option('--window <nights>', 'nights in the trend window of --html/--summary', positiveInt, 30)
+    .option('--nights <count>', 'nights in the Mermaid chart of --summary', positiveInt, 14)
     .action(
       async (options: {
         profile: string;
@@ -152,8 +163,13 @@ export async function main(argv: string[]): Promise<number> {
         candidate?: string;
         limit?: number;
         format: 'table' | 'markdown' | 'json';
+        html?: string;
+        summary?: boolean;
+        window: number;
+        nights: number;
       }) => {
-        process.stdout.write(await showHistory(options));
+        if (options.html || options.summary) process.stdout.write(await historySite(options));
+        else process.stdout.write(await showHistory(options));
       },
     );
 
