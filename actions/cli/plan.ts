@@ -77,6 +77,10 @@ export const PIPELINES: {
             id: 'record',
             does: 'record the run and its verdict in the artifact history (promote-version, mode record-nightly)',
           },
+          {
+            id: 'dashboard',
+            does: 'write the artifact history dashboard and publish it as the history-site artifact (promote-version, mode history-site)',
+          },
         ],
       },
     ],

@@ -25,9 +25,10 @@ export const Inputs = {
   requireNightly: 'require-nightly',
   tempestResults: 'tempest-results',
   chaosReport: 'chaos-report',
+  siteDir: 'site-dir',
 } as const;
 
-export const MODES = ['promote', 'record-nightly', 'candidate-release'] as const;
+export const MODES = ['promote', 'record-nightly', 'candidate-release', 'history-site'] as const;
 export type Mode = (typeof MODES)[number];
 
 export const Outputs = {
@@ -36,6 +37,7 @@ export const Outputs = {
   skipped: 'skipped',
   historyEntry: 'history-entry',
   release: 'release',
+  site: 'site',
 } as const;
 
 /** The raw inputs; `settings.ts` combines them with the profile. Empty strings mean "not given". */
@@ -73,7 +75,8 @@ export interface PromoteInputs {
   dryRun: boolean;
   /**
    * `promote` (copy to a release), `record-nightly` (only append a nightly run's verdict to the
-   * ledger) or `candidate-release` (write the candidate release artifact the nightly deploys).
+   * ledger), `candidate-release` (write the candidate release artifact the nightly deploys) or
+   * `history-site` (write the ledger's dashboard).
    */
   mode: Mode;
   /** The nightly run's verdict, for `record-nightly`; undefined when not given. */
@@ -84,6 +87,8 @@ export interface PromoteInputs {
   tempestResults: string;
   /** record-nightly: cookiemonster's JSON report, kept in the entry as a compact summary; '' = none. */
   chaosReport: string;
+  /** history-site: where the dashboard is written (relative to the workspace). */
+  siteDir: string;
 }
 
 export function readInputs(ctx: Pick<ActionContext, 'getInput'>): PromoteInputs {
@@ -110,5 +115,6 @@ export function readInputs(ctx: Pick<ActionContext, 'getInput'>): PromoteInputs 
     requireNightly: booleanInput(ctx, Inputs.requireNightly, { default: false }),
     tempestResults: stringInput(ctx, Inputs.tempestResults) ?? '',
     chaosReport: stringInput(ctx, Inputs.chaosReport) ?? '',
+    siteDir: stringInput(ctx, Inputs.siteDir) ?? 'history-site',
   };
 }

@@ -2,6 +2,7 @@ import type { ActionContext } from '../lib/context.js';
 import { JobFailure } from '../lib/errors.js';
 import { RegistryClient } from '../lib/registry/client.js';
 import { candidateRelease } from './candidate-release.js';
+import { historySiteMode } from './history-site.js';
 import { Outputs, readInputs } from './inputs.js';
 import { recordNightly } from './nightly.js';
 import { incompleteMessage, promote, type PromotionReport } from './promote.js';
@@ -14,12 +15,14 @@ export async function run(ctx: ActionContext): Promise<void> {
   for (const secret of [inputs.registryPassword, inputs.gitToken, inputs.githubToken])
     if (secret) ctx.setSecret(secret);
   const profile = loadOptionalProfile(inputs.profile, ctx.workspace);
+  if (inputs.mode === 'history-site') return historySiteMode(ctx, inputs, profile);
   const settings = resolveSettings(ctx, inputs, profile);
   // Outputs exist even when the promotion stops early, so later steps can read them.
   ctx.setOutput(Outputs.promoted, []);
   ctx.setOutput(Outputs.skipped, []);
   ctx.setOutput(Outputs.historyEntry, '');
   ctx.setOutput(Outputs.release, '');
+  ctx.setOutput(Outputs.site, '');
   if (settings.mode !== 'promote') ctx.setOutput(Outputs.version, '');
 
   const client = new RegistryClient({

@@ -12,16 +12,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('readTempestSummary', () => {
   it('keeps the counts, the failing ids and the duration, and no traceback', async () => {
     const module = writeTempestModule(path.join(dir, 'py'));
-    const stream = tempestStream(module, path.join(dir, 'night.subunit'), ['test_resize_server', 'test_issue_token']);
+    const stream = tempestStream(module, path.join(dir, 'night.subunit'), [
+      'test_resize_server',
+      'test_issue_token',
+    ]);
     const summary = await readTempestSummary(stream);
     expect(summary).toMatchObject({
       passed: 2,
       failed: 2,
       skipped: 1,
-      failures: [
-        `${TEST_PREFIX}ServersTest.test_resize_server`,
-        `${TEST_PREFIX}TokensTest.test_issue_token`,
-      ],
+      failures: [`${TEST_PREFIX}ServersTest.test_resize_server`, `${TEST_PREFIX}TokensTest.test_issue_token`],
     });
     expect(summary.durationSeconds).toBeGreaterThanOrEqual(0);
     expect(JSON.stringify(summary)).not.toMatch(/Traceback|failed tonight/);

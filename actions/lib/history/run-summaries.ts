@@ -33,7 +33,9 @@ export function summarizeTempest(run: SubunitRun): TempestSummary {
       ? { durationSeconds: seconds(run.endMs - run.startMs) }
       : {}),
     failures: failing.slice(0, TEMPEST_FAILURES_KEPT),
-    ...(failing.length > TEMPEST_FAILURES_KEPT ? { moreFailures: failing.length - TEMPEST_FAILURES_KEPT } : {}),
+    ...(failing.length > TEMPEST_FAILURES_KEPT
+      ? { moreFailures: failing.length - TEMPEST_FAILURES_KEPT }
+      : {}),
     ...(flaky.length ? { flaky } : {}),
   };
 }
@@ -59,7 +61,11 @@ const num = (value: unknown) => (typeof value === 'number' && Number.isFinite(va
 
 /** cookiemonster's report (`report.json`, version 1), summarized. */
 export function summarizeChaos(report: unknown, source: string): ChaosSummary {
-  const r = report as { version?: unknown; verdict?: { passed?: unknown; reasons?: unknown }; workloads?: unknown };
+  const r = report as {
+    version?: unknown;
+    verdict?: { passed?: unknown; reasons?: unknown };
+    workloads?: unknown;
+  };
   if (typeof r !== 'object' || r === null || r.version !== 1 || !Array.isArray(r.workloads) || !r.verdict)
     throw new UserError(
       `${source}: not a cookiemonster report (expected version 1 with verdict and workloads; the 'report' output of cookiemonster)`,
@@ -80,7 +86,9 @@ export function summarizeChaos(report: unknown, source: string): ChaosSummary {
       };
     })
     .sort((a, b) => a.workload.localeCompare(b.workload));
-  const reasons = Array.isArray(r.verdict.reasons) ? r.verdict.reasons.filter((x) => typeof x === 'string') : [];
+  const reasons = Array.isArray(r.verdict.reasons)
+    ? r.verdict.reasons.filter((x) => typeof x === 'string')
+    : [];
   return {
     passed: r.verdict.passed === true,
     kills: workloads.reduce((sum, w) => sum + w.kills, 0),
