@@ -51,7 +51,7 @@ function legend(id: string, styles: readonly SeriesStyle[]): string {
   return `<ul class="legend">${styles
     .map(
       (s) =>
-        `<li><svg width="14" height="14" aria-hidden="true"><rect width="14" height="14" class="${s.className}"${s.pattern ? ` fill="url(#${id}-${s.pattern})"` : ''}/></svg> ${esc(s.name)}</li>`,
+        `<li><svg width="14" height="14" aria-hidden="true"><rect width="14" height="14" class="${s.className}"${s.pattern ? ` style="fill:url(#${id}-${s.pattern})"` : ''}/></svg> ${esc(s.name)}</li>`,
     )
     .join('')}</ul>`;
 }
@@ -88,7 +88,7 @@ export function stackedBars(
           const top = y(base + seg.value);
           const h = y(base) - top;
           base += seg.value;
-          return `<rect x="${x}" y="${top.toFixed(1)}" width="${step - 2}" height="${h.toFixed(1)}" class="${style.className}"${style.pattern ? ` fill="url(#${id}-${style.pattern})"` : ''}/>`;
+          return `<rect x="${x}" y="${top.toFixed(1)}" width="${step - 2}" height="${h.toFixed(1)}" class="${style.className}"${style.pattern ? ` style="fill:url(#${id}-${style.pattern})"` : ''}/>`;
         })
         .join('');
       const mark = bar.mark
