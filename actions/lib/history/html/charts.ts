@@ -76,7 +76,8 @@ export function stackedBars(
         `<line x1="${LEFT - 4}" x2="${width - 8}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" class="grid"/><text x="${LEFT - 6}" y="${(y(t) + 4).toFixed(1)}" class="tick" text-anchor="end">${num(t)}${esc(unit)}</text>`,
     )
     .join('');
-  const labelEvery = Math.max(1, Math.ceil(bars.length / 8));
+  // At most 8 labels, and never closer than 40px (a label is "11-24").
+  const labelEvery = Math.max(1, Math.ceil(bars.length / 8), Math.ceil(40 / step));
   const body = bars
     .map((bar, i) => {
       const x = LEFT + i * step + 1;
