@@ -250,7 +250,9 @@ export function resolveSettings(
     runUrl: server && repository && runId ? `${server}/${repository}/actions/runs/${runId}` : undefined,
     ...(profile ? { profileName: profile.name } : {}),
     reports: {
-      ...(inputs.tempestResults ? { tempestResults: path.resolve(ctx.workspace, inputs.tempestResults) } : {}),
+      ...(inputs.tempestResults
+        ? { tempestResults: path.resolve(ctx.workspace, inputs.tempestResults) }
+        : {}),
       ...(inputs.chaosReport ? { chaosReport: path.resolve(ctx.workspace, inputs.chaosReport) } : {}),
     },
   };

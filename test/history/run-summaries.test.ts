@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readChaosSummary, readTempestSummary } from '../../actions/lib/history/run-summaries.js';
+import { readNightlyReports } from '../../actions/promote-version/nightly-reports.js';
+import { promoteRun } from '../promote-version/support/world.js';
 import { chaosReport, TEST_PREFIX, tempestStream, writeTempestModule } from './support/nightly-reports.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'run-summaries-'));
@@ -68,5 +70,31 @@ describe('readChaosSummary', () => {
     const file = path.join(dir, 'other.json');
     writeFileSync(file, '{"tasks": []}');
     await expect(readChaosSummary(file)).rejects.toThrow(`${file}: not a cookiemonster report`);
+  });
+});
+
+describe('record-nightly and history-site inputs', () => {
+  it('leaves out a report that is not there (the stage did not run), with a warning naming the input', async () => {
+    const warnings: string[] = [];
+    const chaos = chaosReport(path.join(dir, 'present.json'), Date.UTC(2026, 0, 2), [
+      { workload: 'Deployment openstack/glance-api', recoveries: [1500] },
+    ]);
+    const reports = await readNightlyReports(
+      { tempestResults: path.join(dir, 'absent.subunit'), chaosReport: chaos },
+      (line) => warnings.push(line),
+    );
+    expect(reports.tempest).toBeUndefined();
+    expect(reports.chaos).toMatchObject({ passed: true, kills: 1 });
+    expect(warnings).toEqual([
+      `Input 'tempest-results': ${path.join(dir, 'absent.subunit')} does not exist; recorded without it`,
+    ]);
+  });
+
+  it('mode history-site without a ledger is a usage error, and needs no registry', async () => {
+    const run = await promoteRun({ mode: 'history-site' });
+    expect(run.error?.name).toBe('UserError');
+    expect(run.error?.message).toBe(
+      "Mode history-site reads the artifact ledger, but none is configured: set input 'history' or promote.history in the profile",
+    );
   });
 });

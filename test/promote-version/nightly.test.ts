@@ -168,7 +168,7 @@ describe('record-nightly', () => {
       ],
       [
         { images, candidate: 'n-pass', mode: 'nightly' },
-        /Input 'mode': expected one of promote, record-nightly, candidate-release, got "nightly"/,
+        /Input 'mode': expected one of promote, record-nightly, candidate-release, history-site, got "nightly"/,
       ],
       [
         { images, candidate: 'n-pass', 'require-nightly': 'true' },
