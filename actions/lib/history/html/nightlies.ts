@@ -10,13 +10,19 @@ export const profileOf = (entry: HistoryEntry): string =>
 
 /**
  * A stage's verdict: the entry's own (`stages`), else what its report says (a Tempest summary
- * with failures, a chaos summary's verdict), else unknown. Read defensively: old lines lack it.
+ * with failures or no passed test, a chaos summary's verdict and kills), else unknown. Read
+ * defensively: old lines lack all of it, and a line may carry anything.
  */
 export function stageOf(entry: HistoryEntry, stage: StageName): StageState {
   const recorded = (entry.stages as Record<string, unknown> | undefined)?.[stage];
   if (typeof recorded === 'string' && VERDICTS.has(recorded)) return recorded as StageState;
-  if (stage === 'tempest' && entry.tempest) return entry.tempest.failed > 0 ? 'failed' : 'passed';
-  if (stage === 'chaos' && entry.chaos) return entry.chaos.passed ? 'passed' : 'failed';
+  // Green means tested: a summary that ran no test or killed nothing is no pass.
+  const t = entry.tempest;
+  if (stage === 'tempest' && typeof t?.failed === 'number')
+    return t.failed > 0 || t.passed === 0 ? 'failed' : 'passed';
+  const c = entry.chaos;
+  if (stage === 'chaos' && typeof c?.kills === 'number')
+    return c.passed === true && c.kills > 0 ? 'passed' : 'failed';
   return 'unknown';
 }
 
