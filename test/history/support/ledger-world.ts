@@ -9,7 +9,7 @@
  * chaos (mariadb-server never recovers); 4 nightly-3 passes; 5 nightly-3 fails (test_resize_server
  * again — flaky — and test_reboot_server, new).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type HistoryEntry, readHistory } from '../../../actions/lib/history/index.js';
@@ -144,6 +144,9 @@ export async function buildLedgerWorld(): Promise<LedgerWorld> {
     ledger,
     profile,
     entries: await readHistory({ kind: 'file', path: ledger }),
-    stop: () => registry.stop(),
+    stop: async () => {
+      await registry.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
