@@ -79,6 +79,16 @@ function ok(run: ActionRun, what: string): ActionRun {
 export async function buildLedgerWorld(): Promise<LedgerWorld> {
   const registry = await startRegistry();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'history-world-'));
+  try {
+    return await writeLedger(registry, dir);
+  } catch (err) {
+    await registry.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function writeLedger(registry: TestRegistry, dir: string): Promise<LedgerWorld> {
   const ledger = path.join(dir, 'ledger.jsonl');
   const profile = path.join(dir, 'profile.yaml');
   writeFileSync(
