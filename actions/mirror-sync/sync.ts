@@ -18,6 +18,8 @@ import { type Candidate, classify, decideUpdate, type UpdateKind } from './class
 import type { MirrorSyncConfig } from './config.js';
 import { urlKind } from './config.js';
 import { type GateOutcome, runGate } from './gate.js';
+import { chooseSandbox, type GateSandbox } from './gate-sandbox.js';
+import { pinnedTransportConfig, UNTRUSTED_REPO_CONFIG } from '../lib/git/isolation.js';
 import { normalizePattern, refKind, refSelector } from './ref-patterns.js';
 import { isRemoteFailure, remoteError, type RemoteSide } from './remote-errors.js';
 import { cacheKey, readState, stateFile, writeState } from './state.js';
@@ -116,18 +118,20 @@ export async function syncMirror(
 ): Promise<SyncReport> {
   const started = Date.now();
   const credentials = await prepareCredentials(config, environment);
+  // Every command may work on the cache, which a gate may have written to.
   const base = new Git({
     env: environment.env,
     secrets: [...(environment.secrets ?? []), ...credentials.secrets],
     signal: environment.signal,
     log: environment.debug,
+    config: UNTRUSTED_REPO_CONFIG,
   });
   const session: Session = {
     config,
     environment,
     base,
-    upstreamGit: base.withAuth(credentials.upstream),
-    mirrorGit: base.withAuth(credentials.mirror),
+    credentials,
+    ...remoteGits(base, credentials, config, environment.env),
     upstreamSide: side(config, 'upstream'),
     mirrorSide: side(config, 'mirror'),
     gates: new Map(),
@@ -158,10 +162,27 @@ export async function syncMirror(
   }
 }
 
+/** The runners that talk to each side: its credentials, and -c settings that pin its transport. */
+function remoteGits(
+  base: Git,
+  credentials: Credentials,
+  config: MirrorSyncConfig,
+  env: SyncEnvironment['env'],
+): { upstreamGit: Git; mirrorGit: Git } {
+  const pinned = (url: string) => pinnedTransportConfig(url, env);
+  return {
+    upstreamGit: base.withAuth(credentials.upstream).withConfig(pinned(config.upstream)),
+    mirrorGit: base.withAuth(credentials.mirror).withConfig(pinned(config.mirror)),
+  };
+}
+
 interface Session {
   config: MirrorSyncConfig;
   environment: SyncEnvironment;
   base: Git;
+  credentials: Credentials;
+  /** Where gates run, chosen at the first gate. */
+  sandbox?: GateSandbox;
   upstreamGit: Git;
   mirrorGit: Git;
   upstreamSide: RemoteSide;
@@ -188,6 +209,10 @@ interface Credentials {
   upstream?: GitAuthEnv;
   mirror?: GitAuthEnv;
   secrets: string[];
+  /** Takes the SSH key off the disk while a gate runs. */
+  withdraw(): Promise<void>;
+  /** Writes it again (under a new name) for the push. */
+  restore(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -230,6 +255,12 @@ async function prepareCredentials(
       upstream,
       mirror,
       secrets: [...(upstream?.secrets ?? []), ...(mirror?.secrets ?? [])],
+      withdraw: async () => sshKey?.withdraw(),
+      restore: async () => {
+        if (!sshKey) return;
+        await sshKey.restore();
+        environment.onSshKey?.(sshKey.dir);
+      },
       dispose: async () => sshKey?.dispose(),
     };
   } catch (err) {
@@ -552,28 +583,7 @@ async function updateMirror(
   for (const p of pending) p.commits = p.commit ? (counts?.get(p.commit) ?? null) : null;
 
   // 5. The gate, once per distinct commit.
-  let stopped = false;
-  if (config.gate) {
-    for (const p of pending) {
-      if (!p.commit) {
-        p.gate = 'none';
-        p.reason = 'names no commit: nothing to gate';
-        continue;
-      }
-      if (stopped) continue;
-      const outcome = await gate(
-        session,
-        repo,
-        p.commit,
-        pending.filter((q) => q.commit === p.commit).map((q) => q.candidate.ref),
-      );
-      p.gate = outcome.status;
-      if (outcome.status !== 'passed') {
-        p.reason = `gate ${outcome.status === 'timed-out' ? `timed out after ${Math.round(config.gateTimeoutMs / 1000)}s` : outcome.status === 'cancelled' ? 'cancelled' : `exited with code ${outcome.exitCode}`}`;
-        if (config.failFast) stopped = true;
-      }
-    }
-  }
+  const stopped = config.gate ? await runGates(session, cache, pending) : false;
 
   if (environment.signal?.aborted)
     throw new JobFailure('The job was cancelled: nothing was pushed to the mirror');
@@ -697,6 +707,47 @@ function dryAction(kind: UpdateKind | 'delete'): RefAction {
   )[kind];
 }
 
+/**
+ * Runs the gate on every pending commit with no credential file on disk, then puts the cache's
+ * config back as ours and writes the SSH key again. Returns true when fail-fast stopped the run.
+ */
+async function runGates(session: Session, cache: RepoCache, pending: Pending[]): Promise<boolean> {
+  const { config, environment } = session;
+  session.sandbox ??= await chooseSandbox(config.gateSandbox, environment.env);
+  if (session.sandbox.kind === 'same-user')
+    environment.warning(
+      `${config.name}: the gate runs as this job's own user; it gets an allowlist environment and no credential files, but it could read this process. Run the action as root (the gate then runs as 'gate-user'), give 'gate-image', or run the gate in a job without the mirror's token (docs/mirror-sync.md).`,
+    );
+  let stopped = false;
+  await session.credentials.withdraw();
+  try {
+    for (const p of pending) {
+      if (!p.commit) {
+        p.gate = 'none';
+        p.reason = 'names no commit: nothing to gate';
+        continue;
+      }
+      if (stopped) continue;
+      const outcome = await gate(
+        session,
+        cache.dir,
+        p.commit,
+        pending.filter((q) => q.commit === p.commit).map((q) => q.candidate.ref),
+      );
+      p.gate = outcome.status;
+      if (outcome.status !== 'passed') {
+        p.reason = `gate ${outcome.status === 'timed-out' ? `timed out after ${Math.round(config.gateTimeoutMs / 1000)}s` : outcome.status === 'cancelled' ? 'cancelled' : `exited with code ${outcome.exitCode}`}`;
+        if (config.failFast) stopped = true;
+      }
+    }
+  } finally {
+    await cache.resetConfig();
+    await session.credentials.restore();
+    Object.assign(session, remoteGits(session.base, session.credentials, config, environment.env));
+  }
+  return stopped;
+}
+
 async function gate(session: Session, repo: string, commit: string, refs: string[]): Promise<GateOutcome> {
   const known = session.gates.get(commit);
   if (known && known.status !== 'cancelled') return known;
@@ -710,8 +761,9 @@ async function gate(session: Session, repo: string, commit: string, refs: string
     name: config.name,
     upstream: config.upstream,
     timeoutMs: config.gateTimeoutMs,
+    sandbox: session.sandbox!,
     env: environment.env,
-    hiddenEnv: config.secretEnv,
+    allowEnv: config.gateEnv,
     tempDir: environment.tempDir,
     secrets: session.base.secrets,
     signal: environment.signal,

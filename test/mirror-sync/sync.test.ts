@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -163,8 +164,8 @@ describe('syncMirror with local bare repositories', () => {
     const bad = repos.commit('master', 'broken change');
     const good = repos.commit('stable/2024.1', 'good change');
     repos.pushUpstream('master', 'stable/2024.1');
-    const gate =
-      'echo "checking $MIRROR_SYNC_REFS"; if git log -1 --format=%s | grep -q broken; then echo "pep8: E999 bad"; exit 3; fi';
+    // The gate sees an exported tree (no .git): the commit comes as MIRROR_SYNC_COMMIT.
+    const gate = `echo "checking $MIRROR_SYNC_REFS"; if [ "$MIRROR_SYNC_COMMIT" = ${bad} ]; then echo "pep8: E999 bad"; exit 3; fi`;
 
     const report = await sync({ gate });
     expect(hasFailures(report)).toBe(true);
@@ -206,11 +207,13 @@ describe('syncMirror with local bare repositories', () => {
     repos.commit('master');
     repos.pushUpstream('master');
     const theirs = repos.commit('someone-else', 'pushed to the mirror meanwhile');
-    // The gate runs after the fetch and before the push: it plays the concurrent writer.
-    const gate = `git -C ${repos.work} push --quiet --force ${repos.mirror} ${theirs}:refs/heads/master`;
+    // The gate runs after the fetch and before the push: it plays the concurrent writer. As root
+    // the gate runs as nobody, so the test opens the repositories to it.
+    execFileSync('chmod', ['-R', 'a+rwX', repos.dir]);
+    const gate = `git config --global safe.directory '*' && git -C ${repos.work} push --quiet --force ${repos.mirror} ${theirs}:refs/heads/master`;
     const report = await sync({ gate, refs: ['master'] });
     expect(hasFailures(report)).toBe(true);
-    expect(byRef(report)['refs/heads/master'].action).toBe('lost-race');
+    expect(byRef(report)['refs/heads/master'].action, report.failures.join('\n')).toBe('lost-race');
     expect(report.failures.join('\n')).toMatch(/lost a race.*nothing was overwritten/);
     expect(repos.refs(repos.mirror)['refs/heads/master']).toBe(theirs);
   });
@@ -226,7 +229,7 @@ describe('syncMirror with local bare repositories', () => {
     environment.debug = (message) => {
       debug(message);
       // Right before the fetch starts, the upstream force-pushes the listed commit away and drops it.
-      if (message.startsWith('$ git fetch') && !rewritten) {
+      if (/^\$ git .*\bfetch /.test(message) && !rewritten) {
         git(repos.work, 'reset', '--quiet', '--hard', 'HEAD~1');
         rewritten = repos.commit('master', 'the new value');
         repos.pushUpstream('+master');
