@@ -3,8 +3,9 @@
  * its bats suite try to read the registry password: from their environment, from every
  * /proc/<pid>/environ they can read (the action's own among them), from DOCKER_CONFIG and the
  * runner's ~/.docker. They get nothing, and the image that passed is still pushed with the login.
- * (Before the fix the suite inherited INPUT_REGISTRY-PASSWORD and a DOCKER_CONFIG holding the
- * login: see issue 17, finding 2.)
+ * Verified against the code before the fix (main at 5370509, this file run there with soft
+ * expectations): the suite's dump held INPUT_REGISTRY-PASSWORD and the Basic form of the login
+ * from DOCKER_CONFIG/config.json (issue 17, finding 2).
  */
 import {
   existsSync,

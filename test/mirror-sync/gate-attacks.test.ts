@@ -30,10 +30,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hasFailures, syncMirror } from '../../actions/mirror-sync/sync.js';
 import { runAction } from '../harness/run-action.js';
+import { importBusyboxImage } from '../support/busybox-image.js';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
+import { type TestPodman, podmanAvailable, startPodman } from '../support/podman.js';
 import { recordingEnvironment, Repos } from './repos.js';
 
 const UPSTREAM_TOKEN = 'ghp_attackUpstream_0123456789';
@@ -217,5 +219,59 @@ describe('a gate looking for the SSH key', () => {
     expect(calls.filter((c) => c.startsWith('key missing'))).toEqual([]);
     expect(readdirSync(tempDir).filter((f) => f.startsWith('git-ssh-'))).toEqual([]);
     if (isRoot) expect(environment.lines.join('\n')).not.toMatch(/runs as this job's own user/);
+  });
+});
+
+describe.runIf(podmanAvailable())('a gate in a container (gate-image, rootful podman)', () => {
+  let podman: TestPodman;
+  beforeAll(() => {
+    podman = startPodman();
+    importBusyboxImage('podman', podman.env);
+    // The gate contract is `bash -c`; busybox has no bash, so the test image gets a stand-in.
+    const context = mkdtempSync(path.join(os.tmpdir(), 'gate-image-'));
+    writeFileSync(path.join(context, 'bash'), '#!/bin/sh\nexec sh "$@"\n', { mode: 0o755 });
+    writeFileSync(path.join(context, 'Dockerfile'), 'FROM localhost/busybox:1\nCOPY bash /bin/bash\n');
+    execFileSync('podman', ['build', '--quiet', '--tag', 'localhost/gate:1', context], {
+      env: { ...process.env, ...podman.env },
+      stdio: 'ignore',
+    });
+    rmSync(context, { recursive: true, force: true });
+  });
+  afterAll(async () => podman?.stop());
+
+  it('runs in the exported tree with no network and the allowlist only, and leaves no container', async () => {
+    const listener = http.createServer((_req, res) => res.end('open'));
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const port = (listener.address() as AddressInfo).port;
+    const tempDir = path.join(repos.dir, 'runner-temp');
+    mkdirSync(tempDir);
+    const environment = recordingEnvironment(tempDir, {
+      ...process.env,
+      ...podman.env,
+      REGISTRY_AUTH_FILE: undefined, // the sandbox's file exists only after a login
+      'INPUT_MIRROR-TOKEN': MIRROR_TOKEN,
+      GH_TOKEN: UPSTREAM_TOKEN,
+    });
+    const gate = [
+      'echo "cwd=$(pwd) commit=$MIRROR_SYNC_COMMIT home=$HOME"',
+      `if wget -q -T 2 -O- http://127.0.0.1:${port}/ >/dev/null 2>&1; then echo net=open; else echo net=closed; fi`,
+      'env | grep -c -e TOKEN -e INPUT_ || true',
+    ].join('\n');
+    const report = await syncMirror(
+      repos.config({ gate, gateSandbox: { image: 'localhost/gate:1', engine: 'podman' } }),
+      environment,
+    );
+    await new Promise((resolve) => listener.close(resolve));
+    expect(hasFailures(report), report.failures.join('\n')).toBe(false);
+    const out = report.gates[0].tail;
+    expect(out).toContain(`cwd=/src commit=${repos.rev('master')} home=/gate-home`);
+    expect(out).toContain('net=closed');
+    expect(out.trim().split('\n').at(-1)).toBe('0');
+    expect(repos.refs(repos.mirror)).toEqual(repos.refs(repos.upstream));
+    const left = execFileSync('podman', ['ps', '--all', '--quiet'], {
+      env: { ...process.env, ...podman.env },
+      encoding: 'utf8',
+    });
+    expect(left.trim()).toBe('');
   });
 });
