@@ -7,6 +7,7 @@ import { loadProfile, type Profile } from '../lib/profile/load.js';
 import { resolveSecret, type SecretRef } from '../lib/secrets.js';
 import { Inputs, type MirrorSyncInputs } from './inputs.js';
 import type { SandboxSettings } from './gate-sandbox.js';
+import { type GatedRefs, readGatedReport } from './gated.js';
 import { DEFAULT_REFS, patternProblem } from './ref-patterns.js';
 
 /** The profile's `mirrors:` section (profiles/schema/sections/mirrors.json). */
@@ -42,6 +43,8 @@ export interface MirrorSyncConfig {
   gateEnv: string[];
   /** Where the gate runs: a container image, or the user it runs as (gate-sandbox.ts). */
   gateSandbox: SandboxSettings;
+  /** Ref values an earlier job's gate approved (`gated`): push only those, run no gate. */
+  gated?: GatedRefs;
   /** Ref patterns whose non-fast-forward updates are accepted. */
   allowForce: string[];
   prune: boolean;
@@ -147,6 +150,11 @@ export function resolveConfig(
       'taco-mirror-sync',
     );
 
+  const gate = inputs.gate ?? (pick('gate') || undefined);
+  if (inputs.gated && inputs.gate)
+    throw new UserError(
+      `Give either '${Inputs.gate}' or '${Inputs.gated}' (the report of a gate job), not both`,
+    );
   const secretEnv = (['upstream-token', 'mirror-token', 'ssh-key'] as const).flatMap((key) => {
     const ref = pick(key);
     return ref ? [ref.env] : [];
@@ -157,7 +165,10 @@ export function resolveConfig(
     mirror,
     refs,
     excludeRefs,
-    gate: inputs.gate ?? (pick('gate') || undefined),
+    gate: inputs.gated ? undefined : gate,
+    gated: inputs.gated
+      ? readGatedReport(path.resolve(ctx.workspace, inputs.gated), upstream, mirror)
+      : undefined,
     gateTimeoutMs,
     gateEnv: checkGateEnv(inputs.gateEnv ?? [], secretEnv),
     gateSandbox: {

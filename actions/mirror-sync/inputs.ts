@@ -13,6 +13,7 @@ export const Inputs = {
   gate: 'gate',
   gateTimeout: 'gate-timeout',
   gateEnv: 'gate-env',
+  gated: 'gated',
   gateUser: 'gate-user',
   gateImage: 'gate-image',
   gateEngine: 'gate-engine',
@@ -57,6 +58,8 @@ export interface MirrorSyncInputs {
   gate?: string;
   /** Time limit of one gate run, in milliseconds. */
   gateTimeoutMs?: number;
+  /** Report file of a gate job's dry run: push only the values its gate passed, run no gate here. */
+  gated?: string;
   /** Names of job environment variables the gate gets besides PATH, LANG, LC_ALL and TZ. */
   gateEnv?: string[];
   /** The unprivileged user the gate runs as when the action runs as root (default nobody). */
@@ -117,6 +120,7 @@ export function readInputs(ctx: Pick<ActionContext, 'getInput' | 'setSecret'>): 
     gate: stringInput(ctx, Inputs.gate),
     gateTimeoutMs: durationInput(ctx, Inputs.gateTimeout),
     gateEnv: list(Inputs.gateEnv),
+    gated: stringInput(ctx, Inputs.gated),
     gateUser: stringInput(ctx, Inputs.gateUser),
     gateImage: stringInput(ctx, Inputs.gateImage),
     gateEngine: stringInput(ctx, Inputs.gateEngine),

@@ -19,6 +19,7 @@ import type { MirrorSyncConfig } from './config.js';
 import { urlKind } from './config.js';
 import { type GateOutcome, runGate } from './gate.js';
 import { chooseSandbox, type GateSandbox } from './gate-sandbox.js';
+import type { GatedRefs } from './gated.js';
 import { pinnedTransportConfig, UNTRUSTED_REPO_CONFIG } from '../lib/git/isolation.js';
 import { normalizePattern, refKind, refSelector } from './ref-patterns.js';
 import { isRemoteFailure, remoteError, type RemoteSide } from './remote-errors.js';
@@ -569,7 +570,7 @@ async function updateMirror(
       kind: decision.kind,
       commits: null,
       commit: commitOf.get(candidate.ref),
-      gate: config.gate ? 'not-run' : 'none',
+      gate: config.gate || config.gated ? 'not-run' : 'none',
     });
   }
 
@@ -584,6 +585,7 @@ async function updateMirror(
 
   // 5. The gate, once per distinct commit.
   const stopped = config.gate ? await runGates(session, cache, pending) : false;
+  if (config.gated) applyGated(config.gated, pending);
 
   if (environment.signal?.aborted)
     throw new JobFailure('The job was cancelled: nothing was pushed to the mirror');
@@ -609,11 +611,19 @@ async function updateMirror(
         ...result(ref, old, value, 'skipped'),
         commits: p.commits,
         gate: p.gate,
-        reason: 'not pushed: fail-fast stopped at an earlier failed gate',
+        reason: p.reason ?? 'not pushed: fail-fast stopped at an earlier failed gate',
       });
+      if (config.gated) failures.push(`${ref}: ${p.reason}; the next run gates it`);
     }
   }
-  const deletes = stopped ? [] : deletions;
+  const approvedDeletion = (ref: string) =>
+    !config.gated || (config.gated.has(ref) && config.gated.get(ref) === null);
+  const deletes = stopped ? [] : deletions.filter((d) => approvedDeletion(d.ref));
+  for (const d of stopped ? [] : deletions.filter((d) => !approvedDeletion(d.ref)))
+    results.push({
+      ...result(d.ref, d.old, null, 'kept'),
+      reason: 'not deleted: the gate job did not approve it',
+    });
   if (stopped) {
     for (const d of deletions)
       results.push({
@@ -705,6 +715,21 @@ function dryAction(kind: UpdateKind | 'delete'): RefAction {
       delete: 'would-delete',
     } as const
   )[kind];
+}
+
+/** A ref is pushed only with the very value the gate job approved; anything else waits for the next run. */
+function applyGated(gated: GatedRefs, pending: Pending[]): void {
+  for (const p of pending) {
+    const approved = gated.get(p.candidate.ref);
+    if (approved === p.candidate.new) {
+      p.gate = 'passed';
+      p.reason = 'gated by the gate job';
+    } else {
+      p.reason = approved
+        ? `not pushed: the gate job passed ${approved.slice(0, 12)}, the upstream now has ${p.candidate.new.slice(0, 12)}`
+        : 'not pushed: the gate job did not pass this value';
+    }
+  }
 }
 
 /**
