@@ -145,6 +145,8 @@ try {
         dryRun: false,
         source: 'bench',
         secretEnv: [],
+        gateEnv: [],
+        gateSandbox: {},
       },
       { env, tempDir, info: quiet, warning: console.warn, debug: quiet },
     );

@@ -31,6 +31,7 @@ export const PIPELINES: {
         file: '.github/workflows/mirror-sync.yml',
         jobs: [
           { id: 'list', does: "list the profile's mirrors (the matrix)" },
+          { id: 'gate', action: 'mirror-sync' },
           { id: 'sync', action: 'mirror-sync' },
         ],
       },

@@ -1,9 +1,13 @@
 /**
  * The container engine (docker or podman) as this stage uses it: check it answers, build an
- * image from a Dockerfile, log in (password on stdin, never in argv) and push. Credentials go to a
- * private config (DOCKER_CONFIG / REGISTRY_AUTH_FILE in the run's temp dir), never to the user's.
+ * image from a Dockerfile, and push with a login that exists only for the push.
+ *
+ * Builds and bats suites run code from the branch under test. They get an allowlist environment
+ * (ENGINE_ENV: no INPUT_*, no registry password, no job `env:` secret) and an empty engine auth
+ * config, never the runner's. The registry login happens in pushWithLogin(): password on stdin,
+ * credentials in a fresh directory that is removed when the push is done.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, errorMessage } from '../lib/errors.js';
 import { type ProcessResult, describeFailure, runProcess, tail } from '../lib/process.js';
@@ -25,8 +29,45 @@ export interface EngineLogin {
   insecure: boolean;
 }
 
+/**
+ * What the engine CLIs, kolla-build and bats need from the job's environment: where the engine
+ * is, its own config files, locale, proxies. Nothing else reaches code under test.
+ */
+export const ENGINE_ENV = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'DOCKER_HOST',
+  'DOCKER_TLS_VERIFY',
+  'DOCKER_CERT_PATH',
+  'DOCKER_BUILDKIT',
+  'CONTAINER_HOST',
+  'CONTAINERS_CONF',
+  'CONTAINERS_STORAGE_CONF',
+  'CONTAINERS_REGISTRIES_CONF',
+  'BUILDAH_ISOLATION',
+  'XDG_RUNTIME_DIR',
+  'XDG_CONFIG_HOME',
+  'XDG_DATA_HOME',
+  'BATS_LIB_PATH',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+] as const;
+
 export class ContainerEngine {
-  /** The environment every engine command (and every bats suite) runs with. */
+  /**
+   * The environment of builds and bats suites: the ENGINE_ENV names of the job's environment and
+   * an empty engine auth config (the runner's ~/.docker/config.json is never read).
+   */
   readonly env: Record<string, string | undefined>;
   private readonly secrets: string[] = [];
 
@@ -34,9 +75,17 @@ export class ContainerEngine {
     readonly name: EngineName,
     baseEnv: Readonly<Record<string, string | undefined>>,
     private readonly signal: AbortSignal,
-    private readonly authDir: string,
+    /** A directory of this run: holds the empty auth config, and the push's login while it lasts. */
+    private readonly workDir: string,
   ) {
-    this.env = { ...baseEnv };
+    this.env = { ...allowlisted(baseEnv), ...authEnv(name, path.join(workDir, 'no-auth')) };
+  }
+
+  /** Writes the empty auth config that builds and suites get. */
+  async prepare(): Promise<void> {
+    const dir = path.join(this.workDir, 'no-auth');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(path.join(dir, this.name === 'docker' ? 'config.json' : 'auth.json'), '{"auths":{}}\n');
   }
 
   /** Fails with a UserError unless the engine answers (daemon up for docker, storage usable for podman). */
@@ -75,17 +124,40 @@ export class ContainerEngine {
     });
   }
 
-  /** Logs in with the password on stdin; the credentials land in a file under the run's temp dir. */
-  async login(login: EngineLogin): Promise<void> {
+  /**
+   * Logs in (password on stdin) with a fresh auth directory, runs `push` for each reference with
+   * it, and removes the directory again, whatever happened. Without a login the pushes get the
+   * empty config.
+   */
+  async pushWithLogin<T>(
+    login: EngineLogin | undefined,
+    pushAll: (
+      push: (
+        reference: string,
+        insecure: boolean,
+        timeoutMs: number,
+        onOutput?: (text: string) => void,
+      ) => Promise<ProcessResult>,
+    ) => Promise<T>,
+  ): Promise<T> {
+    if (!login) return pushAll((...args) => this.push(this.env, ...args));
+    const authDir = await mkdtemp(path.join(this.workDir, 'push-auth-'));
+    try {
+      const env = { ...this.env, ...authEnv(this.name, authDir) };
+      await this.login(env, login);
+      return await pushAll((...args) => this.push(env, ...args));
+    } finally {
+      await rm(authDir, { recursive: true, force: true });
+    }
+  }
+
+  private async login(env: Record<string, string | undefined>, login: EngineLogin): Promise<void> {
     this.secrets.push(login.password);
-    mkdirSync(this.authDir, { recursive: true, mode: 0o700 });
-    if (this.name === 'docker') this.env.DOCKER_CONFIG = this.authDir;
-    else this.env.REGISTRY_AUTH_FILE = path.join(this.authDir, 'auth.json');
     const args = ['login', '--username', login.username, '--password-stdin'];
     if (this.name === 'podman' && login.insecure) args.push('--tls-verify=false');
     args.push(login.host);
     const result = await runProcess(this.name, args, {
-      env: this.env,
+      env,
       input: `${login.password}\n`,
       secrets: this.secrets,
       timeoutMs: 120_000,
@@ -98,7 +170,8 @@ export class ContainerEngine {
     }
   }
 
-  push(
+  private push(
+    env: Record<string, string | undefined>,
     reference: string,
     insecure: boolean,
     timeoutMs: number,
@@ -108,7 +181,7 @@ export class ContainerEngine {
     if (this.name === 'podman' && insecure) args.push('--tls-verify=false');
     args.push(reference);
     return runProcess(this.name, args, {
-      env: this.env,
+      env,
       secrets: this.secrets,
       timeoutMs,
       signal: this.signal,
@@ -124,4 +197,18 @@ export class ContainerEngine {
       signal: this.signal,
     });
   }
+}
+
+function allowlisted(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ENGINE_ENV) {
+    const value = env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** Points the engine at the auth config in `dir` (docker: DOCKER_CONFIG, podman: REGISTRY_AUTH_FILE). */
+function authEnv(engine: EngineName, dir: string): Record<string, string> {
+  return engine === 'docker' ? { DOCKER_CONFIG: dir } : { REGISTRY_AUTH_FILE: path.join(dir, 'auth.json') };
 }

@@ -1,7 +1,9 @@
 import type { ActionContext } from '../lib/context.js';
+import { forgetEnvironment } from '../lib/environ.js';
 import { JobFailure } from '../lib/errors.js';
+import { isSecretRef } from '../lib/secrets.js';
 import { loadProfile } from '../lib/profile/load.js';
-import { Outputs, readInputs } from './inputs.js';
+import { Inputs, Outputs, readInputs } from './inputs.js';
 import { runStage } from './pipeline.js';
 import { countTests } from './report.js';
 import { resolveSettings } from './settings.js';
@@ -10,6 +12,18 @@ export async function run(ctx: ActionContext): Promise<void> {
   const inputs = readInputs(ctx);
   const profile = loadProfile(inputs.profile || undefined, ctx.workspace);
   const settings = resolveSettings(ctx, inputs, profile);
+  // Read once, then gone from this process's environment: builds and bats suites of the branch
+  // under test that look at their parent's environment find no registry password.
+  const passwordRef = profile.section<{ password?: unknown }>('registry')?.password;
+  if (
+    !forgetEnvironment([
+      `INPUT_${Inputs.registryPassword.toUpperCase()}`,
+      ...(isSecretRef(passwordRef) ? [passwordRef.env] : []),
+    ])
+  )
+    ctx.debug(
+      'Could not clear the registry password from /proc/self/environ (removed from process.env only)',
+    );
   const result = await runStage(ctx, settings);
 
   // A dry run reports what it would build; a real run only the images that passed (and were pushed).

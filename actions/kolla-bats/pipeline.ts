@@ -3,7 +3,7 @@
  * the ones that passed. Nothing is built until every input has been checked.
  */
 import { which } from '@actions/io';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ActionContext } from '../lib/context.js';
 import { JobFailure, UserError } from '../lib/errors.js';
@@ -117,23 +117,15 @@ async function prepare(ctx: Ctx, settings: KollaBatsSettings, workDir: string): 
       );
     }
   }
-  const engine = new ContainerEngine(settings.engine, ctx.env, ctx.signal, path.join(workDir, 'auth'));
+  const engine = new ContainerEngine(settings.engine, ctx.env, ctx.signal, workDir);
+  await engine.prepare();
   let registry: RegistryClient | undefined;
   if (settings.push && settings.registry) registry = new RegistryClient(settings.registry);
   if (!settings.dryRun) {
     const version = await engine.check();
     ctx.info(`${settings.engine} ${version}`);
-    if (registry && settings.registry) {
-      await registry.check();
-      const { username, password } = settings.registry;
-      if (username && password)
-        await engine.login({
-          host: settings.registry.host,
-          username,
-          password,
-          insecure: settings.registry.insecure,
-        });
-    }
+    // The credentials are checked here, in this process; the engine logs in only for the push.
+    if (registry) await registry.check();
   }
   const bats = settings.dryRun ? undefined : await resolveBats(ctx);
   if (bats) ctx.info(`bats ${bats.version} (${bats.path})`);
@@ -279,19 +271,36 @@ async function testImage(
   }
 }
 
+type Push = Parameters<Parameters<ContainerEngine['pushWithLogin']>[1]>[0];
+
+/** Logs in, pushes every image that passed, logs out (the login's directory is removed). */
+async function pushImages(
+  ctx: Ctx,
+  settings: KollaBatsSettings,
+  prepared: Prepared,
+  images: ImageResult[],
+): Promise<void> {
+  const { username, password, host, insecure } = settings.registry!;
+  const login = username && password ? { host, username, password, insecure } : undefined;
+  await prepared.engine.pushWithLogin(login, async (push) => {
+    for (const image of images) {
+      if (ctx.signal.aborted) break;
+      await pushImage(ctx, settings, prepared, image, push);
+    }
+  });
+}
+
 async function pushImage(
   ctx: Ctx,
   settings: KollaBatsSettings,
   prepared: Prepared,
   image: ImageResult,
+  push: Push,
 ): Promise<void> {
   await ctx.group(`Push ${image.reference}`, async () => {
     const log = lineLogger((line) => ctx.info(line));
-    const result = await prepared.engine.push(
-      image.reference,
-      settings.registry!.insecure,
-      PUSH_TIMEOUT_MS,
-      (text) => log.write(text),
+    const result = await push(image.reference, settings.registry!.insecure, PUSH_TIMEOUT_MS, (text) =>
+      log.write(text),
     );
     log.flush();
     if (result.exitCode !== 0) {
@@ -331,8 +340,6 @@ export async function runStage(ctx: Ctx, settings: KollaBatsSettings): Promise<S
     return await runPrepared(ctx, settings, prepared);
   } finally {
     prepared?.registry?.close();
-    // The registry login lives here; nothing after this run may use it.
-    rmSync(path.join(workDir, 'auth'), { recursive: true, force: true });
   }
 }
 
@@ -371,12 +378,9 @@ async function runPrepared(ctx: Ctx, settings: KollaBatsSettings, prepared: Prep
     if (ctx.signal.aborted) break;
     await testImage(ctx, settings, prepared, image);
   }
-  if (settings.push) {
-    for (const image of images.filter((i) => i.status === 'passed')) {
-      if (ctx.signal.aborted) break;
-      await pushImage(ctx, settings, prepared, image);
-    }
-  }
+  const passing = images.filter((i) => i.status === 'passed');
+  if (settings.push && passing.length > 0 && !ctx.signal.aborted)
+    await pushImages(ctx, settings, prepared, passing);
   if (ctx.signal.aborted) throw new JobFailure('kolla-bats was cancelled');
 
   annotate(ctx, images, ctx.workspace);

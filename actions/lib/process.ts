@@ -23,6 +23,9 @@ export interface RunOptions {
   killGraceMs?: number;
   /** Bytes of stdout/stderr kept in the result; older output is dropped (default 32 MiB each). */
   maxBufferBytes?: number;
+  /** Run the child as this user and group (needs root; supplementary groups are dropped). */
+  uid?: number;
+  gid?: number;
 }
 
 export interface ProcessResult {
@@ -103,6 +106,8 @@ export function runProcess(
       env: (options.env ?? process.env) as NodeJS.ProcessEnv,
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
+      uid: options.uid,
+      gid: options.gid,
     });
     let timedOut = false;
     let cancelled = false;

@@ -6,6 +6,8 @@ import { UserError } from '../lib/errors.js';
 import { loadProfile, type Profile } from '../lib/profile/load.js';
 import { resolveSecret, type SecretRef } from '../lib/secrets.js';
 import { Inputs, type MirrorSyncInputs } from './inputs.js';
+import type { SandboxSettings } from './gate-sandbox.js';
+import { type GatedRefs, readGatedReport } from './gated.js';
 import { DEFAULT_REFS, patternProblem } from './ref-patterns.js';
 
 /** The profile's `mirrors:` section (profiles/schema/sections/mirrors.json). */
@@ -37,6 +39,12 @@ export interface MirrorSyncConfig {
   excludeRefs: string[];
   gate?: string;
   gateTimeoutMs: number;
+  /** Job environment variables the gate gets besides PATH, LANG, LC_ALL and TZ. */
+  gateEnv: string[];
+  /** Where the gate runs: a container image, or the user it runs as (gate-sandbox.ts). */
+  gateSandbox: SandboxSettings;
+  /** Ref values an earlier job's gate approved (`gated`): push only those, run no gate. */
+  gated?: GatedRefs;
   /** Ref patterns whose non-fast-forward updates are accepted. */
   allowForce: string[];
   prune: boolean;
@@ -142,14 +150,33 @@ export function resolveConfig(
       'taco-mirror-sync',
     );
 
+  const gate = inputs.gate ?? (pick('gate') || undefined);
+  if (inputs.gated && inputs.gate)
+    throw new UserError(
+      `Give either '${Inputs.gate}' or '${Inputs.gated}' (the report of a gate job), not both`,
+    );
+  const secretEnv = (['upstream-token', 'mirror-token', 'ssh-key'] as const).flatMap((key) => {
+    const ref = pick(key);
+    return ref ? [ref.env] : [];
+  });
   return {
     name: inputs.name ?? repositoryName(upstream),
     upstream,
     mirror,
     refs,
     excludeRefs,
-    gate: inputs.gate ?? (pick('gate') || undefined),
+    gate: inputs.gated ? undefined : gate,
+    gated: inputs.gated
+      ? readGatedReport(path.resolve(ctx.workspace, inputs.gated), upstream, mirror)
+      : undefined,
     gateTimeoutMs,
+    gateEnv: checkGateEnv(inputs.gateEnv ?? [], secretEnv),
+    gateSandbox: {
+      image: inputs.gateImage,
+      engine: inputs.gateEngine,
+      network: inputs.gateNetwork,
+      user: inputs.gateUser,
+    },
     allowForce,
     prune: inputs.prune ?? pick('prune') ?? false,
     failFast: inputs.failFast ?? pick('fail-fast') ?? false,
@@ -159,11 +186,24 @@ export function resolveConfig(
     cacheDir: path.resolve(ctx.workspace, cacheDir),
     dryRun: inputs.dryRun,
     source: where,
-    secretEnv: (['upstream-token', 'mirror-token', 'ssh-key'] as const).flatMap((key) => {
-      const ref = pick(key);
-      return ref ? [ref.env] : [];
-    }),
+    secretEnv,
   };
+}
+
+/** Names that carry credentials or runner state: `gate-env` cannot hand them to upstream code. */
+const NEVER_TO_A_GATE =
+  /^(INPUT_|STATE_|ACTIONS_|GITHUB_TOKEN$|GH_TOKEN$|GIT_CONFIG_|GIT_SSH|SSH_AUTH_SOCK$|DOCKER_CONFIG$|KUBECONFIG$)/;
+
+function checkGateEnv(names: string[], secretEnv: readonly string[]): string[] {
+  for (const name of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new UserError(`Input '${Inputs.gateEnv}': ${JSON.stringify(name)} is not a variable name`);
+    if (NEVER_TO_A_GATE.test(name) || secretEnv.includes(name))
+      throw new UserError(
+        `Input '${Inputs.gateEnv}': ${name} carries credentials or runner state; a gate runs upstream code and never gets it`,
+      );
+  }
+  return names;
 }
 
 function camel(

@@ -12,6 +12,12 @@ export const Inputs = {
   excludeRefs: 'exclude-refs',
   gate: 'gate',
   gateTimeout: 'gate-timeout',
+  gateEnv: 'gate-env',
+  gated: 'gated',
+  gateUser: 'gate-user',
+  gateImage: 'gate-image',
+  gateEngine: 'gate-engine',
+  gateNetwork: 'gate-network',
   allowForce: 'allow-force',
   prune: 'prune',
   failFast: 'fail-fast',
@@ -52,6 +58,18 @@ export interface MirrorSyncInputs {
   gate?: string;
   /** Time limit of one gate run, in milliseconds. */
   gateTimeoutMs?: number;
+  /** Report file of a gate job's dry run: push only the values its gate passed, run no gate here. */
+  gated?: string;
+  /** Names of job environment variables the gate gets besides PATH, LANG, LC_ALL and TZ. */
+  gateEnv?: string[];
+  /** The unprivileged user the gate runs as when the action runs as root (default nobody). */
+  gateUser?: string;
+  /** Run the gate in a container of this image instead. */
+  gateImage?: string;
+  /** podman or docker (default: podman when installed). */
+  gateEngine?: string;
+  /** The gate container's network (default none). */
+  gateNetwork?: string;
   /** `true`/`false`, or the ref patterns that may be force-updated. */
   allowForce?: boolean | string[];
   /** Delete mirror refs that vanished upstream (only refs this action created). */
@@ -101,6 +119,12 @@ export function readInputs(ctx: Pick<ActionContext, 'getInput' | 'setSecret'>): 
     excludeRefs: list(Inputs.excludeRefs),
     gate: stringInput(ctx, Inputs.gate),
     gateTimeoutMs: durationInput(ctx, Inputs.gateTimeout),
+    gateEnv: list(Inputs.gateEnv),
+    gated: stringInput(ctx, Inputs.gated),
+    gateUser: stringInput(ctx, Inputs.gateUser),
+    gateImage: stringInput(ctx, Inputs.gateImage),
+    gateEngine: stringInput(ctx, Inputs.gateEngine),
+    gateNetwork: stringInput(ctx, Inputs.gateNetwork),
     allowForce,
     prune: booleanInput(ctx, Inputs.prune),
     failFast: booleanInput(ctx, Inputs.failFast),
@@ -111,6 +135,10 @@ export function readInputs(ctx: Pick<ActionContext, 'getInput' | 'setSecret'>): 
     dryRun: booleanInput(ctx, Inputs.dryRun, { default: false }),
     list: booleanInput(ctx, Inputs.list, { default: false }),
   };
+  if (inputs.gateEngine !== undefined && !['podman', 'docker'].includes(inputs.gateEngine))
+    throw new UserError(
+      `Input '${Inputs.gateEngine}': expected podman or docker, got ${JSON.stringify(inputs.gateEngine)}`,
+    );
   if (inputs.gateTimeoutMs !== undefined && inputs.gateTimeoutMs <= 0) {
     throw new UserError(
       `Input '${Inputs.gateTimeout}': expected a positive duration, got ${JSON.stringify(ctx.getInput(Inputs.gateTimeout))}`,

@@ -1,8 +1,9 @@
 import type { ActionContext } from '../lib/context.js';
 import { JobFailure } from '../lib/errors.js';
+import { forgetEnvironment } from '../lib/environ.js';
 import { removeSshKeyDir } from '../lib/git/auth.js';
 import { mirrorNames, resolveConfig } from './config.js';
-import { Outputs, readInputs } from './inputs.js';
+import { Inputs, Outputs, readInputs } from './inputs.js';
 import { summaryMarkdown, updatedRefs, writeReport } from './report.js';
 import { hasFailures, syncMirror } from './sync.js';
 
@@ -17,6 +18,14 @@ export async function run(ctx: ActionContext): Promise<void> {
     return;
   }
   const config = resolveConfig(inputs, ctx);
+  // Read once, then gone from this process's environment: a gate (upstream code) that looks at
+  // its parent's environment finds nothing.
+  const secretNames = [
+    ...[Inputs.upstreamToken, Inputs.mirrorToken, Inputs.sshKey].map((name) => `INPUT_${name.toUpperCase()}`),
+    ...config.secretEnv,
+  ];
+  if (!forgetEnvironment(secretNames))
+    ctx.debug('Could not clear the secrets from /proc/self/environ (removed from process.env only)');
   ctx.info(
     `Mirror ${config.name}: ${config.upstream} → ${config.mirror}${config.dryRun ? ' (dry run: nothing will be pushed)' : ''}`,
   );

@@ -18,6 +18,9 @@ import { type Candidate, classify, decideUpdate, type UpdateKind } from './class
 import type { MirrorSyncConfig } from './config.js';
 import { urlKind } from './config.js';
 import { type GateOutcome, runGate } from './gate.js';
+import { chooseSandbox, type GateSandbox } from './gate-sandbox.js';
+import type { GatedRefs } from './gated.js';
+import { pinnedTransportConfig, UNTRUSTED_REPO_CONFIG } from '../lib/git/isolation.js';
 import { normalizePattern, refKind, refSelector } from './ref-patterns.js';
 import { isRemoteFailure, remoteError, type RemoteSide } from './remote-errors.js';
 import { cacheKey, readState, stateFile, writeState } from './state.js';
@@ -116,18 +119,20 @@ export async function syncMirror(
 ): Promise<SyncReport> {
   const started = Date.now();
   const credentials = await prepareCredentials(config, environment);
+  // Every command may work on the cache, which a gate may have written to.
   const base = new Git({
     env: environment.env,
     secrets: [...(environment.secrets ?? []), ...credentials.secrets],
     signal: environment.signal,
     log: environment.debug,
+    config: UNTRUSTED_REPO_CONFIG,
   });
   const session: Session = {
     config,
     environment,
     base,
-    upstreamGit: base.withAuth(credentials.upstream),
-    mirrorGit: base.withAuth(credentials.mirror),
+    credentials,
+    ...remoteGits(base, credentials, config, environment.env),
     upstreamSide: side(config, 'upstream'),
     mirrorSide: side(config, 'mirror'),
     gates: new Map(),
@@ -158,10 +163,27 @@ export async function syncMirror(
   }
 }
 
+/** The runners that talk to each side: its credentials, and -c settings that pin its transport. */
+function remoteGits(
+  base: Git,
+  credentials: Credentials,
+  config: MirrorSyncConfig,
+  env: SyncEnvironment['env'],
+): { upstreamGit: Git; mirrorGit: Git } {
+  const pinned = (url: string) => pinnedTransportConfig(url, env);
+  return {
+    upstreamGit: base.withAuth(credentials.upstream).withConfig(pinned(config.upstream)),
+    mirrorGit: base.withAuth(credentials.mirror).withConfig(pinned(config.mirror)),
+  };
+}
+
 interface Session {
   config: MirrorSyncConfig;
   environment: SyncEnvironment;
   base: Git;
+  credentials: Credentials;
+  /** Where gates run, chosen at the first gate. */
+  sandbox?: GateSandbox;
   upstreamGit: Git;
   mirrorGit: Git;
   upstreamSide: RemoteSide;
@@ -188,6 +210,10 @@ interface Credentials {
   upstream?: GitAuthEnv;
   mirror?: GitAuthEnv;
   secrets: string[];
+  /** Takes the SSH key off the disk while a gate runs. */
+  withdraw(): Promise<void>;
+  /** Writes it again (under a new name) for the push. */
+  restore(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -230,6 +256,12 @@ async function prepareCredentials(
       upstream,
       mirror,
       secrets: [...(upstream?.secrets ?? []), ...(mirror?.secrets ?? [])],
+      withdraw: async () => sshKey?.withdraw(),
+      restore: async () => {
+        if (!sshKey) return;
+        await sshKey.restore();
+        environment.onSshKey?.(sshKey.dir);
+      },
       dispose: async () => sshKey?.dispose(),
     };
   } catch (err) {
@@ -538,7 +570,7 @@ async function updateMirror(
       kind: decision.kind,
       commits: null,
       commit: commitOf.get(candidate.ref),
-      gate: config.gate ? 'not-run' : 'none',
+      gate: config.gate || config.gated ? 'not-run' : 'none',
     });
   }
 
@@ -552,28 +584,8 @@ async function updateMirror(
   for (const p of pending) p.commits = p.commit ? (counts?.get(p.commit) ?? null) : null;
 
   // 5. The gate, once per distinct commit.
-  let stopped = false;
-  if (config.gate) {
-    for (const p of pending) {
-      if (!p.commit) {
-        p.gate = 'none';
-        p.reason = 'names no commit: nothing to gate';
-        continue;
-      }
-      if (stopped) continue;
-      const outcome = await gate(
-        session,
-        repo,
-        p.commit,
-        pending.filter((q) => q.commit === p.commit).map((q) => q.candidate.ref),
-      );
-      p.gate = outcome.status;
-      if (outcome.status !== 'passed') {
-        p.reason = `gate ${outcome.status === 'timed-out' ? `timed out after ${Math.round(config.gateTimeoutMs / 1000)}s` : outcome.status === 'cancelled' ? 'cancelled' : `exited with code ${outcome.exitCode}`}`;
-        if (config.failFast) stopped = true;
-      }
-    }
-  }
+  const stopped = config.gate ? await runGates(session, cache, pending) : false;
+  if (config.gated) applyGated(config.gated, pending);
 
   if (environment.signal?.aborted)
     throw new JobFailure('The job was cancelled: nothing was pushed to the mirror');
@@ -599,11 +611,19 @@ async function updateMirror(
         ...result(ref, old, value, 'skipped'),
         commits: p.commits,
         gate: p.gate,
-        reason: 'not pushed: fail-fast stopped at an earlier failed gate',
+        reason: p.reason ?? 'not pushed: fail-fast stopped at an earlier failed gate',
       });
+      if (config.gated) failures.push(`${ref}: ${p.reason}; the next run gates it`);
     }
   }
-  const deletes = stopped ? [] : deletions;
+  const approvedDeletion = (ref: string) =>
+    !config.gated || (config.gated.has(ref) && config.gated.get(ref) === null);
+  const deletes = stopped ? [] : deletions.filter((d) => approvedDeletion(d.ref));
+  for (const d of stopped ? [] : deletions.filter((d) => !approvedDeletion(d.ref)))
+    results.push({
+      ...result(d.ref, d.old, null, 'kept'),
+      reason: 'not deleted: the gate job did not approve it',
+    });
   if (stopped) {
     for (const d of deletions)
       results.push({
@@ -697,6 +717,62 @@ function dryAction(kind: UpdateKind | 'delete'): RefAction {
   )[kind];
 }
 
+/** A ref is pushed only with the very value the gate job approved; anything else waits for the next run. */
+function applyGated(gated: GatedRefs, pending: Pending[]): void {
+  for (const p of pending) {
+    const approved = gated.get(p.candidate.ref);
+    if (approved === p.candidate.new) {
+      p.gate = 'passed';
+      p.reason = 'gated by the gate job';
+    } else {
+      p.reason = approved
+        ? `not pushed: the gate job passed ${approved.slice(0, 12)}, the upstream now has ${p.candidate.new.slice(0, 12)}`
+        : 'not pushed: the gate job did not pass this value';
+    }
+  }
+}
+
+/**
+ * Runs the gate on every pending commit with no credential file on disk, then puts the cache's
+ * config back as ours and writes the SSH key again. Returns true when fail-fast stopped the run.
+ */
+async function runGates(session: Session, cache: RepoCache, pending: Pending[]): Promise<boolean> {
+  const { config, environment } = session;
+  session.sandbox ??= await chooseSandbox(config.gateSandbox, environment.env);
+  if (session.sandbox.kind === 'same-user')
+    environment.warning(
+      `${config.name}: the gate runs as this job's own user; it gets an allowlist environment and no credential files, but it could read this process. Run the action as root (the gate then runs as 'gate-user'), give 'gate-image', or run the gate in a job without the mirror's token (docs/mirror-sync.md).`,
+    );
+  let stopped = false;
+  await session.credentials.withdraw();
+  try {
+    for (const p of pending) {
+      if (!p.commit) {
+        p.gate = 'none';
+        p.reason = 'names no commit: nothing to gate';
+        continue;
+      }
+      if (stopped) continue;
+      const outcome = await gate(
+        session,
+        cache.dir,
+        p.commit,
+        pending.filter((q) => q.commit === p.commit).map((q) => q.candidate.ref),
+      );
+      p.gate = outcome.status;
+      if (outcome.status !== 'passed') {
+        p.reason = `gate ${outcome.status === 'timed-out' ? `timed out after ${Math.round(config.gateTimeoutMs / 1000)}s` : outcome.status === 'cancelled' ? 'cancelled' : `exited with code ${outcome.exitCode}`}`;
+        if (config.failFast) stopped = true;
+      }
+    }
+  } finally {
+    await cache.resetConfig();
+    await session.credentials.restore();
+    Object.assign(session, remoteGits(session.base, session.credentials, config, environment.env));
+  }
+  return stopped;
+}
+
 async function gate(session: Session, repo: string, commit: string, refs: string[]): Promise<GateOutcome> {
   const known = session.gates.get(commit);
   if (known && known.status !== 'cancelled') return known;
@@ -710,8 +786,9 @@ async function gate(session: Session, repo: string, commit: string, refs: string
     name: config.name,
     upstream: config.upstream,
     timeoutMs: config.gateTimeoutMs,
+    sandbox: session.sandbox!,
     env: environment.env,
-    hiddenEnv: config.secretEnv,
+    allowEnv: config.gateEnv,
     tempDir: environment.tempDir,
     secrets: session.base.secrets,
     signal: environment.signal,

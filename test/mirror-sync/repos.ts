@@ -72,6 +72,8 @@ export class Repos {
       refs: ['refs/heads/**', 'refs/tags/**'],
       excludeRefs: [],
       gateTimeoutMs: 60_000,
+      gateEnv: [],
+      gateSandbox: {},
       allowForce: [],
       prune: false,
       failFast: false,

@@ -1,7 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasFailures, type RefResult, syncMirror, type SyncReport } from '../../actions/mirror-sync/sync.js';
+import { readGatedReport } from '../../actions/mirror-sync/gated.js';
+import { writeReport } from '../../actions/mirror-sync/report.js';
 import { git, recordingEnvironment, Repos } from './repos.js';
 
 let repos: Repos;
@@ -163,8 +166,8 @@ describe('syncMirror with local bare repositories', () => {
     const bad = repos.commit('master', 'broken change');
     const good = repos.commit('stable/2024.1', 'good change');
     repos.pushUpstream('master', 'stable/2024.1');
-    const gate =
-      'echo "checking $MIRROR_SYNC_REFS"; if git log -1 --format=%s | grep -q broken; then echo "pep8: E999 bad"; exit 3; fi';
+    // The gate sees an exported tree (no .git): the commit comes as MIRROR_SYNC_COMMIT.
+    const gate = `echo "checking $MIRROR_SYNC_REFS"; if [ "$MIRROR_SYNC_COMMIT" = ${bad} ]; then echo "pep8: E999 bad"; exit 3; fi`;
 
     const report = await sync({ gate });
     expect(hasFailures(report)).toBe(true);
@@ -206,11 +209,13 @@ describe('syncMirror with local bare repositories', () => {
     repos.commit('master');
     repos.pushUpstream('master');
     const theirs = repos.commit('someone-else', 'pushed to the mirror meanwhile');
-    // The gate runs after the fetch and before the push: it plays the concurrent writer.
-    const gate = `git -C ${repos.work} push --quiet --force ${repos.mirror} ${theirs}:refs/heads/master`;
+    // The gate runs after the fetch and before the push: it plays the concurrent writer. As root
+    // the gate runs as nobody, so the test opens the repositories to it.
+    execFileSync('chmod', ['-R', 'a+rwX', repos.dir]);
+    const gate = `git config --global safe.directory '*' && git -C ${repos.work} push --quiet --force ${repos.mirror} ${theirs}:refs/heads/master`;
     const report = await sync({ gate, refs: ['master'] });
     expect(hasFailures(report)).toBe(true);
-    expect(byRef(report)['refs/heads/master'].action).toBe('lost-race');
+    expect(byRef(report)['refs/heads/master'].action, report.failures.join('\n')).toBe('lost-race');
     expect(report.failures.join('\n')).toMatch(/lost a race.*nothing was overwritten/);
     expect(repos.refs(repos.mirror)['refs/heads/master']).toBe(theirs);
   });
@@ -226,7 +231,7 @@ describe('syncMirror with local bare repositories', () => {
     environment.debug = (message) => {
       debug(message);
       // Right before the fetch starts, the upstream force-pushes the listed commit away and drops it.
-      if (message.startsWith('$ git fetch') && !rewritten) {
+      if (/^\$ git .*\bfetch /.test(message) && !rewritten) {
         git(repos.work, 'reset', '--quiet', '--hard', 'HEAD~1');
         rewritten = repos.commit('master', 'the new value');
         repos.pushUpstream('+master');
@@ -333,5 +338,45 @@ describe('the persistent cache', () => {
     expect(hasFailures(report)).toBe(false);
     expect(report.cache.recovery.join('\n')).toMatch(/not a bare git repository/);
     expect(existsSync(`${cache}.lock`)).toBe(false);
+  });
+});
+
+describe('gate and push in separate jobs (gated)', () => {
+  it('pushes exactly the values the gate job passed; a ref that moved since waits', async () => {
+    seedUpstream();
+    await sync();
+    const bad = repos.commit('master', 'broken change');
+    const good = repos.commit('stable/2024.1', 'good change');
+    repos.pushUpstream('master', 'stable/2024.1');
+
+    // The gate job: a dry run with the gate, and (in the workflow) without the mirror's token.
+    const gateJob = await sync({
+      dryRun: true,
+      gate: `if [ "$MIRROR_SYNC_COMMIT" = ${bad} ]; then exit 1; fi`,
+    });
+    const reportFile = await writeReport(gateJob, tmp());
+    expect(repos.refs(repos.mirror)['refs/heads/stable/2024.1']).not.toBe(good);
+
+    // Meanwhile stable/2024.1 moves on upstream: that value was never gated.
+    const config = repos.config();
+    const gated = readGatedReport(reportFile, config.upstream, config.mirror);
+    expect([...gated]).toEqual([['refs/heads/stable/2024.1', good]]);
+    const pushJob = await sync({ gated });
+    expect(byRef(pushJob)['refs/heads/stable/2024.1']).toMatchObject({ action: 'updated', new: good });
+    expect(byRef(pushJob)['refs/heads/master']).toMatchObject({ action: 'skipped', new: bad });
+    expect(repos.refs(repos.mirror)['refs/heads/stable/2024.1']).toBe(good);
+    expect(repos.refs(repos.mirror)['refs/heads/master']).not.toBe(bad);
+
+    const later = repos.commit('stable/2024.1', 'after the gate job');
+    repos.pushUpstream('stable/2024.1');
+    const moved = await sync({ gated: readGatedReport(reportFile, config.upstream, config.mirror) });
+    expect(byRef(moved)['refs/heads/stable/2024.1']).toMatchObject({ action: 'skipped', new: later });
+    expect(moved.failures.join('\n')).toMatch(/the gate job passed [0-9a-f]{12}, the upstream now has/);
+    expect(repos.refs(repos.mirror)['refs/heads/stable/2024.1']).toBe(good);
+
+    // A report of a run that pushed, or of another mirror, is refused.
+    const pushed = await writeReport({ ...gateJob, dryRun: false }, tmp());
+    expect(() => readGatedReport(pushed, config.upstream, config.mirror)).toThrow(/dry-run: true/);
+    expect(() => readGatedReport(reportFile, config.upstream, '/elsewhere.git')).toThrow(/not of/);
   });
 });

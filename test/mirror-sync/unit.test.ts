@@ -15,7 +15,7 @@ import { countReached, parseParents, parseRefList } from '../../actions/lib/git/
 import fc from 'fast-check';
 import { classify, decideUpdate } from '../../actions/mirror-sync/classify.js';
 import { checkUrl, resolveConfig, urlKind } from '../../actions/mirror-sync/config.js';
-import { gateEnvironment } from '../../actions/mirror-sync/gate.js';
+import { gateEnvironment } from '../../actions/mirror-sync/gate-sandbox.js';
 import { readInputs } from '../../actions/mirror-sync/inputs.js';
 import { normalizePattern, patternProblem, refSelector } from '../../actions/mirror-sync/ref-patterns.js';
 
@@ -347,30 +347,72 @@ describe('list mode', () => {
 });
 
 describe('gate environment', () => {
-  it('hides the job inputs, runner tokens and git credentials from upstream code', () => {
+  const jobEnv = {
+    PATH: '/bin',
+    'INPUT_UPSTREAM-TOKEN': 't',
+    ACTIONS_RUNTIME_TOKEN: 'r',
+    GIT_CONFIG_COUNT: '1',
+    GITHUB_TOKEN: 'g',
+    GH_TOKEN: 'gh',
+    AWS_SECRET_ACCESS_KEY: 'cloud',
+    KUBECONFIG: '/k',
+    HOME: '/h',
+    LANG: 'C.UTF-8',
+    PIP_INDEX_URL: 'https://pypi.local/simple',
+  };
+  const facts = { MIRROR_SYNC_COMMIT: A, MIRROR_SYNC_REFS: 'refs/heads/master refs/tags/v1' };
+
+  it('is an allowlist: PATH, LANG, what gate-env names, its own HOME and TMPDIR, the facts', () => {
     const env = gateEnvironment({
-      env: {
-        PATH: '/bin',
-        'INPUT_UPSTREAM-TOKEN': 't',
-        ACTIONS_RUNTIME_TOKEN: 'r',
-        GIT_CONFIG_COUNT: '1',
-        GITHUB_TOKEN: 'g',
-        HOME: '/h',
-      },
-      commit: A,
-      refs: ['refs/heads/master', 'refs/tags/v1'],
-      name: 'nova',
-      upstream: 'https://up/nova.git',
+      env: jobEnv,
+      allow: ['PIP_INDEX_URL'],
+      sandbox: 'user',
+      home: '/g/home',
+      tmp: '/g/tmp',
+      facts,
     });
-    expect(Object.keys(env).sort()).toEqual([
-      'GIT_TERMINAL_PROMPT',
-      'HOME',
-      'MIRROR_SYNC_COMMIT',
-      'MIRROR_SYNC_NAME',
-      'MIRROR_SYNC_REFS',
-      'MIRROR_SYNC_UPSTREAM',
-      'PATH',
-    ]);
-    expect(env.MIRROR_SYNC_REFS).toBe('refs/heads/master refs/tags/v1');
+    expect(env).toEqual({
+      PATH: '/bin',
+      LANG: 'C.UTF-8',
+      PIP_INDEX_URL: 'https://pypi.local/simple',
+      HOME: '/g/home',
+      TMPDIR: '/g/tmp',
+      GIT_TERMINAL_PROMPT: '0',
+      ...facts,
+    });
+  });
+
+  it("keeps a container's own PATH", () => {
+    const env = gateEnvironment({
+      env: jobEnv,
+      allow: [],
+      sandbox: 'container',
+      home: '/h',
+      tmp: '/t',
+      facts,
+    });
+    expect(env.PATH).toBeUndefined();
+  });
+
+  it('gate-env cannot name a credential, runner state or a profile secret', () => {
+    const cfg = (gateEnv: string) => {
+      const inputs: Record<string, string> = { upstream: '/u.git', mirror: '/m.git', 'gate-env': gateEnv };
+      const c = {
+        getInput: (n: string) => inputs[n] ?? '',
+        setSecret: () => undefined,
+        env: {},
+        workspace: dir,
+      };
+      return resolveConfig(readInputs(c), c);
+    };
+    expect(cfg('PIP_INDEX_URL, LANGUAGE').gateEnv).toEqual(['PIP_INDEX_URL', 'LANGUAGE']);
+    for (const name of [
+      'INPUT_MIRROR-TOKEN',
+      'GITHUB_TOKEN',
+      'ACTIONS_RUNTIME_TOKEN',
+      'GIT_CONFIG_VALUE_0',
+      'KUBECONFIG',
+    ])
+      expect(() => cfg(name), name).toThrow(/Input 'gate-env'/);
   });
 });

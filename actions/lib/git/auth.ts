@@ -95,10 +95,17 @@ export function headerScope(url: string): string {
 
 /** An SSH private key written for one job; call dispose() in a finally (it is idempotent). */
 export interface SshKeyFile extends GitAuthEnv {
-  /** The key file (mode 0600, in a 0700 directory of its own). */
-  file: string;
+  /** The key file (mode 0600, in a 0700 directory of its own); '' while withdrawn. */
+  readonly file: string;
   /** The directory holding it: remove it to remove the key (the post step does, if main died). */
-  dir: string;
+  readonly dir: string;
+  /**
+   * Removes the key from disk while code we did not write runs (a gate). `env` and `file` name
+   * the next key file only after restore(); a Git runner made before must be made again.
+   */
+  withdraw(): Promise<void>;
+  /** Writes the key again, into a new directory with a new name (nothing can wait at the old one). */
+  restore(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -113,31 +120,54 @@ export async function writeSshKey(privateKey: string, tempDir: string): Promise<
       'The SSH key is not a PEM/OpenSSH private key (expected a "-----BEGIN … PRIVATE KEY-----" block)',
     );
   }
-  const dir = await mkdtemp(path.join(tempDir, 'git-ssh-'));
-  const file = path.join(dir, 'id');
-  // ssh rejects a key whose last line lacks its newline; `mode` applies when the file is created.
-  await writeFile(file, privateKey.replace(/\r\n/g, '\n').trimEnd() + '\n', { mode: 0o600, flag: 'wx' });
-  const command = [
-    'ssh',
-    '-i',
-    shellQuote(file),
-    '-o IdentitiesOnly=yes',
-    '-o BatchMode=yes',
-    '-o StrictHostKeyChecking=accept-new',
-  ].join(' ');
+  let dir = '';
+  let file = '';
+  let env: Record<string, string> = {};
+  const place = async () => {
+    dir = await mkdtemp(path.join(tempDir, 'git-ssh-'));
+    file = path.join(dir, 'id');
+    // ssh rejects a key whose last line lacks its newline; `mode` applies when the file is created.
+    await writeFile(file, privateKey.replace(/\r\n/g, '\n').trimEnd() + '\n', { mode: 0o600, flag: 'wx' });
+    const command = [
+      'ssh',
+      '-i',
+      shellQuote(file),
+      '-o IdentitiesOnly=yes',
+      '-o BatchMode=yes',
+      '-o StrictHostKeyChecking=accept-new',
+    ].join(' ');
+    env = { ...NON_INTERACTIVE_ENV, GIT_SSH_COMMAND: command, GIT_SSH_VARIANT: 'ssh' };
+  };
+  const remove = async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    file = '';
+  };
+  await place();
   let disposed = false;
   return {
-    file,
-    dir,
-    env: { ...NON_INTERACTIVE_ENV, GIT_SSH_COMMAND: command, GIT_SSH_VARIANT: 'ssh' },
+    get file() {
+      return file;
+    },
+    get dir() {
+      return dir;
+    },
+    get env() {
+      return env;
+    },
     secrets: privateKey
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line.length >= 16 && !line.startsWith('-----')),
+    withdraw: remove,
+    async restore() {
+      if (disposed) throw new Error('The SSH key was disposed of');
+      await remove();
+      await place();
+    },
     async dispose() {
       if (disposed) return;
       disposed = true;
-      await rm(dir, { recursive: true, force: true });
+      await remove();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,12 @@ export interface RepoCache {
    * once packs pile up `git gc --auto` consolidates them. Costs no process until then.
    */
   maintain(): Promise<void>;
+  /**
+   * Writes the repository's config file and `info/attributes` as this module made them and
+   * removes its hooks: whatever a gate (code from upstream) wrote there is gone before the next
+   * git command that carries a credential.
+   */
+  resetConfig(): Promise<void>;
   /** Releases the lock. */
   release(): Promise<void>;
 }
@@ -75,6 +81,9 @@ export async function openRepoCache(
       // git works on the repository, and diagnose() finds it then.
       if (!['HEAD', 'objects', 'refs'].every((entry) => existsSync(path.join(dir, entry)))) {
         await rebuild('not a bare git repository');
+      } else {
+        // A gate of an earlier run that died before its reset may have written the config.
+        await writeOwnConfig(dir);
       }
     }
   } catch (err) {
@@ -113,6 +122,7 @@ export async function openRepoCache(
       );
       if (packs.length >= PACK_LIMIT) await git.run(['gc', '--auto', '--quiet'], { cwd: dir });
     },
+    resetConfig: () => writeOwnConfig(dir),
     async release() {
       await rm(lockFile, { force: true });
     },
@@ -124,22 +134,36 @@ const ANY_FAILURE = Array.from({ length: 255 }, (_, i) => i + 1);
 
 async function initBare(git: Git, dir: string): Promise<void> {
   await git.run(['init', '--quiet', '--bare', dir]);
-  // Appended as config-file text: one write instead of a `git config` process per setting.
-  // - a detached automatic gc would outlive the job;
-  // - fetches keep their packs (no loose objects) and gc consolidates them past PACK_LIMIT (gc
-  //   also writes the commit-graph; writing it after every fetch cost a first sync of 20,000
-  //   commits a third of a second for walks that only cover the few new commits).
-  await appendFile(
-    path.join(dir, 'config'),
-    [
-      '[gc]',
-      '\tautoDetach = false',
-      `\tautoPackLimit = ${PACK_LIMIT}`,
-      '[fetch]',
-      '\tunpackLimit = 1',
-      '',
-    ].join('\n'),
-  );
+  await writeOwnConfig(dir);
+}
+
+/**
+ * The cache's whole config, written as a file (one write instead of a `git config` process per
+ * setting, and nothing else survives):
+ * - a detached automatic gc would outlive the job;
+ * - fetches keep their packs (no loose objects) and gc consolidates them past PACK_LIMIT (gc
+ *   also writes the commit-graph; writing it after every fetch cost a first sync of 20,000
+ *   commits a third of a second for walks that only cover the few new commits).
+ * `info/attributes` outranks the tree's own .gitattributes: `git archive` then exports exactly
+ * the tree a checkout would have (no export-ignore, no export-subst).
+ */
+async function writeOwnConfig(dir: string): Promise<void> {
+  const config = [
+    '[core]',
+    '\trepositoryformatversion = 0',
+    '\tfilemode = true',
+    '\tbare = true',
+    '[gc]',
+    '\tautoDetach = false',
+    `\tautoPackLimit = ${PACK_LIMIT}`,
+    '[fetch]',
+    '\tunpackLimit = 1',
+    '',
+  ].join('\n');
+  await writeFile(path.join(dir, 'config'), config);
+  await mkdir(path.join(dir, 'info'), { recursive: true });
+  await writeFile(path.join(dir, 'info', 'attributes'), '* -export-ignore -export-subst\n');
+  await rm(path.join(dir, 'hooks'), { recursive: true, force: true });
 }
 
 /** `*.lock` files git leaves behind when killed mid-update (refs, packed-refs, config, shallow…). */

@@ -14,6 +14,8 @@ export interface GitOptions {
   signal?: AbortSignal;
   /** Receives each command line (redacted) before it runs. */
   log?: (line: string) => void;
+  /** `-c name=value` settings put before every command (they override every config file). */
+  config?: readonly (readonly [key: string, value: string])[];
 }
 
 export interface GitCallOptions {
@@ -46,8 +48,19 @@ export class Git {
     });
   }
 
+  /** A runner whose commands also carry these `-c` settings (after this runner's). */
+  withConfig(config: readonly (readonly [key: string, value: string])[]): Git {
+    return new Git({
+      ...this.options,
+      env: this.env,
+      secrets: this.secrets,
+      config: [...(this.options.config ?? []), ...config],
+    });
+  }
+
   async run(args: readonly string[], options: GitCallOptions = {}): Promise<ProcessResult> {
-    const result = await runProcess('git', args, {
+    const config = (this.options.config ?? []).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+    const result = await runProcess('git', [...config, ...args], {
       cwd: options.cwd,
       env: this.env,
       input: options.input,
