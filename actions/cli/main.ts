@@ -105,7 +105,12 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<workflow>', 'a workflow name in .github/workflows (nightly, unit-kolla, …) or a file')
     .option('-p, --profile <profile>', 'the profile input: a built-in name or a file')
     .option('-i, --input <name=value>', 'a workflow input (repeatable)', collect, [])
-    .option('-s, --secret <NAME=value|NAME>', 'a workflow secret, or its value from the environment (repeatable)', collect, [])
+    .option(
+      '-s, --secret <NAME=value|NAME>',
+      'a workflow secret, or its value from the environment (repeatable)',
+      collect,
+      [],
+    )
     .option('--repo <dir>', "the caller's repository, for actions/checkout without repository:")
     .option('--work-dir <dir>', 'where workspaces, runner files and artifacts go (default: a new temp dir)')
     .option('--event <name>', 'github.event_name (default workflow_dispatch)')

@@ -30,7 +30,10 @@ function pairs(items: string[], flag: string, fromEnv: boolean): Record<string, 
       const value = process.env[item];
       if (value === undefined) throw new UserError(`${flag} ${item}: ${item} is not set in the environment`);
       out[item] = value;
-    } else throw new UserError(`${flag} ${JSON.stringify(item)}: expected NAME=value${fromEnv ? ' or NAME (from the environment)' : ''}`);
+    } else
+      throw new UserError(
+        `${flag} ${JSON.stringify(item)}: expected NAME=value${fromEnv ? ' or NAME (from the environment)' : ''}`,
+      );
   }
   return out;
 }
@@ -39,7 +42,10 @@ function chooseNode(given: string | undefined): string {
   if (given) return given;
   if (Number(process.versions.node.split('.')[0]) >= 24) return process.execPath;
   const node = node24Path();
-  if (!existsSync(node)) throw new UserError(`Node 24 (what using: node24 actions run on) is not installed at ${node}: run scripts/install-node24.sh or pass --node`);
+  if (!existsSync(node))
+    throw new UserError(
+      `Node 24 (what using: node24 actions run on) is not installed at ${node}: run scripts/install-node24.sh or pass --node`,
+    );
   return node;
 }
 
@@ -50,7 +56,9 @@ export async function workflowRunCommand(name: string, options: WorkflowRunOptio
     // A profile file is made absolute (jobs run in their own workspaces); a built-in name stays a name.
     inputs.profile ??= existsSync(options.profile) ? path.resolve(options.profile) : options.profile;
   }
-  const workDir = options.workDir ? path.resolve(options.workDir) : mkdtempSync(path.join(os.tmpdir(), 'taco-ci-workflow-'));
+  const workDir = options.workDir
+    ? path.resolve(options.workDir)
+    : mkdtempSync(path.join(os.tmpdir(), 'taco-ci-workflow-'));
   process.stdout.write(`workflow ${name}: runner files and artifacts in ${workDir}\n`);
   const run = await runWorkflow({
     workflowFile: resolveWorkflowFile(name, root),
@@ -71,8 +79,12 @@ export async function workflowRunCommand(name: string, options: WorkflowRunOptio
     for (const [key, value] of Object.entries(run.outputs)) process.stdout.write(`${key}=${value}\n`);
   }
   if (run.result !== 'success') {
-    const failed = Object.entries(run.jobs).filter(([, j]) => j.result === 'failure' || j.result === 'cancelled');
-    throw new JobFailure(`workflow ${name} failed: ${failed.map(([id, j]) => `${id} (${j.result})`).join(', ')}`);
+    const failed = Object.entries(run.jobs).filter(
+      ([, j]) => j.result === 'failure' || j.result === 'cancelled',
+    );
+    throw new JobFailure(
+      `workflow ${name} failed: ${failed.map(([id, j]) => `${id} (${j.result})`).join(', ')}`,
+    );
   }
   return run;
 }

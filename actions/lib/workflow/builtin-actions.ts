@@ -12,7 +12,12 @@ export const TACO_ACTIONS_REPOSITORY = 'taco/actions';
 /** What a checkout of taco/actions leaves out of the copy of this working tree. */
 const NOT_CHECKED_OUT = new Set(['node_modules', '.git', '.tmp', 'test', 'bench']);
 
-const ok = (outputs: Record<string, string> = {}): StepResult => ({ outcome: 'success', outputs, env: {}, paths: [] });
+const ok = (outputs: Record<string, string> = {}): StepResult => ({
+  outcome: 'success',
+  outputs,
+  env: {},
+  paths: [],
+});
 
 export type BuiltinAction = 'checkout' | 'upload-artifact' | 'download-artifact';
 
@@ -41,7 +46,8 @@ export function runBuiltin(
 function checkout(rt: Runtime, place: StepPlace, inputs: Record<string, string>, caller: string): StepResult {
   const repository = inputs.repository || caller;
   const target = path.resolve(place.workspace, inputs.path || '.');
-  if (!target.startsWith(place.workspace)) return failed(`checkout path ${inputs.path} is outside the workspace`);
+  if (!target.startsWith(place.workspace))
+    return failed(`checkout path ${inputs.path} is outside the workspace`);
   if (repository === TACO_ACTIONS_REPOSITORY) {
     // The ref (actions-ref) is not resolved: the actions that run are this working tree's.
     rmSync(target, { recursive: true, force: true });
@@ -49,11 +55,17 @@ function checkout(rt: Runtime, place: StepPlace, inputs: Record<string, string>,
       recursive: true,
       filter: (src) => src === rt.actionsRoot || !NOT_CHECKED_OUT.has(path.relative(rt.actionsRoot, src)),
     });
-    rt.log(`[${place.label}] checked out ${repository} (this working tree; ref ${inputs.ref || 'default'} not resolved) into ${target}`);
+    rt.log(
+      `[${place.label}] checked out ${repository} (this working tree; ref ${inputs.ref || 'default'} not resolved) into ${target}`,
+    );
     return ok({ ref: inputs.ref ?? '' });
   }
-  if (repository !== caller) return failed(`checkout of ${repository} is not modelled (only ${caller} and ${TACO_ACTIONS_REPOSITORY})`);
-  if (!rt.callerRepo) return failed(`checkout of the caller's repository ${caller}: no folder given for it (--repo)`);
+  if (repository !== caller)
+    return failed(
+      `checkout of ${repository} is not modelled (only ${caller} and ${TACO_ACTIONS_REPOSITORY})`,
+    );
+  if (!rt.callerRepo)
+    return failed(`checkout of the caller's repository ${caller}: no folder given for it (--repo)`);
   if (target !== place.workspace) rmSync(target, { recursive: true, force: true });
   cpSync(rt.callerRepo, target, { recursive: true, filter: (src) => path.basename(src) !== 'node_modules' });
   rt.log(`[${place.label}] checked out ${repository} from ${rt.callerRepo} into ${target}`);
@@ -67,7 +79,11 @@ function uploadArtifact(rt: Runtime, place: StepPlace, inputs: Record<string, st
     .map((l) => l.trim())
     .filter(Boolean);
   if (patterns.length === 0) return failed('upload-artifact: input path is required');
-  const { root, files } = findFilesToUpload(patterns, place.workspace, inputs['include-hidden-files'] === 'true');
+  const { root, files } = findFilesToUpload(
+    patterns,
+    place.workspace,
+    inputs['include-hidden-files'] === 'true',
+  );
   if (files.length === 0) {
     const mode = inputs['if-no-files-found'] || 'warn';
     const message = `No files were found with the provided path: ${patterns.join(', ')}. No artifacts will be uploaded.`;
@@ -77,7 +93,8 @@ function uploadArtifact(rt: Runtime, place: StepPlace, inputs: Record<string, st
   }
   const target = path.join(rt.artifactsDir, name);
   if (existsSync(target)) {
-    if (inputs.overwrite !== 'true') return failed(`upload-artifact: an artifact named ${name} already exists in this run`);
+    if (inputs.overwrite !== 'true')
+      return failed(`upload-artifact: an artifact named ${name} already exists in this run`);
     rmSync(target, { recursive: true });
   }
   for (const file of files) {
@@ -95,9 +112,15 @@ function uploadArtifact(rt: Runtime, place: StepPlace, inputs: Record<string, st
  * paths (a glob's search path is its part before the first wildcard); a single file is stored by its
  * base name. `!pattern` lines exclude.
  */
-function findFilesToUpload(patterns: string[], cwd: string, hidden: boolean): { root: string; files: string[] } {
+function findFilesToUpload(
+  patterns: string[],
+  cwd: string,
+  hidden: boolean,
+): { root: string; files: string[] } {
   const include = patterns.filter((p) => !p.startsWith('!'));
-  const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => picomatch(path.resolve(cwd, p.slice(1)), { dot: true }));
+  const exclude = patterns
+    .filter((p) => p.startsWith('!'))
+    .map((p) => picomatch(path.resolve(cwd, p.slice(1)), { dot: true }));
   const searchPaths: string[] = [];
   const files = new Set<string>();
   for (const pattern of include) {
@@ -126,7 +149,8 @@ function walk(entry: string, hidden: boolean): string[] {
 function commonAncestor(paths: string[]): string {
   const split = paths.map((p) => p.split(path.sep));
   const common: string[] = [];
-  for (let i = 0; split.every((parts) => i < parts.length && parts[i] === split[0][i]); i++) common.push(split[0][i]);
+  for (let i = 0; split.every((parts) => i < parts.length && parts[i] === split[0][i]); i++)
+    common.push(split[0][i]);
   return common.join(path.sep) || path.sep;
 }
 
@@ -134,7 +158,8 @@ function downloadArtifact(rt: Runtime, place: StepPlace, inputs: Record<string, 
   const target = path.resolve(place.workspace, inputs.path || '.');
   const available = existsSync(rt.artifactsDir) ? readdirSync(rt.artifactsDir).sort() : [];
   if (inputs.name) {
-    if (!available.includes(inputs.name)) return failed(`download-artifact: Artifact not found for name: ${inputs.name}`);
+    if (!available.includes(inputs.name))
+      return failed(`download-artifact: Artifact not found for name: ${inputs.name}`);
     cpSync(path.join(rt.artifactsDir, inputs.name), target, { recursive: true });
     return ok({ 'download-path': target });
   }
@@ -145,6 +170,8 @@ function downloadArtifact(rt: Runtime, place: StepPlace, inputs: Record<string, 
     cpSync(path.join(rt.artifactsDir, name), merge ? target : path.join(target, name), { recursive: true });
   }
   mkdirSync(target, { recursive: true });
-  rt.log(`[${place.label}] downloaded ${chosen.length} artifact(s) into ${target}${merge ? ' (merged)' : ', one folder each'}`);
+  rt.log(
+    `[${place.label}] downloaded ${chosen.length} artifact(s) into ${target}${merge ? ' (merged)' : ', one folder each'}`,
+  );
   return ok({ 'download-path': target });
 }

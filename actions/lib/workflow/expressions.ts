@@ -139,6 +139,7 @@ function isExpr(value: unknown): value is Expr {
 export function neededOutputs(value: Json | undefined): { job: string; output: string }[] {
   const found: { job: string; output: string }[] = [];
   const text = JSON.stringify(value ?? null);
-  for (const m of text.matchAll(/needs\.([\w-]+)\.outputs\.([\w-]+)/g)) found.push({ job: m[1], output: m[2] });
+  for (const m of text.matchAll(/needs\.([\w-]+)\.outputs\.([\w-]+)/g))
+    found.push({ job: m[1], output: m[2] });
   return found;
 }

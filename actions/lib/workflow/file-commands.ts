@@ -75,7 +75,9 @@ export function parseKeyValueFile(text: string, file: string): Record<string, st
     } else if (eq > 0) {
       out[line.slice(0, eq)] = line.slice(eq + 1);
     } else {
-      throw new Error(`${file}: invalid line ${JSON.stringify(line)} (expected name=value or name<<DELIMITER)`);
+      throw new Error(
+        `${file}: invalid line ${JSON.stringify(line)} (expected name=value or name<<DELIMITER)`,
+      );
     }
   }
   return out;

@@ -4,7 +4,14 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { evaluateCondition, interpolate, interpolateString, truthy, type ExpressionScope, type Json } from './expressions.js';
+import {
+  evaluateCondition,
+  interpolate,
+  interpolateString,
+  truthy,
+  type ExpressionScope,
+  type Json,
+} from './expressions.js';
 import { expandMatrix, type Combination } from './matrix.js';
 import type { JobDef } from './model.js';
 import type { Runtime } from './runtime.js';
@@ -57,12 +64,17 @@ export async function runJob(s: JobSetting): Promise<JobRun> {
     },
     where: `${where}.if`,
   };
-  if (job.uses) throw new Error(`${where}: calling a reusable workflow (uses: ${job.uses}) is not modelled by the local runner`);
+  if (job.uses)
+    throw new Error(
+      `${where}: calling a reusable workflow (uses: ${job.uses}) is not modelled by the local runner`,
+    );
   if (!evaluateCondition(job.if, jobScope)) {
     rt.log(`[${id}] skipped (if: ${String(job.if ?? 'success()')})`);
     return { result: 'skipped', outputs: {}, runs: [] };
   }
-  const strategy = (job.strategy ? interpolate(job.strategy as Json, { ...jobScope, where: `${where}.strategy` }) : {}) as Record<string, Json>;
+  const strategy = (
+    job.strategy ? interpolate(job.strategy as Json, { ...jobScope, where: `${where}.strategy` }) : {}
+  ) as Record<string, Json>;
   const combos = expandMatrix(strategy.matrix, where);
   const failFast = strategy['fail-fast'] === undefined || truthy(strategy['fail-fast']);
   const runs: CombinationRun[] = [];
@@ -71,20 +83,37 @@ export async function runJob(s: JobSetting): Promise<JobRun> {
       runs.push({ matrix, result: 'cancelled', steps: {}, outputs: {}, workspace: '', summary: '' });
       continue;
     }
-    const context = { matrix, strategy: { 'fail-fast': failFast, 'job-index': index, 'job-total': combos.length, 'max-parallel': combos.length } };
+    const context = {
+      matrix,
+      strategy: {
+        'fail-fast': failFast,
+        'job-index': index,
+        'job-total': combos.length,
+        'max-parallel': combos.length,
+      },
+    };
     runs.push(await runCombination(s, context, combos.length > 1 ? index : undefined));
   }
   const outputs: Record<string, string> = {};
-  for (const run of runs) for (const [k, v] of Object.entries(run.outputs)) if (v !== '' || !(k in outputs)) outputs[k] = v;
-  const continueOnError = job['continue-on-error'] !== undefined && truthy(interpolate(job['continue-on-error'], jobScope));
-  const result: JobResult = runs.some((r) => r.result === 'failure') && !continueOnError
-    ? 'failure'
-    : runs.some((r) => r.result === 'cancelled') ? 'cancelled' : 'success';
+  for (const run of runs)
+    for (const [k, v] of Object.entries(run.outputs)) if (v !== '' || !(k in outputs)) outputs[k] = v;
+  const continueOnError =
+    job['continue-on-error'] !== undefined && truthy(interpolate(job['continue-on-error'], jobScope));
+  const result: JobResult =
+    runs.some((r) => r.result === 'failure') && !continueOnError
+      ? 'failure'
+      : runs.some((r) => r.result === 'cancelled')
+        ? 'cancelled'
+        : 'success';
   rt.log(`[${id}] ${result}`);
   return { result, outputs, runs };
 }
 
-async function runCombination(s: JobSetting, matrixContexts: Record<string, Json>, index: number | undefined): Promise<CombinationRun> {
+async function runCombination(
+  s: JobSetting,
+  matrixContexts: Record<string, Json>,
+  index: number | undefined,
+): Promise<CombinationRun> {
   const { rt, id, job } = s;
   const dir = index === undefined ? s.dir : `${s.dir}-${index}`;
   const workspace = path.join(dir, 'workspace');
@@ -100,8 +129,11 @@ async function runCombination(s: JobSetting, matrixContexts: Record<string, Json
   const jobEnv = { ...s.workflowEnv, ...evaluateEnv(job.env, scope) };
   const name = interpolateString(job.name ?? id, scope);
   const label = index === undefined ? name : `${name} (${index})`;
-  const minutes = job['timeout-minutes'] !== undefined ? Number(interpolate(job['timeout-minutes'], scope)) : 360;
-  rt.log(`[${label}] ▶ job ${id}${index === undefined ? '' : ` matrix ${JSON.stringify(matrixContexts.matrix)}`}`);
+  const minutes =
+    job['timeout-minutes'] !== undefined ? Number(interpolate(job['timeout-minutes'], scope)) : 360;
+  rt.log(
+    `[${label}] ▶ job ${id}${index === undefined ? '' : ` matrix ${JSON.stringify(matrixContexts.matrix)}`}`,
+  );
 
   const { status, steps } = await runSteps({
     rt,
@@ -114,7 +146,10 @@ async function runCombination(s: JobSetting, matrixContexts: Record<string, Json
     repository: s.repository,
     deadline: Date.now() + minutes * 60_000,
   });
-  const outputScope: ExpressionScope = { contexts: { ...contexts, env: jobEnv, steps: steps as unknown as Json }, where: `jobs.${id}.outputs` };
+  const outputScope: ExpressionScope = {
+    contexts: { ...contexts, env: jobEnv, steps: steps as unknown as Json },
+    where: `jobs.${id}.outputs`,
+  };
   const outputs: Record<string, string> = {};
   let error: string | undefined;
   for (const [name, value] of Object.entries(job.outputs ?? {})) {
@@ -123,11 +158,24 @@ async function runCombination(s: JobSetting, matrixContexts: Record<string, Json
   }
   if (error) rt.log(`[${label}] ::error::${error}`);
   const summary = readFileSync(summaryFile, 'utf8');
-  return { matrix: (matrixContexts.matrix ?? {}) as Combination, result: status === 'success' && !error ? 'success' : 'failure', steps, outputs, workspace, summary, error };
+  return {
+    matrix: (matrixContexts.matrix ?? {}) as Combination,
+    result: status === 'success' && !error ? 'success' : 'failure',
+    steps,
+    outputs,
+    workspace,
+    summary,
+    error,
+  };
 }
 
 /** An output that names `steps.<id>.outputs.<name>` of a step that succeeded without setting it. */
-function unproducedOutput(job: string, name: string, value: Json, steps: Record<string, StepRecord>): string | undefined {
+function unproducedOutput(
+  job: string,
+  name: string,
+  value: Json,
+  steps: Record<string, StepRecord>,
+): string | undefined {
   for (const m of JSON.stringify(value).matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
     const step = steps[m[1]];
     if (step?.conclusion === 'success' && step.outcome === 'success' && !(m[2] in step.outputs)) {
@@ -137,7 +185,11 @@ function unproducedOutput(job: string, name: string, value: Json, steps: Record<
   return undefined;
 }
 
-function runnerEnv(s: JobSetting, github: Record<string, Json>, runner: Record<string, Json>): Record<string, string | undefined> {
+function runnerEnv(
+  s: JobSetting,
+  github: Record<string, Json>,
+  runner: Record<string, Json>,
+): Record<string, string | undefined> {
   const str = (v: Json | undefined) => (v === undefined || v === null ? '' : String(v));
   return {
     ...s.rt.baseEnv,

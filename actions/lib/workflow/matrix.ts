@@ -19,13 +19,16 @@ export function expandMatrix(matrix: Json | undefined, where: string): Combinati
   let combos: Combination[] = [{}];
   for (const [key, values] of Object.entries(axes)) {
     if (!Array.isArray(values) || values.length === 0) {
-      throw new UserError(`${where}: strategy.matrix.${key} must be a non-empty list, got ${JSON.stringify(values)}`);
+      throw new UserError(
+        `${where}: strategy.matrix.${key} must be a non-empty list, got ${JSON.stringify(values)}`,
+      );
     }
     combos = combos.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
   }
   if (Object.keys(axes).length === 0) combos = [];
   combos = combos.filter(
-    (c) => !asList(exclude, 'exclude', where).some((ex) => Object.entries(ex).every(([k, v]) => same(c[k], v))),
+    (c) =>
+      !asList(exclude, 'exclude', where).some((ex) => Object.entries(ex).every(([k, v]) => same(c[k], v))),
   );
   const originalKeys = Object.keys(axes);
   const originals = combos.map((c) => ({ ...c }));

@@ -64,7 +64,9 @@ export function resolveWorkflowFile(nameOrPath: string, root: string): string {
     const file = path.join(root, '.github', 'workflows', `${nameOrPath}.${ext}`);
     if (existsSync(file)) return file;
   }
-  throw new UserError(`workflow ${nameOrPath}: no such file, and no .github/workflows/${nameOrPath}.yml in ${root}`);
+  throw new UserError(
+    `workflow ${nameOrPath}: no such file, and no .github/workflows/${nameOrPath}.yml in ${root}`,
+  );
 }
 
 export async function loadWorkflow(file: string): Promise<WorkflowDef> {
@@ -77,7 +79,14 @@ export async function loadWorkflow(file: string): Promise<WorkflowDef> {
 
   const doc = parseYaml(content) as {
     name?: string;
-    on?: Record<string, { inputs?: Record<string, InputSpec>; secrets?: WorkflowDef['secrets']; outputs?: WorkflowDef['outputs'] } | null>;
+    on?: Record<
+      string,
+      {
+        inputs?: Record<string, InputSpec>;
+        secrets?: WorkflowDef['secrets'];
+        outputs?: WorkflowDef['outputs'];
+      } | null
+    >;
     env?: Record<string, Json>;
     jobs: Record<string, JobDef>;
   };
@@ -109,7 +118,8 @@ export function jobOrder(workflow: WorkflowDef): string[] {
     const job = workflow.jobs[id];
     if (!job) throw new UserError(`${workflow.file}: job ${from} needs ${id}, which does not exist`);
     if (state.get(id) === 'done') return;
-    if (state.get(id) === 'visiting') throw new UserError(`${workflow.file}: jobs ${from} and ${id} need each other`);
+    if (state.get(id) === 'visiting')
+      throw new UserError(`${workflow.file}: jobs ${from} and ${id} need each other`);
     state.set(id, 'visiting');
     for (const need of needsOf(job)) visit(need, id);
     state.set(id, 'done');

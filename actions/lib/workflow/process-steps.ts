@@ -11,10 +11,23 @@ import { createFileCommands, fileCommandEnv, readFileCommands } from './file-com
 import { failed, lineLogger, type Runtime, type StepPlace, type StepResult } from './runtime.js';
 
 /** `bash --noprofile --norc -eo pipefail {0}`, the runner's default shell on Linux. */
-export async function runShellStep(rt: Runtime, place: StepPlace, script: string, cwd: string): Promise<StepResult> {
+export async function runShellStep(
+  rt: Runtime,
+  place: StepPlace,
+  script: string,
+  cwd: string,
+): Promise<StepResult> {
   const file = path.join(place.temp, `${randomUUID()}.sh`);
   writeFileSync(file, script);
-  return runWithFileCommands(rt, place, 'bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], cwd, {}, 'main');
+  return runWithFileCommands(
+    rt,
+    place,
+    'bash',
+    ['--noprofile', '--norc', '-eo', 'pipefail', file],
+    cwd,
+    {},
+    'main',
+  );
 }
 
 interface ActionMeta {
@@ -39,12 +52,16 @@ export async function runActionStep(
   const meta = parseYaml(readFileSync(file, 'utf8')) as ActionMeta;
   const runs = meta.runs ?? {};
   if (!/^node(20|24)$/.test(runs.using ?? '') || !runs.main) {
-    return failed(`${file}: runs.using ${runs.using ?? '(none)'} is not modelled by the local runner (node20/node24 only)`);
+    return failed(
+      `${file}: runs.using ${runs.using ?? '(none)'} is not modelled by the local runner (node20/node24 only)`,
+    );
   }
   const declared = meta.inputs ?? {};
   const undeclared = Object.keys(inputs).filter((name) => !(name in declared));
   if (undeclared.length) {
-    return failed(`${file} declares no input ${undeclared.join(', ')} (it has: ${Object.keys(declared).join(', ')})`);
+    return failed(
+      `${file} declares no input ${undeclared.join(', ')} (it has: ${Object.keys(declared).join(', ')})`,
+    );
   }
   const env: Record<string, string> = {};
   for (const [name, spec] of Object.entries(declared)) {
@@ -54,7 +71,15 @@ export async function runActionStep(
 
   const node = (script: string, state: Record<string, string>, phase: 'main' | 'post') => {
     const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
-    return runWithFileCommands(rt, place, rt.node, [path.resolve(actionDir, script)], place.workspace, { ...env, ...stateEnv }, phase);
+    return runWithFileCommands(
+      rt,
+      place,
+      rt.node,
+      [path.resolve(actionDir, script)],
+      place.workspace,
+      { ...env, ...stateEnv },
+      phase,
+    );
   };
   const main = await node(runs.main, {}, 'main');
   const post = runs.post;

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { interpolateString, neededOutputs, type ExpressionScope, type Json } from './expressions.js';
-import { runJob, type JobResult, type JobRun } from './job.js';
+import { runJob, type JobRun } from './job.js';
 import { jobOrder, loadWorkflow, needsOf, type WorkflowDef } from './model.js';
 import type { Runtime } from './runtime.js';
 import { evaluateEnv } from './steps.js';
@@ -46,7 +46,9 @@ export async function runWorkflow(settings: WorkflowRunSettings): Promise<Workfl
   const jobs: Record<string, JobRun> = {};
   for (const id of jobOrder(workflow)) {
     const job = workflow.jobs[id];
-    const needs = Object.fromEntries(needsOf(job).map((n) => [n, { result: jobs[n].result, outputs: jobs[n].outputs }]));
+    const needs = Object.fromEntries(
+      needsOf(job).map((n) => [n, { result: jobs[n].result, outputs: jobs[n].outputs }]),
+    );
     jobs[id] = await runJob({
       rt,
       id,
@@ -59,10 +61,15 @@ export async function runWorkflow(settings: WorkflowRunSettings): Promise<Workfl
       repository,
     });
   }
-  const jobsContext = Object.fromEntries(Object.entries(jobs).map(([id, j]) => [id, { result: j.result, outputs: j.outputs }]));
+  const jobsContext = Object.fromEntries(
+    Object.entries(jobs).map(([id, j]) => [id, { result: j.result, outputs: j.outputs }]),
+  );
   const outputs = Object.fromEntries(
     Object.entries(workflow.outputs).map(([name, spec]) => {
-      const scope: ExpressionScope = { contexts: { ...contexts, jobs: jobsContext }, where: `outputs.${name}` };
+      const scope: ExpressionScope = {
+        contexts: { ...contexts, jobs: jobsContext },
+        where: `outputs.${name}`,
+      };
       return [name, interpolateString(spec.value, scope)];
     }),
   );
@@ -95,12 +102,15 @@ function typedInputs(workflow: WorkflowDef, given: Record<string, string>): Reco
   const declared = workflow.inputs;
   const unknown = Object.keys(given).filter((k) => !(k in declared));
   if (unknown.length) {
-    throw new UserError(`${workflow.file}: no input ${unknown.join(', ')} (${workflow.trigger} declares: ${Object.keys(declared).join(', ')})`);
+    throw new UserError(
+      `${workflow.file}: no input ${unknown.join(', ')} (${workflow.trigger} declares: ${Object.keys(declared).join(', ')})`,
+    );
   }
   const out: Record<string, Json> = {};
   for (const [name, spec] of Object.entries(declared)) {
     const raw = given[name];
-    if (raw === undefined && spec.required && spec.default === undefined) throw new UserError(`${workflow.file}: input ${name} is required`);
+    if (raw === undefined && spec.required && spec.default === undefined)
+      throw new UserError(`${workflow.file}: input ${name} is required`);
     const value = raw ?? spec.default ?? (spec.type === 'boolean' ? false : spec.type === 'number' ? 0 : '');
     out[name] = typed(workflow.file, name, spec.type ?? 'string', value);
   }
@@ -115,7 +125,8 @@ function typed(file: string, name: string, type: string, value: Json): Json {
   }
   if (type === 'number') {
     const n = Number(value);
-    if (value === '' || Number.isNaN(n)) throw new UserError(`${file}: input ${name} is a number, got ${JSON.stringify(value)}`);
+    if (value === '' || Number.isNaN(n))
+      throw new UserError(`${file}: input ${name} is a number, got ${JSON.stringify(value)}`);
     return n;
   }
   return String(value);
@@ -124,7 +135,9 @@ function typed(file: string, name: string, type: string, value: Json): Json {
 function declaredSecrets(workflow: WorkflowDef, given: Record<string, string>): Record<string, string> {
   const unknown = Object.keys(given).filter((k) => !(k in workflow.secrets) && k !== 'GITHUB_TOKEN');
   if (unknown.length && workflow.trigger === 'workflow_call') {
-    throw new UserError(`${workflow.file}: no secret ${unknown.join(', ')} (workflow_call declares: ${Object.keys(workflow.secrets).join(', ')})`);
+    throw new UserError(
+      `${workflow.file}: no secret ${unknown.join(', ')} (workflow_call declares: ${Object.keys(workflow.secrets).join(', ')})`,
+    );
   }
   for (const [name, spec] of Object.entries(workflow.secrets)) {
     if (spec?.required && !given[name]) throw new UserError(`${workflow.file}: secret ${name} is required`);
@@ -137,17 +150,23 @@ function checkNeededOutputs(workflow: WorkflowDef): void {
   for (const [id, job] of Object.entries(workflow.jobs)) {
     for (const { job: needed, output } of neededOutputs(job as unknown as Json)) {
       if (!needsOf(job).includes(needed)) {
-        throw new UserError(`${workflow.file}: job ${id} reads needs.${needed}.outputs.${output} but does not need ${needed}`);
+        throw new UserError(
+          `${workflow.file}: job ${id} reads needs.${needed}.outputs.${output} but does not need ${needed}`,
+        );
       }
       if (!(output in (workflow.jobs[needed].outputs ?? {}))) {
-        throw new UserError(`${workflow.file}: job ${id} reads needs.${needed}.outputs.${output}, which job ${needed} does not declare`);
+        throw new UserError(
+          `${workflow.file}: job ${id} reads needs.${needed}.outputs.${output}, which job ${needed} does not declare`,
+        );
       }
     }
   }
   for (const [name, spec] of Object.entries(workflow.outputs)) {
     for (const m of JSON.stringify(spec.value).matchAll(/jobs\.([\w-]+)\.outputs\.([\w-]+)/g)) {
       if (!(m[2] in (workflow.jobs[m[1]]?.outputs ?? {}))) {
-        throw new UserError(`${workflow.file}: output ${name} reads jobs.${m[1]}.outputs.${m[2]}, which is not declared`);
+        throw new UserError(
+          `${workflow.file}: output ${name} reads jobs.${m[1]}.outputs.${m[2]}, which is not declared`,
+        );
       }
     }
   }
@@ -156,7 +175,11 @@ function checkNeededOutputs(workflow: WorkflowDef): void {
 function ancestors(workflow: WorkflowDef, id: string): string[] {
   const seen = new Set<string>();
   const visit = (j: string) => {
-    for (const n of needsOf(workflow.jobs[j])) if (!seen.has(n)) (seen.add(n), visit(n));
+    for (const n of needsOf(workflow.jobs[j])) {
+      if (seen.has(n)) continue;
+      seen.add(n);
+      visit(n);
+    }
   };
   visit(id);
   return [...seen];

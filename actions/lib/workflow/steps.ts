@@ -63,7 +63,10 @@ export async function runSteps(input: JobStepsInput): Promise<JobStepsResult> {
       where,
     };
     const stepEnv = evaluateEnv(step.env, baseScope);
-    const scope = { ...baseScope, contexts: { ...baseScope.contexts, env: { ...input.env, ...exported, ...stepEnv } } };
+    const scope = {
+      ...baseScope,
+      contexts: { ...baseScope.contexts, env: { ...input.env, ...exported, ...stepEnv } },
+    };
     const label = `${input.label} › ${step.name !== undefined ? interpolateString(step.name, scope) : (step.uses ?? step.id ?? `step ${index + 1}`)}`;
     if (!evaluateCondition(step.if, scope)) {
       records[id] = { outputs: {}, outcome: 'skipped', conclusion: 'skipped' };
@@ -83,14 +86,20 @@ export async function runSteps(input: JobStepsInput): Promise<JobStepsResult> {
       },
       timeoutMs: stepTimeout(step, scope, input.deadline),
     };
-    const result = await runStep(rt, place, step, scope, input.repository).catch((err: Error) => failed(err.message));
+    const result = await runStep(rt, place, step, scope, input.repository).catch((err: Error) =>
+      failed(err.message),
+    );
     if (result.post) posts.unshift({ label, post: result.post });
     Object.assign(exported, result.env);
     paths.unshift(...result.paths.reverse());
-    const continueOnError = step['continue-on-error'] !== undefined && truthy(interpolate(step['continue-on-error'], scope));
+    const continueOnError =
+      step['continue-on-error'] !== undefined && truthy(interpolate(step['continue-on-error'], scope));
     const conclusion = result.outcome === 'failure' && !continueOnError ? 'failure' : 'success';
     records[id] = { outputs: result.outputs, outcome: result.outcome, conclusion };
-    if (result.outcome === 'failure') rt.log(`[${label}] ::error::${result.error ?? 'failed'}${continueOnError ? ' (continue-on-error)' : ''}`);
+    if (result.outcome === 'failure')
+      rt.log(
+        `[${label}] ::error::${result.error ?? 'failed'}${continueOnError ? ' (continue-on-error)' : ''}`,
+      );
     if (conclusion === 'failure') status = 'failure';
   }
   for (const { label, post } of posts) {
@@ -104,13 +113,20 @@ export async function runSteps(input: JobStepsInput): Promise<JobStepsResult> {
   return { status, steps: records };
 }
 
-function runStep(rt: Runtime, place: StepPlace, step: StepDef, scope: ExpressionScope, repository: string): Promise<StepResult> {
+function runStep(
+  rt: Runtime,
+  place: StepPlace,
+  step: StepDef,
+  scope: ExpressionScope,
+  repository: string,
+): Promise<StepResult> {
   if (step.run !== undefined) {
     if (step.shell !== undefined && step.shell !== 'bash') {
       return Promise.resolve(failed(`shell: ${step.shell} is not modelled by the local runner (bash only)`));
     }
     const script = interpolateString(step.run, scope);
-    const dir = step['working-directory'] !== undefined ? interpolateString(step['working-directory'], scope) : '.';
+    const dir =
+      step['working-directory'] !== undefined ? interpolateString(step['working-directory'], scope) : '.';
     return runShellStep(rt, place, script, path.resolve(place.workspace, dir));
   }
   const uses = step.uses ?? '';
@@ -134,7 +150,10 @@ function stepsContext(records: Record<string, StepRecord>): Json {
   );
 }
 
-export function evaluateEnv(env: Record<string, Json> | undefined, scope: ExpressionScope): Record<string, string> {
+export function evaluateEnv(
+  env: Record<string, Json> | undefined,
+  scope: ExpressionScope,
+): Record<string, string> {
   return Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, interpolateString(v, scope)]));
 }
 

@@ -1,0 +1,146 @@
+/**
+ * nightly.yml end to end on this machine with the built-in local profile (its loopback ports and
+ * paths replaced by this test's): the release artifact in a real docker-registry, deploy-armada
+ * against the fake Kubernetes API with the fake helm (no real cluster here), real Tempest against a
+ * closed Keystone port (so its tests fail for real), the merge of the shard artifacts, and the
+ * ledger entry. Cookiemonster is switched off (chaos: false). One Tempest shard: a second
+ * `tempest init` on the same host fails until each run gets its own workspace name (issue 15 item 4).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeArmadaKubeApi } from '../fakes/armada-kube-api.js';
+import { startReleaseWorld, type ReleaseWorld } from '../deploy-armada/release-world.js';
+import { FAKE_HELM } from '../deploy-armada/world.js';
+import { freePort } from '../support/ports.js';
+import { jobLog, localProfile, runLocalWorkflow, type LocalRun } from './support.js';
+
+const CANDIDATE = 'nightly-20261125';
+const ARMADA_SECRETS = {
+  TACO_KEYSTONE_ADMIN_PASSWORD: 'ks-Admin-41',
+  TACO_MARIADB_ADMIN_PASSWORD: 'db-Admin-42',
+  TACO_RABBITMQ_ADMIN_PASSWORD: 'mq-Admin-43',
+  TACO_CEPH_ADMIN_KEYRING: 'ceph-Key-44',
+};
+
+let world: ReleaseWorld;
+let api: FakeArmadaKubeApi;
+let dir: string;
+let run: LocalRun;
+
+beforeAll(async () => {
+  world = await startReleaseWorld();
+  api = await FakeArmadaKubeApi.start();
+  for (const image of ['keystone', 'memcached']) await world.pushImage(image, CANDIDATE, 'candidate');
+  dir = mkdtempSync(path.join(os.tmpdir(), 'nightly-workflow-'));
+  const closedKeystone = await freePort();
+  const profile = localProfile(dir, {
+    registry: {
+      url: `${world.registry.host}/taco`,
+      insecure: true,
+      username: { env: 'TACO_REGISTRY_USERNAME' },
+      password: { env: 'TACO_REGISTRY_PASSWORD' },
+    },
+    promote: { images: ['keystone', 'memcached'], history: path.join(dir, 'ledger.jsonl') },
+    tempest: {
+      regex: '^tempest\\.api\\.identity\\.v3\\.test_tokens\\.',
+      concurrency: 1,
+      config: { identity: { uri: `http://127.0.0.1:${closedKeystone}/v3` } },
+    },
+  });
+  // The caller's repository (the site repo the deploy and cookiemonster jobs check out).
+  const site = path.join(dir, 'site');
+  mkdirSync(site);
+  writeFileSync(path.join(site, 'README.md'), 'site\n');
+  const bin = path.join(dir, 'bin');
+  mkdirSync(bin);
+  symlinkSync(FAKE_HELM, path.join(bin, 'helm'));
+  mkdirSync(path.join(dir, 'helm-state'));
+  mkdirSync(path.join(dir, 'home'));
+  run = await runLocalWorkflow('nightly', {
+    inputs: {
+      profile,
+      release: world.releaseRef,
+      candidate: CANDIDATE,
+      'tempest-shards': '1',
+      chaos: 'false',
+    },
+    secrets: {
+      KUBECONFIG: api.kubeconfig(),
+      REGISTRY_USERNAME: 'deployer',
+      REGISTRY_PASSWORD: 'reg-Secret-77',
+      TEMPEST_ADMIN_PASSWORD: 'tempest-Admin-45',
+      ...ARMADA_SECRETS,
+    },
+    callerRepo: site,
+    env: {
+      PATH: `${bin}:${process.env.PATH}`,
+      FAKE_HELM_STATE: path.join(dir, 'helm-state'),
+      HOME: path.join(dir, 'home'),
+    },
+  });
+}, 600_000);
+
+afterAll(async () => {
+  await api?.close();
+  await world?.stop();
+});
+
+describe('nightly.yml with the local profile', () => {
+  it('runs every job in needs order and deploys the release it was given', () => {
+    const results = Object.fromEntries(Object.entries(run.jobs).map(([id, job]) => [id, job.result]));
+    expect(results, run.log).toMatchObject({
+      candidate: 'success',
+      deploy: 'success',
+      shards: 'success',
+      cookiemonster: 'skipped',
+    });
+    // The release as the caller gave it (the candidate job passes inputs.release through unpinned).
+    expect(run.outputs.release).toBe(world.releaseRef);
+    const releases = JSON.parse(run.jobs.deploy.outputs.releases) as { release: string; status: string }[];
+    expect(releases.map((r) => [r.release, r.status])).toEqual([
+      ['taco-memcached', 'deployed'],
+      ['taco-keystone', 'deployed'],
+    ]);
+  });
+
+  it('gives Tempest the password the profile reads, and Armada the passwords the local profile needs', () => {
+    expect(jobLog(run, 'Deploy OpenStack')).not.toContain('is not set');
+    const shards = run.jobs.tempest.runs;
+    expect(shards).toHaveLength(1);
+    for (const shard of shards) {
+      // Real Tempest ran and its tests failed against the closed Keystone port: they did not fail to start.
+      expect(Number(shard.steps.tempest.outputs.failed), run.log).toBeGreaterThan(0);
+    }
+    expect(run.log).not.toMatch(/TEMPEST_ADMIN_PASSWORD[^\n]*not set/);
+    for (const secret of [...Object.values(ARMADA_SECRETS), 'tempest-Admin-45', 'reg-Secret-77']) {
+      expect(run.log).not.toContain(secret);
+    }
+  });
+
+  it("merges every shard's stream from the artifacts download-artifact puts in subfolders", () => {
+    const shardTests = run.jobs.tempest.runs.map((shard) => {
+      const { passed, failed, skipped } = shard.steps.tempest.outputs;
+      return Number(passed) + Number(failed) + Number(skipped);
+    });
+    const report = run.jobs['tempest-report'].runs[0];
+    expect(report.steps.merge.outcome, jobLog(run, 'Tempest report')).toBe('failure'); // the tests failed
+    const { passed, failed, skipped } = report.steps.merge.outputs;
+    expect(Number(passed) + Number(failed) + Number(skipped)).toBe(shardTests.reduce((a, b) => a + b));
+    expect(jobLog(run, 'Tempest report')).toMatch(/\/shards\/tempest-shard-0\/[\w-]+\.subunit: \d+ packets/);
+    expect(existsSync(path.join(run.artifactsDir, 'tempest-report'))).toBe(true);
+    expect(run.jobs['tempest-report'].outputs.passed).toBe('false');
+  });
+
+  it('records the failed nightly in the ledger and fails the run', () => {
+    expect(run.jobs.record.result).toBe('failure');
+    expect(run.outputs.passed).toBe('false');
+    const entries = readFileSync(path.join(dir, 'ledger.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(entries.at(-1)).toMatchObject({ kind: 'nightly', candidate: CANDIDATE, status: 'failed' });
+    expect(run.result).toBe('failure');
+  });
+});
