@@ -2,15 +2,26 @@
  * nightly.yml end to end on this machine with the built-in local profile (its loopback ports and
  * paths replaced by this test's): the release artifact in a real docker-registry, deploy-armada
  * against the fake Kubernetes API with the fake helm (no real cluster here), real Tempest against a
- * closed Keystone port (so its tests fail for real), the merge of the shard artifacts, and the
- * ledger entry. Cookiemonster is switched off (chaos: false). One Tempest shard: a second
+ * closed Keystone port (so its tests fail for real), the merge of the shard artifacts,
+ * cookiemonster killing pods of the fake cluster, and the ledger entry. One Kubernetes API address
+ * (one KUBECONFIG secret) serves the Armada fake and the workload fake. One Tempest shard: a second
  * `tempest init` on the same host fails until each run gets its own workspace name (issue 15 item 4).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeArmadaKubeApi } from '../fakes/armada-kube-api.js';
+import { FakeKubeApi } from '../fakes/kube-api.js';
+import { RoutedKubeApi } from '../fakes/routed-kube-api.js';
 import { startReleaseWorld, type ReleaseWorld } from '../deploy-armada/release-world.js';
 import { FAKE_HELM } from '../deploy-armada/world.js';
 import { freePort } from '../support/ports.js';
@@ -25,13 +36,45 @@ const ARMADA_SECRETS = {
 };
 
 let world: ReleaseWorld;
-let api: FakeArmadaKubeApi;
+let armadaApi: FakeArmadaKubeApi;
+let workloadApi: FakeKubeApi;
+let api: RoutedKubeApi;
 let dir: string;
 let run: LocalRun;
 
 beforeAll(async () => {
   world = await startReleaseWorld();
-  api = await FakeArmadaKubeApi.start();
+  armadaApi = await FakeArmadaKubeApi.start();
+  workloadApi = await FakeKubeApi.start();
+  api = await RoutedKubeApi.start({ armada: armadaApi.url, workloads: workloadApi.url });
+  // What the deployed releases and the local profile's cookiemonster targets look like in the cluster.
+  for (const release of ['taco-memcached', 'taco-keystone']) {
+    workloadApi.addWorkload({
+      kind: 'Deployment',
+      namespace: 'openstack',
+      name: release,
+      replicas: 1,
+      podLabels: { release_group: release },
+    });
+  }
+  for (const name of ['mariadb-server', 'rabbitmq-rabbitmq']) {
+    workloadApi.addWorkload({
+      kind: 'StatefulSet',
+      namespace: 'openstack',
+      name,
+      replicas: 3,
+      readyDelayMs: 100,
+    });
+  }
+  workloadApi.addWorkload({
+    kind: 'Deployment',
+    namespace: 'openstack',
+    name: 'keystone-api',
+    replicas: 2,
+    labels: { application: 'keystone' },
+    podLabels: { application: 'keystone' },
+    readyDelayMs: 100,
+  });
   for (const image of ['keystone', 'memcached']) await world.pushImage(image, CANDIDATE, 'candidate');
   dir = mkdtempSync(path.join(os.tmpdir(), 'nightly-workflow-'));
   const closedKeystone = await freePort();
@@ -43,6 +86,7 @@ beforeAll(async () => {
       password: { env: 'TACO_REGISTRY_PASSWORD' },
     },
     promote: { images: ['keystone', 'memcached'], history: path.join(dir, 'ledger.jsonl') },
+    cookiemonster: { duration: '3s', interval: '500ms', 'recovery-timeout': '30s' },
     tempest: {
       regex: '^tempest\\.api\\.identity\\.v3\\.test_tokens\\.',
       concurrency: 1,
@@ -64,7 +108,6 @@ beforeAll(async () => {
       release: world.releaseRef,
       candidate: CANDIDATE,
       'tempest-shards': '1',
-      chaos: 'false',
     },
     secrets: {
       KUBECONFIG: api.kubeconfig(),
@@ -84,6 +127,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.close();
+  await armadaApi?.close();
+  await workloadApi?.close();
   await world?.stop();
 });
 
@@ -94,7 +139,7 @@ describe('nightly.yml with the local profile', () => {
       candidate: 'success',
       deploy: 'success',
       shards: 'success',
-      cookiemonster: 'skipped',
+      cookiemonster: 'success',
     });
     // The release as the caller gave it (the candidate job passes inputs.release through unpinned).
     expect(run.outputs.release).toBe(world.releaseRef);
@@ -103,6 +148,13 @@ describe('nightly.yml with the local profile', () => {
       ['taco-memcached', 'deployed'],
       ['taco-keystone', 'deployed'],
     ]);
+  });
+
+  it('runs cookiemonster against the cluster after Tempest and keeps its timeline', () => {
+    const chaos = run.jobs.cookiemonster.runs[0].steps.chaos.outputs;
+    expect(Number(chaos.kills), jobLog(run, 'Resiliency')).toBeGreaterThan(0);
+    expect(chaos.passed).toBe('true');
+    expect(readdirSync(path.join(run.artifactsDir, 'cookiemonster-report'))).toHaveLength(1);
   });
 
   it('gives Tempest the password the profile reads, and Armada the passwords the local profile needs', () => {
