@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cancelOnSignals } from '../lib/cancellation.js';
 import { JobFailure, UserError } from '../lib/errors.js';
 import { packageRoot } from '../lib/package-root.js';
 import { resolveWorkflowFile } from '../lib/workflow/model.js';
@@ -60,6 +61,8 @@ export async function workflowRunCommand(name: string, options: WorkflowRunOptio
     ? path.resolve(options.workDir)
     : mkdtempSync(path.join(os.tmpdir(), 'taco-ci-workflow-'));
   process.stdout.write(`workflow ${name}: runner files and artifacts in ${workDir}\n`);
+  // Ctrl-C stops the running step's process group (steps are started in groups of their own).
+  const cancellation = cancelOnSignals((m) => process.stderr.write(`${m}\n`));
   const run = await runWorkflow({
     workflowFile: resolveWorkflowFile(name, root),
     inputs,
@@ -71,7 +74,8 @@ export async function workflowRunCommand(name: string, options: WorkflowRunOptio
     baseEnv: { ...process.env },
     eventName: options.event,
     log: (line) => process.stdout.write(`${line}\n`),
-  });
+    signal: cancellation.signal,
+  }).finally(() => cancellation.dispose());
   process.stdout.write(`\n── jobs ──\n`);
   for (const [id, job] of Object.entries(run.jobs)) process.stdout.write(`${id}: ${job.result}\n`);
   if (Object.keys(run.outputs).length) {
