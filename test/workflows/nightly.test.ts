@@ -1,11 +1,12 @@
 /**
  * nightly.yml end to end on this machine with the built-in local profile (its loopback ports and
- * paths replaced by this test's): the release artifact in a real docker-registry, deploy-armada
- * against the fake Kubernetes API with the fake helm (no real cluster here), real Tempest against a
- * closed Keystone port (so its tests fail for real), the merge of the shard artifacts,
- * cookiemonster killing pods of the fake cluster, and the ledger entry. One Kubernetes API address
- * (one KUBECONFIG secret) serves the Armada fake and the workload fake. One Tempest shard: a second
- * `tempest init` on the same host fails until each run gets its own workspace name (issue 15 item 4).
+ * paths replaced by this test's): the candidate images and charts in a real docker-registry, the
+ * candidate release artifact built from them, deploy-armada deploying it against the fake
+ * Kubernetes API with the fake helm (no real cluster here), real Tempest against a closed Keystone
+ * port (so its tests fail for real), the merge of the shard artifacts, cookiemonster killing pods
+ * of the fake cluster, and the ledger entry. One Kubernetes API address (one KUBECONFIG secret)
+ * serves the Armada fake and the workload fake. One Tempest shard: a second `tempest init` on the
+ * same host fails until each run gets its own workspace name (issue 15 item 4).
  */
 import {
   existsSync,
@@ -22,7 +23,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeArmadaKubeApi } from '../fakes/armada-kube-api.js';
 import { FakeKubeApi } from '../fakes/kube-api.js';
 import { RoutedKubeApi } from '../fakes/routed-kube-api.js';
-import { startReleaseWorld, type ReleaseWorld } from '../deploy-armada/release-world.js';
+import { packageChart, pushChart } from '../../actions/lib/charts/index.js';
+import {
+  FIXTURES,
+  SITE_MANIFEST,
+  startReleaseWorld,
+  type ReleaseWorld,
+} from '../deploy-armada/release-world.js';
 import { FAKE_HELM } from '../deploy-armada/world.js';
 import { freePort } from '../support/ports.js';
 import { jobLog, localProfile, runLocalWorkflow, type LocalRun } from './support.js';
@@ -75,7 +82,12 @@ beforeAll(async () => {
     podLabels: { application: 'keystone' },
     readyDelayMs: 100,
   });
-  for (const image of ['keystone', 'memcached']) await world.pushImage(image, CANDIDATE, 'candidate');
+  // The candidates unit-kolla and unit-helm would have pushed: images :<candidate>, charts <version>-<candidate>.
+  for (const name of ['keystone', 'memcached']) {
+    await world.pushImage(name, CANDIDATE, 'candidate');
+    const chart = await packageChart(path.join(FIXTURES, 'charts', name), { version: `1.0.0-${CANDIDATE}` });
+    await pushChart(world.client, world.location, chart);
+  }
   dir = mkdtempSync(path.join(os.tmpdir(), 'nightly-workflow-'));
   const closedKeystone = await freePort();
   const profile = localProfile(dir, {
@@ -85,7 +97,12 @@ beforeAll(async () => {
       username: { env: 'TACO_REGISTRY_USERNAME' },
       password: { env: 'TACO_REGISTRY_PASSWORD' },
     },
-    promote: { images: ['keystone', 'memcached'], history: path.join(dir, 'ledger.jsonl') },
+    promote: {
+      images: ['keystone', 'memcached'],
+      charts: ['keystone', 'memcached'],
+      manifest: SITE_MANIFEST,
+      history: path.join(dir, 'ledger.jsonl'),
+    },
     cookiemonster: { duration: '3s', interval: '500ms', 'recovery-timeout': '30s' },
     tempest: {
       regex: '^tempest\\.api\\.identity\\.v3\\.test_tokens\\.',
@@ -105,7 +122,6 @@ beforeAll(async () => {
   run = await runLocalWorkflow('nightly', {
     inputs: {
       profile,
-      release: world.releaseRef,
       candidate: CANDIDATE,
       'tempest-shards': '1',
     },
@@ -133,7 +149,7 @@ afterAll(async () => {
 });
 
 describe('nightly.yml with the local profile', () => {
-  it('runs every job in needs order and deploys the release it was given', () => {
+  it('runs every job in needs order, builds the candidate release and deploys it', () => {
     const results = Object.fromEntries(Object.entries(run.jobs).map(([id, job]) => [id, job.result]));
     expect(results, run.log).toMatchObject({
       candidate: 'success',
@@ -141,8 +157,11 @@ describe('nightly.yml with the local profile', () => {
       shards: 'success',
       cookiemonster: 'success',
     });
-    // The release as the caller gave it (the candidate job passes inputs.release through unpinned).
-    expect(run.outputs.release).toBe(world.releaseRef);
+    // The candidate job built the release from the candidates; deploy deployed it, pinned by digest.
+    expect(run.outputs.release).toMatch(
+      new RegExp(`^${world.registry.host}/taco/taco-release:${CANDIDATE}@sha256:[0-9a-f]{64}$`),
+    );
+    expect(run.jobs.deploy.outputs.release).toBe(run.outputs.release);
     const releases = JSON.parse(run.jobs.deploy.outputs.releases) as { release: string; status: string }[];
     expect(releases.map((r) => [r.release, r.status])).toEqual([
       ['taco-memcached', 'deployed'],
