@@ -50,7 +50,7 @@ export function expandStreamInputs(items: readonly string[], cwd: string): strin
     throw new UserError(
       `Input 'subunit' is required in merge and report mode: give stream files, directories or globs`,
     );
-  return [...new Set(files)];
+  return files;
 }
 
 /** The combined *.subunit streams in a directory tree, sorted by path. */
