@@ -3,19 +3,23 @@
  * order and GitHub's skip/failure rules, matrix expansion, expressions, file commands, the
  * artifact layout, a node24 action's inputs, and the checks GitHub does not make.
  */
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { expandMatrix } from '../../actions/lib/workflow/matrix.js';
 import { runWorkflow } from '../../actions/lib/workflow/runner.js';
 import { nodeBinary } from '../harness/run-action.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 async function run(
   yaml: string,
   options: { inputs?: Record<string, string>; secrets?: Record<string, string>; repo?: string } = {},
 ) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'runner-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'workflow-runner-'));
+  dirs.push(dir);
   const file = path.join(dir, 'wf.yml');
   writeFileSync(file, yaml);
   const lines: string[] = [];
@@ -183,7 +187,8 @@ jobs:
   });
 
   it('run a local node action with INPUT_* and its defaults, and fail on an input it does not declare', async () => {
-    const repo = mkdtempSync(path.join(os.tmpdir(), 'runner-repo-'));
+    const repo = mkdtempSync(path.join(os.tmpdir(), 'workflow-runner-repo-'));
+    dirs.push(repo);
     mkdirSync(path.join(repo, 'act'));
     writeFileSync(
       path.join(repo, 'act', 'action.yml'),

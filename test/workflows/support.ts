@@ -2,9 +2,10 @@
  * Runs a workflow of this repository through the local runner (actions/lib/workflow) with the
  * bundles in dist/ on Node 24, in a temp work dir, and collects its log.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { stringify } from 'yaml';
 import { resolveWorkflowFile } from '../../actions/lib/workflow/model.js';
 import { runWorkflow, type WorkflowRun } from '../../actions/lib/workflow/runner.js';
@@ -24,8 +25,14 @@ export interface LocalRunOptions {
   eventName?: string;
 }
 
+// Each job's workspace holds a copy of this repository (its checkout of taco/actions): remove them
+// when the test file is done.
+const workDirs: string[] = [];
+afterAll(() => workDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 export async function runLocalWorkflow(name: string, options: LocalRunOptions = {}): Promise<LocalRun> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), `workflow-${name}-`));
+  workDirs.push(workDir);
   const lines: string[] = [];
   const run = await runWorkflow({
     workflowFile: resolveWorkflowFile(name, repoRoot),
@@ -40,7 +47,6 @@ export async function runLocalWorkflow(name: string, options: LocalRunOptions = 
     log: (line) => lines.push(line),
   });
   const log = lines.join('\n');
-  writeFileSync(path.join(workDir, 'run.log'), log);
   return { ...run, log, workDir };
 }
 
@@ -59,5 +65,3 @@ export function jobLog(run: LocalRun, label: string): string {
     .filter((l) => l.startsWith(`[${label}`))
     .join('\n');
 }
-
-export const readText = (file: string) => readFileSync(file, 'utf8');
