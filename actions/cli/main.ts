@@ -13,6 +13,7 @@ import { ACTION_NAMES, loadAction } from './registry.js';
 import { historySite, showHistory } from './history.js';
 import { diffReleaseRefs, type ReleaseFormat, showRelease } from './release.js';
 import { validateAll } from './validate.js';
+import { workflowRunCommand } from './workflow-run.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -102,6 +103,27 @@ export async function main(argv: string[]): Promise<number> {
     .option('-v, --verbose', 'debug logging')
     .action(async (action: string, options) => {
       await runCommand(action, options);
+    });
+
+  program
+    .command('workflow')
+    .description('Run a reusable workflow of this repository on this machine (see docs/workflow-runner.md).')
+    .command('run')
+    .argument('<workflow>', 'a workflow name in .github/workflows (nightly, unit-kolla, …) or a file')
+    .option('-p, --profile <profile>', 'the profile input: a built-in name or a file')
+    .option('-i, --input <name=value>', 'a workflow input (repeatable)', collect, [])
+    .option(
+      '-s, --secret <NAME=value|NAME>',
+      'a workflow secret, or its value from the environment (repeatable)',
+      collect,
+      [],
+    )
+    .option('--repo <dir>', "the caller's repository, for actions/checkout without repository:")
+    .option('--work-dir <dir>', 'where workspaces, runner files and artifacts go (default: a new temp dir)')
+    .option('--event <name>', 'github.event_name (default workflow_dispatch)')
+    .option('--node <file>', 'Node for using: node24 actions (default .tmp/node24)')
+    .action(async (workflow: string, options) => {
+      await workflowRunCommand(workflow, options);
     });
 
   program

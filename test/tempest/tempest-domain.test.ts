@@ -317,12 +317,34 @@ describe('stream inputs', () => {
         path.join(dir, 'chart.subunit'),
       ]);
       expect(() => expandStreamInputs(['empty'], dir)).toThrow(
-        /^Input 'subunit': directory empty has no \*\.subunit files$/,
+        /^Input 'subunit': directory empty has no \*\.subunit files \(searched its subfolders too\)$/,
       );
       expect(() => expandStreamInputs(['nope.subunit'], dir)).toThrow(
         /^Input 'subunit': nope\.subunit does not exist$/,
       );
       expect(() => expandStreamInputs([], dir)).toThrow(UserError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('take the streams download-artifact puts in one subfolder per artifact, by folder or by glob', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'streams-'));
+    try {
+      for (const shard of ['tempest-shard-0', 'tempest-shard-1']) {
+        mkdirSync(path.join(dir, 'shards', shard), { recursive: true });
+        writeFileSync(path.join(dir, 'shards', shard, 'tempest-shard.subunit'), '');
+        writeFileSync(path.join(dir, 'shards', shard, 'tempest-shard-raw.subunit'), '');
+      }
+      const expected = [0, 1].map((i) =>
+        path.join(dir, 'shards', `tempest-shard-${i}`, 'tempest-shard.subunit'),
+      );
+      expect(expandStreamInputs(['shards'], dir)).toEqual(expected);
+      expect(expandStreamInputs(['shards/**/*.subunit'], dir)).toEqual(expected);
+      expect(expandStreamInputs(['shards/tempest-shard-1/*.subunit'], dir)).toEqual([expected[1]]);
+      expect(() => expandStreamInputs(['shards/**/*.xml'], dir)).toThrow(
+        /^Input 'subunit': shards\/\*\*\/\*\.xml matches no \*\.subunit file$/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

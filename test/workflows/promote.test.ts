@@ -1,0 +1,71 @@
+/**
+ * promote.yml end to end with the built-in local profile (its registry and ledger replaced by this
+ * test's): a candidate release artifact and a passing nightly for it, made by the promote-version
+ * bundle as nightly.yml makes them, then the workflow promotes the release to 1.0.0.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readHistory } from '../../actions/lib/history/index.js';
+import { runAction } from '../harness/run-action.js';
+import { MANIFEST, pushCandidateCharts } from '../promote-version/support/release-world.js';
+import { pushCandidates } from '../promote-version/support/world.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { localProfile, runLocalWorkflow } from './support.js';
+
+let registry: TestRegistry;
+let dir: string;
+let profile: string;
+let history: string;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  dir = mkdtempSync(path.join(os.tmpdir(), 'promote-workflow-'));
+  history = path.join(dir, 'ledger.jsonl');
+  await pushCandidates(registry.host, 'taco', ['nightly-1', 'nightly-2'], { images: ['a', 'b'] });
+  await pushCandidateCharts(registry.host, 'taco', 'nightly-1');
+  profile = localProfile(dir, {
+    registry: { url: `${registry.host}/taco`, insecure: true },
+    promote: {
+      images: ['candidates/a', 'candidates/b'],
+      charts: ['keystone', 'glance'],
+      manifest: MANIFEST,
+      history,
+      'target-prefix': 'release',
+    },
+  });
+  for (const mode of ['candidate-release', 'record-nightly']) {
+    const step = await runAction('promote-version', {
+      node: '24',
+      inputs: { profile, mode, candidate: 'nightly-1', 'nightly-passed': 'true' },
+    });
+    expect(step.exitCode, step.stdout + step.stderr).toBe(0);
+  }
+}, 300_000);
+afterAll(async () => {
+  await registry?.stop();
+});
+
+describe('promote.yml with the local profile', () => {
+  it('promotes the release artifact of a candidate with a passing nightly', async () => {
+    const run = await runLocalWorkflow('promote', { inputs: { profile, candidate: 'nightly-1' } });
+    expect(run.result, run.log).toBe('success');
+    expect(run.outputs.version).toBe('1.0.0');
+    expect(JSON.parse(run.outputs.release).ref).toBe(`${registry.host}/taco/taco-release:1.0.0`);
+    const ledger = await readHistory({ kind: 'file', path: history });
+    expect(ledger.map((e) => [e.kind, e.status])).toEqual([
+      ['nightly', 'passed'],
+      ['promotion', 'complete'],
+    ]);
+  });
+
+  it('refuses a candidate without a passing nightly, promoting nothing', async () => {
+    const run = await runLocalWorkflow('promote', { inputs: { profile, candidate: 'nightly-2' } });
+    expect(run.jobs.promote.result).toBe('failure');
+    expect(run.log).toContain('Refusing to promote nightly-2: require-nightly needs a passing nightly run');
+    expect(
+      (await readHistory({ kind: 'file', path: history })).filter((e) => e.kind === 'promotion'),
+    ).toHaveLength(1);
+  });
+});
