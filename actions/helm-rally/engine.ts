@@ -82,6 +82,8 @@ function registryClient(ctx: ActionContext, settings: HelmRallySettings): Regist
     host: publish.location.host,
     insecure: publish.insecure,
     ...(publish.credentials ? { credentials: publish.credentials } : {}),
+    tokenRealms: publish.tokenRealms,
+    setSecret: (value) => ctx.setSecret(value),
     signal: ctx.signal,
     log: (line) => ctx.info(line),
   });

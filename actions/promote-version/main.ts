@@ -26,6 +26,8 @@ export async function run(ctx: ActionContext): Promise<void> {
     host: settings.registry.host,
     insecure: settings.insecure,
     credentials: settings.credentials,
+    tokenRealms: settings.tokenRealms,
+    setSecret: (value) => ctx.setSecret(value),
     maxConnections: settings.concurrency,
     retry: { retries: settings.retries },
     signal: ctx.signal,

@@ -18,6 +18,10 @@ export interface RegistryClientOptions extends TransportOptions {
   /** Plain HTTP. Loopback hosts always use it. */
   insecure?: boolean;
   credentials?: Credentials;
+  /** Hosts a plain-HTTP Bearer realm may be on besides the registry (profile `registry.token-realms`). */
+  tokenRealms?: readonly string[];
+  /** Receives every secret the client derives (Basic header values, Bearer tokens), to be masked. */
+  setSecret?: (value: string) => void;
 }
 
 export interface ManifestHead {
@@ -48,10 +52,15 @@ export class RegistryClient {
   private readonly auth: Authenticator;
 
   constructor(readonly options: RegistryClientOptions) {
-    const scheme = options.insecure || isLoopbackHost(options.host) ? 'http' : 'https';
-    this.baseUrl = `${scheme}://${options.host}`;
+    const plainHttp = options.insecure === true || isLoopbackHost(options.host);
+    this.baseUrl = `${plainHttp ? 'http' : 'https'}://${options.host}`;
     this.transport = new Transport(options);
-    this.auth = new Authenticator(this.transport, options.credentials);
+    this.auth = new Authenticator(
+      this.transport,
+      options.credentials,
+      { registryHost: options.host, plainHttp, tokenRealms: options.tokenRealms },
+      options.setSecret,
+    );
   }
 
   get host(): string {
