@@ -104,7 +104,10 @@ describe('attack: a registry names a plain-http token realm on another loopback 
     const thief = await listen(address, tokenThief);
     started.push(thief);
     const realm = `http://${thief.host}/token`;
-    const registry = await listen('127.0.0.1', challenging(() => realm));
+    const registry = await listen(
+      '127.0.0.1',
+      challenging(() => realm),
+    );
     started.push(registry);
     const secrets: string[] = [];
     const client = new RegistryClient({

@@ -19,6 +19,8 @@ export interface ChartSource {
   reference?: string;
   proxyServer?: string;
   authMethod?: string;
+  /** Hex SHA-256 a `tar` source's archive must have (our extension; Armada ignores it). */
+  sha256?: string;
 }
 
 export interface WaitResource {
@@ -105,6 +107,7 @@ function source(data: Json): ChartSource {
     reference: typeof s.reference === 'string' ? s.reference : undefined,
     proxyServer: typeof s.proxy_server === 'string' ? s.proxy_server : undefined,
     authMethod: typeof s.auth_method === 'string' ? s.auth_method : undefined,
+    ...(typeof s.sha256 === 'string' ? { sha256: s.sha256.toLowerCase() } : {}),
   };
 }
 

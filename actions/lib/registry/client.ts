@@ -24,6 +24,9 @@ export interface RegistryClientOptions extends TransportOptions {
   setSecret?: (value: string) => void;
 }
 
+/** Registries refuse manifests over 4 MiB (the distribution spec's floor for what they must take). */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
 export interface ManifestHead {
   digest: string;
   mediaType: string;
@@ -39,6 +42,8 @@ export interface RegistryRequest {
   headers?: Record<string, string>;
   body?: Buffer;
   retryable?: boolean;
+  /** The largest answer accepted (default: the transport's MAX_RESPONSE_BYTES). */
+  maxBytes?: number;
 }
 
 /**
@@ -76,6 +81,7 @@ export class RegistryClient {
         headers: { ...req.headers, ...(authorization ? { authorization } : {}) },
         body: req.body,
         retryable: req.retryable,
+        maxBytes: req.maxBytes,
       });
     const sent = await this.auth.authorization(req.scopes);
     const res = await send(sent);
@@ -99,6 +105,7 @@ export class RegistryClient {
       headers: req.headers,
       body: req.body,
       retryable: req.retryable,
+      maxBytes: req.maxBytes,
     });
   }
 
@@ -142,6 +149,7 @@ export class RegistryClient {
       path,
       scopes: [repositoryScope(repository, 'pull')],
       headers: { accept: MANIFEST_ACCEPT },
+      maxBytes: MAX_MANIFEST_BYTES,
     });
     const what = `${this.host}/${repository}${reference.includes(':') ? '@' : ':'}${reference}`;
     if (res.status !== 200) throw this.failure(res, 'GET', path, `manifest ${what}`);
