@@ -1,5 +1,6 @@
 import type { ActionContext } from '../lib/context.js';
 import { JobFailure } from '../lib/errors.js';
+import { basicCredential } from '../lib/git/auth.js';
 import { RegistryClient } from '../lib/registry/client.js';
 import { candidateRelease } from './candidate-release.js';
 import { Outputs, readInputs } from './inputs.js';
@@ -13,6 +14,8 @@ export async function run(ctx: ActionContext): Promise<void> {
   // Mask before anything can print them (resolveSettings masks profile-sourced secrets too).
   for (const secret of [inputs.registryPassword, inputs.gitToken, inputs.githubToken])
     if (secret) ctx.setSecret(secret);
+  // The Basic credential git sends is derived from the token: mask it too.
+  if (inputs.gitToken) ctx.setSecret(basicCredential(inputs.gitToken));
   const profile = loadOptionalProfile(inputs.profile, ctx.workspace);
   const settings = resolveSettings(ctx, inputs, profile);
   // Outputs exist even when the promotion stops early, so later steps can read them.
