@@ -67,6 +67,8 @@ export function readInputs(ctx: ActionContext): DeployArmadaInputs {
       `Inputs '${Inputs.release}' and '${Inputs.images}' exclude each other: a release pins its images by digest in its bill of materials`,
     );
   const kubeconfig = stringInput(ctx, Inputs.kubeconfig);
+  // The input is always content (deploy-armada writes it to a file): mask it whatever its shape.
+  if (kubeconfig) ctx.setSecret(kubeconfig);
   maskKubeconfig(ctx, kubeconfig);
   return {
     profile: stringInput(ctx, Inputs.profile, { default: '' }),
