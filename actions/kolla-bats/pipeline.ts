@@ -120,7 +120,8 @@ async function prepare(ctx: Ctx, settings: KollaBatsSettings, workDir: string): 
   }
   const engine = new ContainerEngine(settings.engine, ctx.env, ctx.signal, path.join(workDir, 'auth'));
   let registry: RegistryClient | undefined;
-  if (settings.push && settings.registry) registry = new RegistryClient(settings.registry, { setSecret: (value) => ctx.setSecret(value) });
+  if (settings.push && settings.registry)
+    registry = new RegistryClient(settings.registry, { setSecret: (value) => ctx.setSecret(value) });
   if (!settings.dryRun) {
     const version = await engine.check();
     ctx.info(`${settings.engine} ${version}`);
