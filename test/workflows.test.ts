@@ -53,6 +53,7 @@ describe('workflow references', () => {
         a: { steps: [{ uses: 'taco/actions/tempest@v1', with: { 'no-such-input': 'x' } }] },
         b: { uses: 'taco/actions/.github/workflows/promote.yml@v1', with: { 'dry-run': 'yes' } },
         c: { uses: 'taco/actions/.github/workflows/unit-helm.yml@v1', secrets: { KUBE_CONFIG: 'x' } },
+        d: { uses: 'taco/actions/.github/workflows/mirror-sync.yml@v1' },
       },
     };
     const problems = checkWorkflowReferences(repoRoot, workflow, 'w');
@@ -65,7 +66,7 @@ describe('workflow references', () => {
     expect(problems).toContain('w jobs.b: input dry-run is a boolean, got "yes"');
     expect(problems).toContainEqual(expect.stringMatching(/^w jobs\.c: .* has no secret KUBE_CONFIG/));
     expect(problems).toContain(
-      'w jobs.c: taco/actions/.github/workflows/unit-helm.yml@v1 requires secret KUBECONFIG',
+      'w jobs.d: taco/actions/.github/workflows/mirror-sync.yml@v1 requires secret MIRROR_TOKEN',
     );
   });
 
@@ -111,4 +112,78 @@ describe('taco-ci plan and the workflows agree', () => {
       });
     }
   }
+});
+
+/**
+ * Issue 17, finding 3: the Kubernetes-facing jobs run on their stage scale sets (docs/runners.md),
+ * each picked by its own `runs-on` input, and no job receives a credential it does not use.
+ */
+describe('stage jobs: their own runners, only the credentials they use', () => {
+  type Job = {
+    'runs-on'?: string;
+    env?: Record<string, string>;
+    steps?: { env?: unknown; with?: unknown }[];
+  };
+  const workflow = (file: string) =>
+    read(file) as Workflow & {
+      on: {
+        workflow_call: { inputs: Record<string, { default?: string }>; secrets?: Record<string, unknown> };
+      };
+      env?: Record<string, string>;
+      jobs: Record<string, Job>;
+    };
+  /** job → [its runs-on input, the default runner (docs/runners.md), the secrets it uses]. */
+  const STAGES: Record<string, Record<string, [string, string[], string[]]>> = {
+    '.github/workflows/nightly.yml': {
+      deploy: ['deploy-runs-on', ['taco-dev-deploy-armada'], ['REGISTRY_PASSWORD', 'REGISTRY_USERNAME']],
+      tempest: ['tempest-runs-on', ['self-hosted', 'taco', 'dev'], ['OS_PASSWORD']],
+      cookiemonster: ['chaos-runs-on', ['taco-dev-cookiemonster'], ['OS_PASSWORD']],
+      shards: ['runs-on', ['self-hosted', 'taco', 'dev'], []],
+      'tempest-report': ['runs-on', ['self-hosted', 'taco', 'dev'], []],
+    },
+    '.github/workflows/unit-helm.yml': {
+      rally: ['helm-runs-on', ['taco-dev-helm-rally'], ['REGISTRY_PASSWORD', 'REGISTRY_USERNAME']],
+      changes: ['runs-on', ['self-hosted', 'taco', 'dev'], []],
+      published: ['runs-on', ['self-hosted', 'taco', 'dev'], []],
+    },
+  };
+  const secretsOf = (value: unknown) =>
+    [
+      ...new Set(
+        [...JSON.stringify(value ?? {}).matchAll(/secrets\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]),
+      ),
+    ].sort();
+
+  for (const [file, jobs] of Object.entries(STAGES)) {
+    for (const [id, [input, runner, secrets]] of Object.entries(jobs)) {
+      it(`${file} jobs.${id}: runs-on from input ${input} (default ${runner.join(',')}), secrets ${secrets.join(', ') || 'none'}`, () => {
+        const wf = workflow(file);
+        const job = wf.jobs[id];
+        expect(job['runs-on']).toContain(`inputs.${input}`);
+        expect(JSON.parse(wf.on.workflow_call.inputs[input].default!)).toEqual(runner);
+        // Scheduled and dispatched runs have no inputs: their fallback is the same runner.
+        if ('schedule' in wf.on || 'workflow_dispatch' in wf.on)
+          expect(job['runs-on']).toContain(`'${JSON.stringify(runner)}'`);
+        expect(secretsOf(job)).toEqual(secrets);
+        // Only the steps that use them see them: never the job's (or the workflow's) environment.
+        expect(secretsOf(job.env)).toEqual([]);
+        expect(secretsOf(wf.env)).toEqual([]);
+      });
+    }
+  }
+
+  it('no workflow passes a kubeconfig secret: stage runners use their own service accounts', () => {
+    for (const file of workflowFiles(repoRoot)) {
+      const text = readFileSync(path.join(repoRoot, file), 'utf8');
+      expect(text, file).not.toMatch(/secrets\.[A-Z_]*KUBECONFIG/);
+      expect(text, file).not.toMatch(/secrets: inherit/);
+    }
+  });
+
+  it('the cookiemonster job gets no deploy rights: another runner than deploy, no registry or kube secret', () => {
+    const wf = workflow('.github/workflows/nightly.yml');
+    expect(wf.jobs.cookiemonster['runs-on']).not.toEqual(wf.jobs.deploy['runs-on']);
+    expect(wf.on.workflow_call.secrets).not.toHaveProperty('KUBECONFIG');
+    expect(secretsOf(wf.jobs.cookiemonster)).not.toContain('REGISTRY_PASSWORD');
+  });
 });

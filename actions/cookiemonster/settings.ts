@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ActionContext } from '../lib/context.js';
 import { parseDuration } from '../lib/duration.js';
 import { UserError } from '../lib/errors.js';
+import { maskKubeconfig } from '../lib/kube/mask.js';
 import type { Profile } from '../lib/profile/load.js';
 import { isSecretRef, resolveSecret, type SecretRef } from '../lib/secrets.js';
 import { KILL_MODES, type KillMode } from './chaos.js';
@@ -187,7 +188,7 @@ export function resolveSettings(
       ? resolveSecret(ctx, 'cookiemonster.kubeconfig', undefined, section.kubeconfig, { required: true })
       : section.kubeconfig;
   }
-  if (kubeconfig && kubeconfig.includes('\n')) maskKubeconfig(ctx, kubeconfig);
+  maskKubeconfig(ctx, kubeconfig);
 
   const rallyTask = inputs.rallyTask ?? section['rally-task'];
   return {
@@ -230,19 +231,4 @@ export function describeTarget(t: TargetSpec, namespaces: string[] = []): string
     t.exclude.length ? `excluding ${t.exclude.join(', ')}` : undefined,
   ].filter(Boolean);
   return `${what} in ${t.namespace ?? (namespaces.join(', ') || 'every listed namespace')}: ${t.podsPerTick} pod(s) per tick${guard.length ? ` (${guard.join(', ')})` : ''}`;
-}
-
-const CREDENTIAL_KEYS =
-  /^\s*-?\s*(token|client-key-data|client-certificate-data|password|username|id-token|refresh-token|client-secret|access-token)\s*:\s*["']?([^"'\s]+)["']?\s*$/;
-
-/**
- * Masks a kubeconfig given as content: the runner masks values line by line, so a multi-line
- * value is registered as a whole and each credential in it on its own.
- */
-export function maskKubeconfig(ctx: Pick<ActionContext, 'setSecret'>, text: string): void {
-  ctx.setSecret(text);
-  for (const line of text.split(/\r?\n/)) {
-    const match = CREDENTIAL_KEYS.exec(line);
-    if (match) ctx.setSecret(match[2]);
-  }
 }

@@ -27,6 +27,8 @@ export interface ArmadaCommandOptions {
   binary?: string;
   image?: string;
   containerEngine?: 'docker' | 'podman';
+  /** `--name` of the container, so a cancelled run can stop it (killing the CLI leaves it running). */
+  containerName?: string;
   /** Local chart directories to make visible inside the container. */
   localSources?: string[];
   env: Readonly<Record<string, string | undefined>>;
@@ -77,7 +79,13 @@ export function armadaCommand(options: ArmadaCommandOptions): ArmadaCommand {
     ...options.valuesFiles.map((f) => path.dirname(f)),
     ...(options.localSources ?? []),
   ]);
-  const args = ['run', '--rm', '--network', 'host'];
+  const args = [
+    'run',
+    '--rm',
+    ...(options.containerName ? ['--name', options.containerName] : []),
+    '--network',
+    'host',
+  ];
   for (const dir of [...mounts].sort()) args.push('--volume', `${dir}:${dir}:ro`);
   if (options.kubeconfig)
     args.push(

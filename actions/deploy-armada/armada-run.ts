@@ -1,4 +1,5 @@
 /** Runs the armada engine and turns Armada's log into per-release results. */
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runProcess } from '../lib/process.js';
@@ -28,7 +29,13 @@ export interface ArmadaRunOptions extends Omit<ArmadaCommandOptions, 'manifestFi
 export async function runArmada(options: ArmadaRunOptions): Promise<DeploymentReport> {
   const manifestFile = path.join(options.workDir, 'armada-manifest.yaml');
   writeFileSync(manifestFile, options.rendered, { mode: 0o600 });
-  const command = armadaCommand({ ...options, manifestFile, localSources: localSourceDirs(options.model) });
+  const containerName = options.image ? `taco-armada-${randomBytes(6).toString('hex')}` : undefined;
+  const command = armadaCommand({
+    ...options,
+    manifestFile,
+    localSources: localSourceDirs(options.model),
+    containerName,
+  });
   const started = Date.now();
   const result = await runProcess(command.file, command.args, {
     env: command.env,
@@ -39,6 +46,9 @@ export async function runArmada(options: ArmadaRunOptions): Promise<DeploymentRe
     onStdout: (text) => options.log(text.replace(/\n$/, '')),
     onStderr: (text) => options.log(text.replace(/\n$/, '')),
   });
+  if (containerName && (result.cancelled || result.timedOut)) {
+    await removeContainer(command.file, containerName, command.env, options.log);
+  }
   const actions = parseArmadaActions(`${result.stdout}\n${result.stderr}`);
   const ok = result.exitCode === 0;
   const results: ReleaseResult[] = options.model.groups.flatMap((group) =>
@@ -70,4 +80,21 @@ export async function runArmada(options: ArmadaRunOptions): Promise<DeploymentRe
     }),
   );
   return { results, failedGroup: ok ? undefined : 'armada apply' };
+}
+
+/**
+ * Stops and removes a named Armada container. The engine's CLI was killed, but the container it
+ * started keeps deploying until it is stopped (`--rm` only removes it once it exits).
+ */
+async function removeContainer(
+  engine: string,
+  name: string,
+  env: Record<string, string | undefined>,
+  log: (line: string) => void,
+): Promise<void> {
+  const result = await runProcess(engine, ['rm', '--force', name], { env, timeoutMs: 60_000 });
+  // Exit 1 "no such container" is fine: it exited and --rm removed it.
+  if (result.exitCode === 0) log(`Stopped and removed the Armada container ${name}`);
+  else if (!/no such container|no container with name/i.test(result.stderr))
+    log(`Could not remove the Armada container ${name}: ${result.stderr.trim()}`);
 }

@@ -4,9 +4,23 @@
  * chart's `charts/` directory (recursively), in a work copy so the source tree is never touched.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
 import { UserError } from '../lib/errors.js';
+import { isLoopbackHost } from '../lib/registry/reference.js';
+import { collectLimited, declaredLength, formatSize } from '../lib/size-limit.js';
 import { runChecked } from '../lib/process.js';
 import {
   localChartPath,
@@ -21,7 +35,14 @@ export interface ChartPreparerOptions {
   env: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** Hosts whose `tar` sources may be fetched over plain HTTP (profile `armada.insecure-hosts`). */
+  insecureHosts?: readonly string[];
+  /** Largest `tar` source accepted, downloaded and decompressed each (default MAX_TAR_SOURCE_BYTES). */
+  maxTarBytes?: number;
 }
+
+/** Cap on a `tar` chart source, as downloaded and as decompressed. */
+export const MAX_TAR_SOURCE_BYTES = 100 * 1024 * 1024;
 
 export function describeSource(source: ChartSource): string {
   switch (source.type) {
@@ -93,15 +114,15 @@ export class ChartPreparer {
     const dir = this.dirFor(key, 'tar');
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
+    const limit = this.options.maxTarBytes ?? MAX_TAR_SOURCE_BYTES;
     let archive = source.location.startsWith('file://') ? new URL(source.location).pathname : source.location;
-    if (/^https?:\/\//.test(source.location)) {
+    if (/^https?:\/\//i.test(source.location)) {
       archive = path.join(dir, '..', `${path.basename(dir)}.tgz`);
-      const response = await fetch(source.location, { signal: this.options.signal });
-      if (!response.ok)
-        throw new UserError(`chart source ${source.location}: download failed with HTTP ${response.status}`);
-      writeFileSync(archive, Buffer.from(await response.arrayBuffer()));
+      writeFileSync(archive, await downloadTar(source.location, limit, this.options));
     }
     if (!existsSync(archive)) throw new UserError(`chart source ${source.location}: no such tarball`);
+    if (source.sha256) checkSha256(archive, source.sha256, source.location);
+    await checkDecompressedSize(archive, limit, source.location);
     await runChecked('tar', ['-xzf', archive, '-C', dir], {
       signal: this.options.signal,
       log: this.options.log,
@@ -144,5 +165,71 @@ export class ChartPreparer {
     cpSync(source, work, { recursive: true, filter: (p) => path.basename(p) !== '.git' });
     await this.packageDependencies(work, chart.dependencies, what);
     return work;
+  }
+}
+
+/** Downloads a `tar` source: https, or plain http on loopback or a listed host; at most `limit` bytes. */
+async function downloadTar(
+  location: string,
+  limit: number,
+  options: Pick<ChartPreparerOptions, 'insecureHosts' | 'signal'>,
+): Promise<Buffer> {
+  const url = new URL(location);
+  if (url.protocol === 'http:' && !isLoopbackHost(url.host) && !options.insecureHosts?.includes(url.host)) {
+    throw new UserError(
+      `chart source ${location}: plain http is refused for ${url.host} (use https, or list the host in the profile's armada.insecure-hosts)`,
+    );
+  }
+  const tooLarge = () =>
+    new UserError(`chart source ${location}: larger than the ${formatSize(limit)} limit for a tar source`);
+  const response = await fetch(url, { signal: options.signal, redirect: 'error' });
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new UserError(`chart source ${location}: download failed with HTTP ${response.status}`);
+  }
+  const body = response.body;
+  if (!body) return Buffer.alloc(0);
+  try {
+    return await collectLimited(
+      body,
+      limit,
+      tooLarge,
+      declaredLength(response.headers.get('content-length')),
+    );
+  } catch (err) {
+    await body.cancel().catch(() => undefined);
+    throw err;
+  }
+}
+
+function checkSha256(archive: string, expected: string, location: string): void {
+  const actual = createHash('sha256').update(readFileSync(archive)).digest('hex');
+  if (actual !== expected.toLowerCase()) {
+    throw new UserError(
+      `chart source ${location}: sha256 is ${actual}, the manifest's source.sha256 says ${expected}`,
+    );
+  }
+}
+
+/** Gunzips the archive to nowhere, counting: a gzip bomb is found before tar writes anything. */
+async function checkDecompressedSize(archive: string, limit: number, location: string): Promise<void> {
+  let total = 0;
+  const counter = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      total += chunk.length;
+      done(
+        total > limit
+          ? new UserError(
+              `chart source ${location}: decompresses to more than the ${formatSize(limit)} limit for a tar source`,
+            )
+          : null,
+      );
+    },
+  });
+  try {
+    await pipeline(createReadStream(archive), zlib.createGunzip(), counter);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`chart source ${location}: not a gzipped tarball (${(err as Error).message})`);
   }
 }

@@ -1,6 +1,7 @@
 import type { ActionContext } from '../lib/context.js';
 import { UserError } from '../lib/errors.js';
 import { booleanInput, choiceInput, durationInput, listInput, stringInput } from '../lib/inputs.js';
+import { maskKubeconfig } from '../lib/kube/mask.js';
 
 /** Input names exactly as in deploy-armada/action.yml. */
 export const Inputs = {
@@ -66,7 +67,9 @@ export function readInputs(ctx: ActionContext): DeployArmadaInputs {
       `Inputs '${Inputs.release}' and '${Inputs.images}' exclude each other: a release pins its images by digest in its bill of materials`,
     );
   const kubeconfig = stringInput(ctx, Inputs.kubeconfig);
+  // The input is always content (deploy-armada writes it to a file): mask it whatever its shape.
   if (kubeconfig) ctx.setSecret(kubeconfig);
+  maskKubeconfig(ctx, kubeconfig);
   return {
     profile: stringInput(ctx, Inputs.profile, { default: '' }),
     manifest,

@@ -170,6 +170,7 @@ export async function run(ctx: ActionContext): Promise<void> {
   if (prepared.engine === 'helm') {
     const preparer = new ChartPreparer({
       workDir,
+      insecureHosts: settings.insecureHosts,
       env: ctx.env,
       signal: ctx.signal,
       log: (line) => ctx.debug(line),

@@ -23,6 +23,7 @@ export interface ArmadaSection {
   'token-pattern'?: string;
   charts?: Record<string, { values?: Record<string, unknown>; 'image-tags'?: Record<string, string> }>;
   diagnostics?: { 'log-lines'?: number };
+  'insecure-hosts'?: string[];
 }
 
 export interface ArmadaSettings {
@@ -39,6 +40,8 @@ export interface ArmadaSettings {
   placeholders: PlaceholderSettings;
   charts: Record<string, ChartProfileSettings>;
   logLines: number;
+  /** Hosts (host[:port]) whose `tar` chart sources may be downloaded over plain HTTP. */
+  insecureHosts: string[];
   /** Secret references whose environment variable is not set (allowed only when planning). */
   missingSecrets: string[];
 }
@@ -105,6 +108,7 @@ export function readSettings(
       ]),
     ),
     logLines: section.diagnostics?.['log-lines'] ?? 200,
+    insecureHosts: section['insecure-hosts'] ?? [],
     missingSecrets,
   };
 }

@@ -64,7 +64,9 @@ export async function deployChart(
         wait: true,
         waitForJobs: true,
         timeoutMs: deploy.timeoutMs,
-        createNamespace: true,
+        // A namespace the caller named exists already, made with its Pod Security labels and RoleBinding
+        // (docs/runners.md); creating it again would be a namespace create without those labels.
+        createNamespace: deploy.perRunNamespace,
         ...(options.description ? { description: options.description } : {}),
       },
       { signal: options.signal },

@@ -4,6 +4,7 @@ import type { ActionContext } from '../lib/context.js';
 import { JobFailure, UserError, errorMessage, isJobFailure, isUserError } from '../lib/errors.js';
 import type { HelmClient } from '../lib/helm/index.js';
 import { isInlineKubeconfig } from '../lib/kube/client.js';
+import { maskKubeconfig } from '../lib/kube/mask.js';
 import { parseRallyReport, rallyReportToJUnit, runRallyTask } from '../lib/rally/index.js';
 import { RegistryClient } from '../lib/registry/client.js';
 import {
@@ -51,7 +52,7 @@ function kubeconfigFile(
 ): { file?: string; own: boolean } {
   if (!kubeconfig) return { own: false };
   if (isInlineKubeconfig(kubeconfig)) {
-    ctx.setSecret(kubeconfig);
+    maskKubeconfig(ctx, kubeconfig);
     const file = path.join(dir, 'kubeconfig');
     writeFileSync(file, kubeconfig, { mode: 0o600 });
     return { file, own: true };
@@ -82,6 +83,8 @@ function registryClient(ctx: ActionContext, settings: HelmRallySettings): Regist
     host: publish.location.host,
     insecure: publish.insecure,
     ...(publish.credentials ? { credentials: publish.credentials } : {}),
+    tokenRealms: publish.tokenRealms,
+    setSecret: (value) => ctx.setSecret(value),
     signal: ctx.signal,
     log: (line) => ctx.info(line),
   });

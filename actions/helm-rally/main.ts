@@ -1,6 +1,6 @@
 import type { ActionContext } from '../lib/context.js';
 import { HelmCli } from '../lib/helm/index.js';
-import { isInlineKubeconfig } from '../lib/kube/client.js';
+import { maskKubeconfig } from '../lib/kube/mask.js';
 import { loadProfile } from '../lib/profile/load.js';
 import { type Dependencies, cleanupHelmRally, runHelmRally } from './engine.js';
 import { readInputs } from './inputs.js';
@@ -24,7 +24,7 @@ function dependencies(ctx: ActionContext): Dependencies {
 
 export async function run(ctx: ActionContext): Promise<void> {
   const inputs = readInputs(ctx);
-  if (inputs.kubeconfig && isInlineKubeconfig(inputs.kubeconfig)) ctx.setSecret(inputs.kubeconfig);
+  maskKubeconfig(ctx, inputs.kubeconfig);
   const profile = loadProfile(inputs.profile || undefined, ctx.workspace);
   const settings = resolveSettings(inputs, profile, ctx);
   await runHelmRally(ctx, settings, dependencies(ctx));

@@ -51,6 +51,7 @@ type Ctx = Pick<
   | 'tempDir'
   | 'workspace'
   | 'appendSummary'
+  | 'setSecret'
 >;
 
 /** The default candidate tag from the run (GitHub env) or, outside Actions, the workspace's git checkout. */
@@ -120,7 +121,8 @@ async function prepare(ctx: Ctx, settings: KollaBatsSettings, workDir: string): 
   const engine = new ContainerEngine(settings.engine, ctx.env, ctx.signal, workDir);
   await engine.prepare();
   let registry: RegistryClient | undefined;
-  if (settings.push && settings.registry) registry = new RegistryClient(settings.registry);
+  if (settings.push && settings.registry)
+    registry = new RegistryClient(settings.registry, { setSecret: (value) => ctx.setSecret(value) });
   if (!settings.dryRun) {
     const version = await engine.check();
     ctx.info(`${settings.engine} ${version}`);

@@ -15,6 +15,8 @@ export interface RegistryEndpoint extends RegistryLocation {
   insecure: boolean;
   username?: string;
   password?: string;
+  /** The profile's `registry.token-realms` (plain-HTTP token servers besides the registry). */
+  tokenRealms?: string[];
 }
 
 /** One path component of a repository name (an image name without a namespace). */
@@ -37,14 +39,16 @@ export class RegistryClient {
 
   constructor(
     private readonly endpoint: RegistryEndpoint,
-    timeoutMs = 30_000,
+    options: { timeoutMs?: number; setSecret?: (value: string) => void } = {},
   ) {
     const { username, password } = endpoint;
     this.client = new SharedClient({
       host: endpoint.host,
       insecure: endpoint.insecure,
       credentials: username && password ? { username, password } : undefined,
-      timeoutMs,
+      tokenRealms: endpoint.tokenRealms,
+      setSecret: options.setSecret,
+      timeoutMs: options.timeoutMs ?? 30_000,
       retry: { retries: 2 },
     });
     this.base = this.client.baseUrl;

@@ -39,6 +39,7 @@ interface RegistrySection {
   username?: SecretRef;
   password?: SecretRef;
   'candidate-namespace'?: string;
+  'token-realms'?: string[];
 }
 
 /** Plain HTTP when the host is loopback or the profile says `insecure: true`. */
@@ -165,5 +166,6 @@ function resolveRegistry(
     );
   }
   const insecure = isLoopbackHost(location.host) || (fromProfile && section?.insecure === true);
-  return { ...location, insecure, username, password };
+  const tokenRealms = fromProfile ? section?.['token-realms'] : undefined;
+  return { ...location, insecure, username, password, ...(tokenRealms ? { tokenRealms } : {}) };
 }

@@ -3,12 +3,15 @@ import path from 'node:path';
 import type { ActionContext } from '../lib/context.js';
 import { parseDuration } from '../lib/duration.js';
 import { UserError } from '../lib/errors.js';
+import { checkUrl } from '../lib/git/url.js';
 import { loadProfile, type Profile } from '../lib/profile/load.js';
 import { resolveSecret, type SecretRef } from '../lib/secrets.js';
 import { Inputs, type MirrorSyncInputs } from './inputs.js';
 import type { SandboxSettings } from './gate-sandbox.js';
 import { type GatedRefs, readGatedReport } from './gated.js';
 import { DEFAULT_REFS, patternProblem } from './ref-patterns.js';
+
+export { checkUrl, urlKind, type UrlKind } from '../lib/git/url.js';
 
 /** The profile's `mirrors:` section (profiles/schema/sections/mirrors.json). */
 export interface MirrorsSection {
@@ -210,45 +213,6 @@ function camel(
   key: 'upstream-token' | 'mirror-token' | 'ssh-key',
 ): 'upstreamToken' | 'mirrorToken' | 'sshKey' {
   return key === 'upstream-token' ? 'upstreamToken' : key === 'mirror-token' ? 'mirrorToken' : 'sshKey';
-}
-
-export type UrlKind = 'http' | 'ssh' | 'file';
-
-/** How git reaches a URL: https/http, ssh (ssh:// or scp-style user@host:path), or a local path. */
-export function urlKind(url: string): UrlKind {
-  if (/^https?:\/\//i.test(url)) return 'http';
-  if (/^(ssh|git\+ssh|ssh\+git):\/\//i.test(url) || /^[^/:]+@[^/:]+:/.test(url)) return 'ssh';
-  return 'file';
-}
-
-/** Checks a repository URL and returns it trimmed. Credentials inside a URL are refused. */
-export function checkUrl(url: string, what: string): string {
-  const value = url.trim();
-  if (value === '') throw new UserError(`${what}: a repository URL is required`);
-  if (value.startsWith('-')) throw new UserError(`${what}: a URL cannot start with '-'`);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    let parsed: URL;
-    try {
-      parsed = new URL(value);
-    } catch {
-      throw new UserError(`${what}: not a valid URL`);
-    }
-    if (parsed.password || (urlKind(value) === 'http' && parsed.username)) {
-      throw new UserError(
-        `${what}: the URL carries credentials; pass the token as an input (or a profile {env: …} reference) instead`,
-      );
-    }
-    if (!['http:', 'https:', 'ssh:', 'git+ssh:', 'ssh+git:', 'file:', 'git:'].includes(parsed.protocol)) {
-      throw new UserError(
-        `${what}: unsupported URL scheme ${parsed.protocol} (expected https, http, ssh, git or file)`,
-      );
-    }
-  } else if (urlKind(value) === 'file' && !path.isAbsolute(value)) {
-    throw new UserError(
-      `${what}: expected a URL (https://, ssh://, git@host:path, file://) or an absolute path, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
 }
 
 function sameRepository(a: string, b: string): boolean {

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { httpTokenEnv, NON_INTERACTIVE_ENV } from '../lib/git/auth.js';
+import { checkGitRef, checkUrl } from '../lib/git/url.js';
 import { UserError } from '../lib/errors.js';
 import { describeFailure, runProcess } from '../lib/process.js';
 
@@ -48,11 +49,8 @@ export function parseGitRepos(items: readonly string[], what: string): GitRepoSp
     const ref = hash === -1 ? undefined : value.slice(hash + 1);
     if (!url || ref === '' || /\s/.test(value))
       throw new UserError(`${what}: expected url or url#ref, got ${JSON.stringify(item)}`);
-    if (/^https?:\/\/[^/]*@/.test(url))
-      throw new UserError(
-        `${what}: ${JSON.stringify(url.replace(/\/\/[^/]*@/, '//***@'))} carries credentials; give the token as git-token`,
-      );
-    return { url, ref };
+    checkUrl(url, `${what}: ${JSON.stringify(url.replace(/\/\/[^/]*@/, '//***@'))}`);
+    return { url, ref: ref === undefined ? undefined : checkGitRef(ref, what) };
   });
 }
 

@@ -1,5 +1,6 @@
 import type { ActionContext } from '../lib/context.js';
 import { JobFailure } from '../lib/errors.js';
+import { basicCredential } from '../lib/git/auth.js';
 import { RegistryClient } from '../lib/registry/client.js';
 import { candidateRelease } from './candidate-release.js';
 import { historySiteMode } from './history-site.js';
@@ -14,6 +15,8 @@ export async function run(ctx: ActionContext): Promise<void> {
   // Mask before anything can print them (resolveSettings masks profile-sourced secrets too).
   for (const secret of [inputs.registryPassword, inputs.gitToken, inputs.githubToken])
     if (secret) ctx.setSecret(secret);
+  // The Basic credential git sends is derived from the token: mask it too.
+  if (inputs.gitToken) ctx.setSecret(basicCredential(inputs.gitToken));
   const profile = loadOptionalProfile(inputs.profile, ctx.workspace);
   if (inputs.mode === 'history-site') return historySiteMode(ctx, inputs, profile);
   const settings = resolveSettings(ctx, inputs, profile);
@@ -29,6 +32,8 @@ export async function run(ctx: ActionContext): Promise<void> {
     host: settings.registry.host,
     insecure: settings.insecure,
     credentials: settings.credentials,
+    tokenRealms: settings.tokenRealms,
+    setSecret: (value) => ctx.setSecret(value),
     maxConnections: settings.concurrency,
     retry: { retries: settings.retries },
     signal: ctx.signal,

@@ -46,6 +46,8 @@ export interface PromoteSettings {
   registry: RegistryLocation;
   insecure: boolean;
   credentials?: Credentials;
+  /** Plain-HTTP token realms the profile allows besides the registry (`registry.token-realms`). */
+  tokenRealms: string[];
   candidates: Candidate[];
   /** How image names and refs become candidates (also for a release artifact's BOM). */
   candidateOptions: CandidateOptions;
@@ -230,6 +232,7 @@ export function resolveSettings(
     registry,
     insecure: access.insecure,
     credentials: access.credentials,
+    tokenRealms: access.tokenRealms,
     candidates,
     candidateOptions,
     charts,

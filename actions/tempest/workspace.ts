@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ActionContext } from '../lib/context.js';
 import { UserError } from '../lib/errors.js';
@@ -25,11 +25,11 @@ export function writeConfig(
   if (source.kind === 'file') {
     if (!existsSync(source.file)) throw new UserError(`Input 'config': ${source.file} does not exist`);
     if (path.resolve(source.file) !== path.resolve(target)) copyFileSync(source.file, target);
-    return target;
+    return ownerOnly(target);
   }
   if (source.kind === 'existing') {
     if (!existsSync(target)) throw new UserError(`No tempest configuration: ${target} does not exist`);
-    return target;
+    return ownerOnly(target);
   }
   const password = resolveSecret(
     ctx,
@@ -40,5 +40,14 @@ export function writeConfig(
   )!;
   const current = existsSync(target) ? readFileSync(target, 'utf8') : '';
   writeFileSync(target, mergeIni(current, tempestOptions(source.section, password)), { mode: 0o600 });
-  return target;
+  return ownerOnly(target);
+}
+
+/**
+ * tempest.conf holds the admin password, but `tempest init` writes it 0644 (and a write's `mode`
+ * applies only to a new file): whatever made it, it ends up readable by its owner only.
+ */
+function ownerOnly(file: string): string {
+  chmodSync(file, 0o600);
+  return file;
 }

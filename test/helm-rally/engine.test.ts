@@ -171,6 +171,8 @@ describe('helm-test mode with the Helm fake', () => {
 
     const shared = setup({ mode: 'helm-test', namespace: 'openstack' });
     await runHelmRally(shared.ctx, shared.settings(), shared.deps);
+    // A namespace the caller named exists with its Pod Security labels: Helm is not asked to create it.
+    expect(shared.helm.releases.get('openstack/keystone')![0].request.createNamespace).toBe(false);
     await cleanupHelmRally(shared.ctx, shared.deps);
     expect(shared.helm.callsOf('uninstall')).toEqual(['keystone']);
     expect(shared.namespaces.deleted).toEqual([]);

@@ -19,6 +19,7 @@ describe('resolveRegistryAccess', () => {
       location: { host: 'registry.dev.taco.example:5000', namespace: 'taco' },
       insecure: false,
       credentials: { username: 'robot', password: 'hunter2' },
+      tokenRealms: [],
     });
     expect(masked).toEqual(['robot', 'hunter2']);
   });
@@ -26,7 +27,12 @@ describe('resolveRegistryAccess', () => {
   it("never sends the profile's credentials (or insecure flag) to a registry given as an input on another host", () => {
     const { ctx } = context(env);
     const other = resolveRegistryAccess(ctx, { inputNames, profile: dev, registry: 'other.example:5000/x' });
-    expect(other).toEqual({ location: { host: 'other.example:5000', namespace: 'x' }, insecure: false });
+    expect(other).toEqual({
+      location: { host: 'other.example:5000', namespace: 'x' },
+      insecure: false,
+      credentials: undefined,
+      tokenRealms: [],
+    });
     const same = resolveRegistryAccess(ctx, {
       inputNames,
       profile: dev,

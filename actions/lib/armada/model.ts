@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { ArmadaDocument } from './documents.js';
+import { checkGitRef, checkUrl } from '../git/url.js';
 import type { ManifestProblem } from './problems.js';
 
 /** Armada's defaults (armada/const.py). */
@@ -19,6 +20,8 @@ export interface ChartSource {
   reference?: string;
   proxyServer?: string;
   authMethod?: string;
+  /** Hex SHA-256 a `tar` source's archive must have (our extension; Armada ignores it). */
+  sha256?: string;
 }
 
 export interface WaitResource {
@@ -105,6 +108,7 @@ function source(data: Json): ChartSource {
     reference: typeof s.reference === 'string' ? s.reference : undefined,
     proxyServer: typeof s.proxy_server === 'string' ? s.proxy_server : undefined,
     authMethod: typeof s.auth_method === 'string' ? s.auth_method : undefined,
+    ...(typeof s.sha256 === 'string' ? { sha256: s.sha256.toLowerCase() } : {}),
   };
 }
 
@@ -240,6 +244,7 @@ export function buildModel(
     });
   } else manifest = manifests[0];
   if (!manifest) return { problems };
+  for (const doc of byKind('Chart')) checkGitSource(doc, err);
 
   const charts = new Map(byKind('Chart').map((d) => [d.name, d]));
   const groups = new Map(byKind('ChartGroup').map((d) => [d.name, d]));
@@ -330,4 +335,24 @@ function resolveDependencies(
 /** Every document name in a dependency tree. */
 export function dependencyNames(dependencies: ChartDependency[]): string[] {
   return dependencies.flatMap((d) => [d.document, ...dependencyNames(d.dependencies)]);
+}
+
+/** A git source's URL and reference reach git: no option-like values, no credentials in the URL. */
+function checkGitSource(
+  doc: ArmadaDocument,
+  err: (doc: ArmadaDocument, keyPath: (string | number)[], message: string) => void,
+): void {
+  const src = object(object(doc.data).source);
+  if (src.type !== 'git') return;
+  for (const [key, check] of [
+    ['location', checkUrl],
+    ['reference', checkGitRef],
+  ] as const) {
+    if (typeof src[key] !== 'string') continue;
+    try {
+      check(src[key], 'git source');
+    } catch (e) {
+      err(doc, ['data', 'source', key], (e as Error).message.replace(/^git source: /, ''));
+    }
+  }
 }

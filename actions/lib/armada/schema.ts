@@ -102,6 +102,7 @@ export const CHART_V1 = {
         reference: { type: 'string' },
         proxy_server: { type: 'string' },
         auth_method: { type: 'string' },
+        sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', 'x-expected': '64 hex digits' },
       },
       required: ['type', 'location', 'subpath'],
     },

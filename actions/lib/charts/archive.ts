@@ -7,6 +7,8 @@
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
+import { UserError } from '../errors.js';
+import { formatSize } from '../size-limit.js';
 
 /** One regular file of a package: `name` is the full entry name (`<chart>/templates/x.yaml`). */
 export interface TarEntry {
@@ -97,12 +99,51 @@ export interface RawTarEntry {
   header: TarHeaderFields;
 }
 
-/** Every entry of a .tgz (or plain .tar) in archive order; throws (plain Error) when it is not one. */
-export async function readTgz(bytes: Buffer): Promise<RawTarEntry[]> {
-  const tarBytes =
-    bytes[0] === 0x1f && bytes[1] === 0x8b
-      ? zlib.gunzipSync(bytes, { maxOutputLength: MAX_CHART_SIZE })
-      : bytes;
+/**
+ * What a chart and every archive nested in it may hold decompressed, together: one budget for the
+ * whole load, so a chart cannot pass 100 MiB of subchart archives to each of its subcharts.
+ */
+export class ArchiveBudget {
+  private used = 0;
+  constructor(readonly limit = MAX_CHART_SIZE) {}
+
+  get remaining(): number {
+    return Math.max(0, this.limit - this.used);
+  }
+
+  /** Counts `bytes` against the budget; throws the limit's UserError when it is spent. */
+  take(bytes: number, what: string): void {
+    this.used += bytes;
+    if (this.used > this.limit) throw this.exceeded(what);
+  }
+
+  exceeded(what: string): UserError {
+    return new UserError(
+      `${what}: a chart with all its subchart archives may hold at most ${formatSize(this.limit)} decompressed (Helm's --max-chart-size); this one holds more`,
+    );
+  }
+}
+
+/**
+ * Every entry of a .tgz (or plain .tar) in archive order; throws (plain Error) when it is not one,
+ * and the budget's UserError when it decompresses to more than is left of `budget`.
+ */
+export async function readTgz(
+  bytes: Buffer,
+  budget = new ArchiveBudget(),
+  what = 'chart archive',
+): Promise<RawTarEntry[]> {
+  let tarBytes = bytes;
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      // One byte more than is left: reaching it means the budget is spent.
+      tarBytes = zlib.gunzipSync(bytes, { maxOutputLength: budget.remaining + 1 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw budget.exceeded(what);
+      throw err;
+    }
+  }
+  budget.take(tarBytes.length, what);
   const extract = tar.extract();
   const entries: RawTarEntry[] = [];
   const reading = (async () => {

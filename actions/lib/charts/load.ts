@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { readTgz, type TarEntry } from './archive.js';
+import { ArchiveBudget, readTgz, type TarEntry } from './archive.js';
 import {
   ChartFiles,
   chartDependencies,
@@ -41,8 +41,15 @@ export function stripBom(data: Buffer): Buffer {
   return data.subarray(0, 3).equals(UTF8_BOM) ? data.subarray(3) : data;
 }
 
-/** Loads a chart from its files in walk (or archive) order; `what` names it in errors. */
-export async function loadChartFiles(files: ChartFile[], what: string): Promise<LoadedChart> {
+/**
+ * Loads a chart from its files in walk (or archive) order; `what` names it in errors. Every
+ * subchart archive in it, at any depth, draws on the one `budget`.
+ */
+export async function loadChartFiles(
+  files: ChartFile[],
+  what: string,
+  budget = new ArchiveBudget(),
+): Promise<LoadedChart> {
   const chartFile = files.find((f) => f.name === ChartFiles.chart);
   if (!chartFile) throw new UserError(`${what}: not a chart: ${ChartFiles.chart} is missing`);
   const chartYamlWhat = joinWhat(what, ChartFiles.chart);
@@ -95,23 +102,28 @@ export async function loadChartFiles(files: ChartFile[], what: string): Promise<
       if (groupFiles.length !== 1 || groupFiles[0]!.name !== group) {
         throw new UserError(`${groupWhat}: expected a chart archive file, found a directory`);
       }
-      chart.subcharts.push(await loadChartArchive(groupFiles[0]!.data, groupWhat));
+      chart.subcharts.push(await loadChartArchive(groupFiles[0]!.data, groupWhat, budget));
     } else {
       const inner = groupFiles
         .filter((f) => f.name.includes('/'))
         .map((f) => ({ name: f.name.slice(group.length + 1), data: f.data }));
-      chart.subcharts.push(await loadChartFiles(inner, groupWhat));
+      chart.subcharts.push(await loadChartFiles(inner, groupWhat, budget));
     }
   }
   return chart;
 }
 
 /** Loads a chart archive (a subchart .tgz): files are taken from under its single root folder. */
-export async function loadChartArchive(bytes: Buffer, what: string): Promise<LoadedChart> {
-  const { files } = await readArchiveFiles(bytes, what);
+export async function loadChartArchive(
+  bytes: Buffer,
+  what: string,
+  budget = new ArchiveBudget(),
+): Promise<LoadedChart> {
+  const { files } = await readArchiveFiles(bytes, what, budget);
   return loadChartFiles(
     [...files].map(([name, data]) => ({ name, data: stripBom(data) })),
     what,
+    budget,
   );
 }
 
@@ -122,11 +134,13 @@ export async function loadChartArchive(bytes: Buffer, what: string): Promise<Loa
 export async function readArchiveFiles(
   bytes: Buffer,
   what: string,
+  budget = new ArchiveBudget(),
 ): Promise<{ root: string; files: Map<string, Buffer> }> {
   let entries;
   try {
-    entries = await readTgz(bytes);
+    entries = await readTgz(bytes, budget, what);
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`${what}: not a chart package (.tgz): ${(err as Error).message}`);
   }
   let root: string | undefined;

@@ -39,7 +39,15 @@ export const NON_INTERACTIVE_ENV: Readonly<Record<string, string>> = {
 
 /** `Authorization: Basic base64(username:token)`, the header value git sends. */
 export function basicAuthHeader(token: string, username = 'x-access-token'): string {
-  return `Authorization: Basic ${Buffer.from(`${username}:${token}`).toString('base64')}`;
+  return `Authorization: Basic ${basicCredential(token, username)}`;
+}
+
+/**
+ * The base64 credential inside that header: a secret derived from the token, which the caller
+ * registers for masking (setSecret) along with the token itself.
+ */
+export function basicCredential(token: string, username = 'x-access-token'): string {
+  return Buffer.from(`${username}:${token}`).toString('base64');
 }
 
 /**

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { checkGitRef, checkUrl } from '../git/url.js';
 
 /** Where the ledger lives: a JSON-lines file, or such a file on a branch of a git repository. */
 export type HistoryTarget =
@@ -26,7 +27,8 @@ export function parseHistoryTarget(text: string, what: string, baseDir: string):
         `${what}: the ledger path ${JSON.stringify(match[2])} must stay inside the repository`,
       );
     }
-    return { kind: 'git', url: value.slice(0, hash), branch: match[1], path: file };
+    const url = checkUrl(value.slice(0, hash), `${what}: the ledger's repository`);
+    return { kind: 'git', url, branch: checkGitRef(match[1], `${what}: the ledger's branch`), path: file };
   }
   if (value === '') throw new UserError(`${what}: expected a file path or <git-url>#<branch>:<path>`);
   return { kind: 'file', path: path.resolve(baseDir, value) };

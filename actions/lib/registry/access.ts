@@ -14,6 +14,8 @@ export interface RegistrySection {
   password?: SecretRef;
   'candidate-namespace'?: string;
   'release-namespace'?: string;
+  /** Hosts besides the registry's own that may serve its Bearer tokens over plain HTTP. */
+  'token-realms'?: string[];
 }
 
 /** Where the artifact store is and how to log in to it. */
@@ -22,6 +24,8 @@ export interface RegistryAccess {
   /** Plain HTTP: only when the profile says so for its own URL (loopback is always plain HTTP). */
   insecure: boolean;
   credentials?: Credentials;
+  /** The profile's `registry.token-realms`, for its own host only. */
+  tokenRealms: string[];
 }
 
 export interface RegistryAccessRequest {
@@ -68,6 +72,7 @@ export function resolveRegistryAccess(
     location,
     insecure: own?.insecure === true,
     credentials: username !== undefined && password !== undefined ? { username, password } : undefined,
+    tokenRealms: own?.['token-realms'] ?? [],
   };
 }
 
@@ -80,7 +85,7 @@ export interface RegistryClients {
 
 export function registryClients(
   access: RegistryAccess | undefined,
-  options: Pick<RegistryClientOptions, 'signal' | 'log'> = {},
+  options: Pick<RegistryClientOptions, 'signal' | 'log' | 'setSecret'> = {},
 ): RegistryClients {
   const clients = new Map<string, RegistryClient>();
   return {
@@ -93,6 +98,7 @@ export function registryClients(
           host,
           insecure: own && access.insecure,
           credentials: own ? access.credentials : undefined,
+          tokenRealms: own ? access.tokenRealms : [],
         });
         clients.set(host, client);
       }

@@ -7,6 +7,60 @@ export interface Credentials {
   password: string;
 }
 
+/** Where a Bearer challenge's realm may be, as seen from the registry that sent it. */
+export interface RealmPolicy {
+  /** The registry's own host[:port]. */
+  registryHost: string;
+  /** Whether the registry itself is reached over plain HTTP (profile `insecure`, or loopback). */
+  plainHttp: boolean;
+  /** Extra hosts (host[:port]) a plain-HTTP realm may be on: the profile's `registry.token-realms`. */
+  tokenRealms?: readonly string[];
+}
+
+/**
+ * Checks a Bearer realm before any credentials go to it. An https realm may be on any host (Docker
+ * Hub's token server is not the registry's host; Docker and containerd do the same). A plain-HTTP
+ * realm gets the credentials in the clear, so it must be the registry's own host:port (or a host
+ * the profile lists in `registry.token-realms`), and only for a registry that is plain HTTP itself.
+ */
+export function checkRealm(realm: string, policy: RealmPolicy): URL {
+  const refuse = (why: string) =>
+    new RegistryError(
+      `registry ${policy.registryHost} named the token realm ${JSON.stringify(realm)}, which is refused: ${why}`,
+      { code: 'TOKEN_REALM_REFUSED' },
+    );
+  let url: URL;
+  try {
+    url = new URL(realm);
+  } catch {
+    throw refuse('it is not a URL');
+  }
+  if (url.username || url.password) throw refuse('it carries credentials');
+  if (url.protocol === 'https:') return url;
+  if (url.protocol !== 'http:') throw refuse(`only https (or plain http to the registry itself) is allowed`);
+  if (!policy.plainHttp) {
+    throw refuse(`plain http, while registry ${policy.registryHost} itself is https`);
+  }
+  const host = hostWithPort(url);
+  const allowed = [policy.registryHost, ...(policy.tokenRealms ?? [])].map(normalizeHost);
+  if (!allowed.includes(host)) {
+    throw refuse(
+      `plain http on ${host}, which is not the registry's own host; list it in the profile's registry.token-realms if it is yours`,
+    );
+  }
+  return url;
+}
+
+/** host:port of a URL, with the scheme's default port spelled out. */
+function hostWithPort(url: URL): string {
+  return `${url.hostname.toLowerCase()}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+}
+
+function normalizeHost(host: string): string {
+  const url = new URL(`http://${host}`);
+  return hostWithPort(url);
+}
+
 /** `repository:<name>:<actions>` as the token specification spells a scope. */
 export function repositoryScope(repository: string, actions: 'pull' | 'push' | 'pull,push'): string {
   return `repository:${repository}:${actions}`;
@@ -35,6 +89,9 @@ export class Authenticator {
   constructor(
     private readonly transport: Transport,
     private readonly credentials: Credentials | undefined,
+    private readonly realms: RealmPolicy,
+    /** Receives each derived secret (Basic header values, tokens) so the caller can mask it. */
+    private readonly onSecret: (value: string) => void = () => undefined,
   ) {}
 
   /** The Authorization header to send up front, if the scheme is already known. */
@@ -58,6 +115,7 @@ export class Authenticator {
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     const basic = challenges.find((c) => c.scheme === 'basic');
     if (bearer?.params.realm) {
+      checkRealm(bearer.params.realm, this.realms);
       this.challenge = bearer;
       const wanted = mergeScopes(scopes, bearer.params.scope);
       // The registry refused a token we thought valid: forget it and fetch a fresh one (the caller retries once).
@@ -78,8 +136,15 @@ export class Authenticator {
 
   private basic(): string | undefined {
     if (!this.credentials) return undefined;
-    return `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
+    const value = Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64');
+    if (value !== this.maskedBasic) {
+      this.maskedBasic = value;
+      this.onSecret(value);
+    }
+    return `Basic ${value}`;
   }
+
+  private maskedBasic: string | undefined;
 
   private token(scopes: readonly string[]): Promise<CachedToken> {
     const key = scopeKey(scopes);
@@ -109,7 +174,7 @@ export class Authenticator {
 
   private async fetchToken(scopes: readonly string[]): Promise<CachedToken> {
     const params = this.challenge!.params;
-    const url = new URL(params.realm);
+    const url = checkRealm(params.realm, this.realms);
     if (params.service) url.searchParams.set('service', params.service);
     for (const scope of scopes) url.searchParams.append('scope', scope);
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -140,6 +205,7 @@ export class Authenticator {
     }
     const value = body.token ?? body.access_token;
     if (!value) throw new RegistryError(`token server ${url.origin}${url.pathname} answered without a token`);
+    this.onSecret(value);
     // The specification's default lifetime is 60 s.
     return { value, expiresAt: started + (body.expires_in ?? 60) * 1000 };
   }

@@ -18,6 +18,12 @@ export interface UploadedBlob {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Cap on a blob read into memory: the blobs pulled whole are chart packages and release artifacts
+ * (Helm itself refuses a chart over 100 MiB); image layers are mounted, never downloaded.
+ */
+export const MAX_BLOB_BYTES = 100 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 
 /**
@@ -143,7 +149,7 @@ export async function getBlob(client: RegistryClient, repository: string, digest
   const scopes = [repositoryScope(repository, 'pull')];
   let url = `${client.baseUrl}/v2/${repository}/blobs/${digest}`;
   for (let hop = 0; ; hop++) {
-    const res = await client.requestUrl(url, { method: 'GET', scopes });
+    const res = await client.requestUrl(url, { method: 'GET', scopes, maxBytes: MAX_BLOB_BYTES });
     if (REDIRECTS.has(res.status)) {
       const location = headerValue(res, 'location');
       if (!location || hop >= MAX_REDIRECTS) {

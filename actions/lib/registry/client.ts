@@ -18,7 +18,14 @@ export interface RegistryClientOptions extends TransportOptions {
   /** Plain HTTP. Loopback hosts always use it. */
   insecure?: boolean;
   credentials?: Credentials;
+  /** Hosts a plain-HTTP Bearer realm may be on besides the registry (profile `registry.token-realms`). */
+  tokenRealms?: readonly string[];
+  /** Receives every secret the client derives (Basic header values, Bearer tokens), to be masked. */
+  setSecret?: (value: string) => void;
 }
+
+/** Registries refuse manifests over 4 MiB (the distribution spec's floor for what they must take). */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 export interface ManifestHead {
   digest: string;
@@ -35,6 +42,8 @@ export interface RegistryRequest {
   headers?: Record<string, string>;
   body?: Buffer;
   retryable?: boolean;
+  /** The largest answer accepted (default: the transport's MAX_RESPONSE_BYTES). */
+  maxBytes?: number;
 }
 
 /**
@@ -48,10 +57,15 @@ export class RegistryClient {
   private readonly auth: Authenticator;
 
   constructor(readonly options: RegistryClientOptions) {
-    const scheme = options.insecure || isLoopbackHost(options.host) ? 'http' : 'https';
-    this.baseUrl = `${scheme}://${options.host}`;
+    const plainHttp = options.insecure === true || isLoopbackHost(options.host);
+    this.baseUrl = `${plainHttp ? 'http' : 'https'}://${options.host}`;
     this.transport = new Transport(options);
-    this.auth = new Authenticator(this.transport, options.credentials);
+    this.auth = new Authenticator(
+      this.transport,
+      options.credentials,
+      { registryHost: options.host, plainHttp, tokenRealms: options.tokenRealms },
+      options.setSecret,
+    );
   }
 
   get host(): string {
@@ -67,6 +81,7 @@ export class RegistryClient {
         headers: { ...req.headers, ...(authorization ? { authorization } : {}) },
         body: req.body,
         retryable: req.retryable,
+        maxBytes: req.maxBytes,
       });
     const sent = await this.auth.authorization(req.scopes);
     const res = await send(sent);
@@ -90,6 +105,7 @@ export class RegistryClient {
       headers: req.headers,
       body: req.body,
       retryable: req.retryable,
+      maxBytes: req.maxBytes,
     });
   }
 
@@ -133,6 +149,7 @@ export class RegistryClient {
       path,
       scopes: [repositoryScope(repository, 'pull')],
       headers: { accept: MANIFEST_ACCEPT },
+      maxBytes: MAX_MANIFEST_BYTES,
     });
     const what = `${this.host}/${repository}${reference.includes(':') ? '@' : ':'}${reference}`;
     if (res.status !== 200) throw this.failure(res, 'GET', path, `manifest ${what}`);

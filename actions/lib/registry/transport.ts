@@ -2,6 +2,7 @@ import { getMaxListeners, setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import pLimit from 'p-limit';
+import { collectLimited, declaredLength, formatSize } from '../size-limit.js';
 import { RegistryError } from './errors.js';
 
 export interface HttpRequest {
@@ -11,7 +12,12 @@ export interface HttpRequest {
   body?: Buffer;
   /** Whether the request may be sent again after a failure (default: true; an upload chunk is not). */
   retryable?: boolean;
+  /** The largest answer body accepted (default MAX_RESPONSE_BYTES); more fails with SIZE_EXCEEDED. */
+  maxBytes?: number;
 }
+
+/** Cap on an answer that is not a blob: errors, tokens, tag lists, catalogs. */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export interface HttpResponse {
   status: number;
@@ -89,6 +95,7 @@ export class Transport {
       try {
         response = await this.limit(() => this.once(request));
       } catch (err) {
+        if (err instanceof RegistryError) throw err;
         failure = err as NodeJS.ErrnoException;
       }
       const last = !retryable || attempt >= this.retry.retries;
@@ -135,14 +142,21 @@ export class Transport {
           timeout: this.options.timeoutMs ?? 60_000,
         },
         (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', reject);
-          res.on('aborted', () =>
-            reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })),
-          );
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          const limit = request.maxBytes ?? MAX_RESPONSE_BYTES;
+          const tooLarge = () =>
+            new RegistryError(
+              `${request.method} ${request.url}: the answer is larger than the ${formatSize(limit)} limit for it; nothing of it was used`,
+              { status: res.statusCode, code: 'SIZE_EXCEEDED', method: request.method, url: request.url },
+            );
+          // A HEAD answer's Content-Length describes the resource, not a body.
+          const declared =
+            request.method === 'HEAD' ? undefined : declaredLength(res.headers['content-length']);
+          collectLimited(res, limit, tooLarge, declared).then(
+            (body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }),
+            (err: Error) => {
+              req.destroy();
+              reject(err);
+            },
           );
         },
       );
