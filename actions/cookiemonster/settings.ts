@@ -3,6 +3,8 @@ import type { ActionContext } from '../lib/context.js';
 import { parseDuration } from '../lib/duration.js';
 import { UserError } from '../lib/errors.js';
 import type { Profile } from '../lib/profile/load.js';
+import { deploymentFromProfile, type ProfileRallyDeployment } from '../lib/rally/deployment.js';
+import type { RallyDeployment } from '../lib/rally/run.js';
 import { isSecretRef, resolveSecret, type SecretRef } from '../lib/secrets.js';
 import { KILL_MODES, type KillMode } from './chaos.js';
 import { Inputs, type CookiemonsterInputs } from './inputs.js';
@@ -48,6 +50,8 @@ export interface ChaosSettings {
   minAvailabilityPercent: number;
   rallyTask?: string;
   rallyTaskArgs?: Record<string, unknown>;
+  /** The Rally env of the load: the profile's rally.deployment (the cloud the chaos disturbs). */
+  rallyDeployment?: RallyDeployment;
   dryRun: boolean;
   /** Where the targets came from (for the plan and the log). */
   targetSource: string;
@@ -86,6 +90,13 @@ function where(profile: Profile | undefined, key: string, index?: number): strin
   const relative = path.relative(process.cwd(), pos.file);
   const file = relative && !relative.startsWith('..') ? relative : pos.file;
   return `${file}:${pos.line}:${pos.column} ${keyPath.join('.')}`;
+}
+
+function rallyWhere(profile: Profile | undefined, key: string): string {
+  const keyPath = ['rally', 'deployment', key];
+  if (!profile) return keyPath.join('.');
+  const pos = profile.locate(keyPath);
+  return `${path.relative(process.cwd(), pos.file) || pos.file}:${pos.line}:${pos.column} ${keyPath.join('.')}`;
 }
 
 /** Inputs first, then the original config file (for targets, interval, duration), then the profile, then defaults. */
@@ -190,6 +201,15 @@ export function resolveSettings(
   if (kubeconfig && kubeconfig.includes('\n')) maskKubeconfig(ctx, kubeconfig);
 
   const rallyTask = inputs.rallyTask ?? section['rally-task'];
+  const rallyDeployment =
+    rallyTask && !options.planOnly
+      ? deploymentFromProfile(
+          profile?.section<{ deployment?: ProfileRallyDeployment }>('rally')?.deployment,
+          ctx,
+          (key) => rallyWhere(profile, key),
+          { needsCloud: !inputs.dryRun },
+        )
+      : undefined;
   return {
     kubeconfig,
     namespaces,
@@ -210,6 +230,7 @@ export function resolveSettings(
     minAvailabilityPercent: section['min-availability'] ?? DEFAULTS.minAvailabilityPercent,
     rallyTask: rallyTask ? fromWorkspace(rallyTask) : undefined,
     rallyTaskArgs: section['rally-task-args'],
+    ...(rallyDeployment ? { rallyDeployment } : {}),
     dryRun: inputs.dryRun,
     targetSource,
     warnings,
