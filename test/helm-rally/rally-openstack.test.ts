@@ -101,6 +101,7 @@ describe('Rally OpenStack scenarios against Keystone + Glance on loopback', () =
         profile,
         mode: 'rally',
         chart: 'none',
+        publish: 'false',
         task: task('pass', [
           { title: 'users', scenario: { 'KeystoneBasic.create_and_list_users': {} }, times: 4 },
           {
@@ -139,6 +140,7 @@ describe('Rally OpenStack scenarios against Keystone + Glance on loopback', () =
         profile,
         mode: 'rally',
         chart: 'none',
+        publish: 'false',
         task: task('fail', [
           {
             title: 'no such domain',
@@ -168,7 +170,7 @@ describe('Rally OpenStack scenarios against Keystone + Glance on loopback', () =
     );
     const run = await runAction('helm-rally', {
       cwd: dir,
-      inputs: { profile: typo, mode: 'rally', chart: 'none', task: task('never', []) },
+      inputs: { profile: typo, mode: 'rally', chart: 'none', publish: 'false', task: task('never', []) },
       env: secrets,
     });
     expect(run.exitCode).toBe(1);

@@ -148,6 +148,9 @@ async function prepareKeystone(dir: string, url: string): Promise<string> {
         processes: 1,
         threads: 1,
         'die-on-term': true,
+        // uwsgi's http-socket closes the connection after each response without saying so:
+        // clients that reuse a pooled connection then get "Connection reset by peer".
+        'add-header': 'Connection: close',
         env: `OS_KEYSTONE_CONFIG_FILES=${conf}`,
       },
     }),
