@@ -45,6 +45,15 @@ function task(
   return file;
 }
 
+/** Log lines that show a password (the runner's own ::add-mask:: commands aside). */
+function leaked(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter(
+      (line) => !line.startsWith('::add-mask::') && Object.values(secrets).some((s) => line.includes(s)),
+    );
+}
+
 /** Names of Keystone users (as admin): what Rally's cleanup must leave as it found it. */
 async function keystoneUsers(): Promise<string[]> {
   const login = await fetch(`${cloud.authUrl}/auth/tokens`, {
@@ -100,7 +109,6 @@ describe('Rally OpenStack scenarios against Keystone + Glance on loopback', () =
       inputs: {
         profile,
         mode: 'rally',
-        chart: 'none',
         publish: 'false',
         task: task('pass', [
           { title: 'users', scenario: { 'KeystoneBasic.create_and_list_users': {} }, times: 4 },
@@ -129,7 +137,7 @@ describe('Rally OpenStack scenarios against Keystone + Glance on loopback', () =
     expect(run.outputs['sla-passed']).toBe('true');
     expect(run.summary).toContain('`KeystoneBasic.create_and_list_users` | constant 4×2 | 4/4 |');
     expect(run.summary).toContain('`GlanceImages.create_and_delete_image` | constant 2×2 | 2/2 |');
-    for (const secret of Object.values(secrets)) expect(run.stdout).not.toContain(secret);
+    expect(leaked(run.stdout)).toEqual([]);
     expect(await keystoneUsers()).toEqual(before);
   }, 900_000);
 
@@ -139,7 +147,6 @@ describe('Rally OpenStack scenarios against Keystone + Glance on loopback', () =
       inputs: {
         profile,
         mode: 'rally',
-        chart: 'none',
         publish: 'false',
         task: task('fail', [
           {
@@ -170,7 +177,7 @@ describe('Rally OpenStack scenarios against Keystone + Glance on loopback', () =
     );
     const run = await runAction('helm-rally', {
       cwd: dir,
-      inputs: { profile: typo, mode: 'rally', chart: 'none', publish: 'false', task: task('never', []) },
+      inputs: { profile: typo, mode: 'rally', publish: 'false', task: task('never', []) },
       env: secrets,
     });
     expect(run.exitCode).toBe(1);
@@ -216,7 +223,7 @@ describe('Rally OpenStack scenarios against Keystone + Glance on loopback', () =
       const report = JSON.parse(readFileSync(run.outputs.report, 'utf8')) as ChaosReport;
       expect(report.rally).toMatchObject({ slaPassed: true, iterations: 4, failedIterations: [] });
       expect(run.stdout).toMatch(/rally │ .*env create --name loopback/);
-      for (const secret of Object.values(secrets)) expect(run.stdout).not.toContain(secret);
+      expect(leaked(run.stdout)).toEqual([]);
     } finally {
       await api.close();
     }
