@@ -85,6 +85,7 @@ function startRally(
     taskFile: settings.rallyTask,
     taskArgs: settings.rallyTaskArgs,
     workDir: path.join(workDir, 'rally'),
+    ...(settings.rallyDeployment ? { deployment: settings.rallyDeployment } : {}),
     signal: ctx.signal,
     timeoutMs: settings.durationMs + settings.recoveryTimeoutMs + 10 * 60_000,
     log: (line) => ctx.info(`rally │ ${line}`),

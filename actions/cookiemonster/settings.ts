@@ -4,6 +4,8 @@ import { parseDuration } from '../lib/duration.js';
 import { UserError } from '../lib/errors.js';
 import { maskKubeconfig } from '../lib/kube/mask.js';
 import type { Profile } from '../lib/profile/load.js';
+import { deploymentFromProfile, type ProfileRallyDeployment } from '../lib/rally/deployment.js';
+import type { RallyDeployment } from '../lib/rally/run.js';
 import { isSecretRef, resolveSecret, type SecretRef } from '../lib/secrets.js';
 import { KILL_MODES, type KillMode } from './chaos.js';
 import { Inputs, type CookiemonsterInputs } from './inputs.js';
@@ -49,6 +51,8 @@ export interface ChaosSettings {
   minAvailabilityPercent: number;
   rallyTask?: string;
   rallyTaskArgs?: Record<string, unknown>;
+  /** The Rally env of the load: the profile's rally.deployment (the cloud the chaos disturbs). */
+  rallyDeployment?: RallyDeployment;
   dryRun: boolean;
   /** Where the targets came from (for the plan and the log). */
   targetSource: string;
@@ -87,6 +91,13 @@ function where(profile: Profile | undefined, key: string, index?: number): strin
   const relative = path.relative(process.cwd(), pos.file);
   const file = relative && !relative.startsWith('..') ? relative : pos.file;
   return `${file}:${pos.line}:${pos.column} ${keyPath.join('.')}`;
+}
+
+function rallyWhere(profile: Profile | undefined, key: string): string {
+  const keyPath = ['rally', 'deployment', key];
+  if (!profile) return keyPath.join('.');
+  const pos = profile.locate(keyPath);
+  return `${path.relative(process.cwd(), pos.file) || pos.file}:${pos.line}:${pos.column} ${keyPath.join('.')}`;
 }
 
 /** Inputs first, then the original config file (for targets, interval, duration), then the profile, then defaults. */
@@ -191,6 +202,15 @@ export function resolveSettings(
   maskKubeconfig(ctx, kubeconfig);
 
   const rallyTask = inputs.rallyTask ?? section['rally-task'];
+  const rallyDeployment =
+    rallyTask && !options.planOnly
+      ? deploymentFromProfile(
+          profile?.section<{ deployment?: ProfileRallyDeployment }>('rally')?.deployment,
+          ctx,
+          (key) => rallyWhere(profile, key),
+          { needsCloud: !inputs.dryRun },
+        )
+      : undefined;
   return {
     kubeconfig,
     namespaces,
@@ -211,6 +231,7 @@ export function resolveSettings(
     minAvailabilityPercent: section['min-availability'] ?? DEFAULTS.minAvailabilityPercent,
     rallyTask: rallyTask ? fromWorkspace(rallyTask) : undefined,
     rallyTaskArgs: section['rally-task-args'],
+    ...(rallyDeployment ? { rallyDeployment } : {}),
     dryRun: inputs.dryRun,
     targetSource,
     warnings,

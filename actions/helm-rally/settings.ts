@@ -3,8 +3,12 @@ import path from 'node:path';
 import { parseDuration } from '../lib/duration.js';
 import { UserError } from '../lib/errors.js';
 import type { Profile } from '../lib/profile/load.js';
+import {
+  deploymentFromProfile,
+  type ProfileRallyDeployment,
+  resolveSpecSecrets,
+} from '../lib/rally/deployment.js';
 import type { RallyDeployment } from '../lib/rally/index.js';
-import { isSecretRef } from '../lib/secrets.js';
 import { type PublishSettings, resolvePublishSettings } from './chart-publish.js';
 import { type HelmRallyInputs, Inputs, type Mode } from './inputs.js';
 
@@ -13,7 +17,7 @@ export interface RallySection {
   task?: string;
   'task-args'?: Record<string, unknown>;
   timeout?: string | number;
-  deployment?: { name?: string; spec?: Record<string, unknown>; 'from-env'?: boolean };
+  deployment?: ProfileRallyDeployment;
   helm?: {
     chart?: string;
     binary?: string;
@@ -124,29 +128,6 @@ export function releaseFromChart(chart: string): string {
   return dnsLabel(base).slice(0, 53);
 }
 
-/**
- * Replaces every `{env: NAME}` inside a Rally env spec by the variable's value (masked). `keyPath`
- * names the profile key in errors.
- */
-export function resolveSpecSecrets(value: unknown, ctx: SettingsContext, keyPath: string): unknown {
-  if (isSecretRef(value) && Object.keys(value).length === 1) {
-    const secret = ctx.env[value.env];
-    if (secret === undefined || secret === '')
-      throw new UserError(
-        `${keyPath}: environment variable ${value.env} is not set (the profile takes this secret from it)`,
-      );
-    ctx.setSecret(secret);
-    return secret;
-  }
-  if (Array.isArray(value)) return value.map((item, i) => resolveSpecSecrets(item, ctx, `${keyPath}[${i}]`));
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, resolveSpecSecrets(v, ctx, `${keyPath}.${k}`)]),
-    );
-  }
-  return value;
-}
-
 export function resolveSettings(
   inputs: HelmRallyInputs,
   profile: Profile,
@@ -236,23 +217,12 @@ export function resolveSettings(
     rallyReport = existingFile(ctx.workspace, inputs.rallyReport, `Input '${Inputs.rallyReport}'`);
   }
 
-  const profileDeployment = section.deployment ?? {};
-  const deployment: RallyDeployment = { name: profileDeployment.name ?? 'taco' };
-  // from-env wins over a spec: a derived profile (production) switches an inherited spec off.
-  if (profileDeployment['from-env']) {
-    if (inputs.mode === 'rally' && !ctx.env.OS_AUTH_URL) {
-      throw new UserError(
-        `${where(profile, ['rally', 'deployment', 'from-env'])} rally.deployment.from-env: OS_AUTH_URL is not set, so there is no cloud to create the Rally deployment from`,
-      );
-    }
-    deployment.fromSysEnv = true;
-  } else if (profileDeployment.spec) {
-    deployment.spec = resolveSpecSecrets(
-      profileDeployment.spec,
-      ctx,
-      `${where(profile, ['rally', 'deployment', 'spec'])} rally.deployment.spec`,
-    ) as Record<string, unknown>;
-  }
+  const deployment = deploymentFromProfile(
+    section.deployment,
+    ctx,
+    (key) => `${where(profile, ['rally', 'deployment', key])} rally.deployment.${key}`,
+    { needsCloud: inputs.mode === 'rally' },
+  );
 
   return {
     mode: inputs.mode,

@@ -15,6 +15,7 @@ import { fromProfile, type KnownFailure, matchKnown, readKnownFailuresFile } fro
 import { Outputs, type TempestInputs } from './inputs.js';
 import type { TempestSection } from './profile.js';
 import { compilePythonRegex } from './python-regex.js';
+import { checkCatalog, KeystoneUnreachable } from './catalog.js';
 import { failureLines, renderSummary, type ReportContext } from './report.js';
 import { splitShards } from './shard.js';
 import { appendStream, expandStreamInputs, skipPackets, startCombined } from './streams.js';
@@ -141,6 +142,24 @@ export function applySkips(
   return { selected, skipped };
 }
 
+/** The profile's services against Keystone's catalog; an unreachable Keystone is left to Tempest to report. */
+async function checkServices(
+  ctx: ActionContext,
+  config: Extract<ConfigSource, { kind: 'profile' }>,
+  password: string,
+): Promise<void> {
+  try {
+    const check = await checkCatalog(config.section, password, config.profileFile, { signal: ctx.signal });
+    ctx.info(
+      `Keystone's catalog has ${check.confirmed.join(', ') || 'none'} of the services the profile calls available` +
+        (check.unknown.length ? ` (not checked, no known catalog type: ${check.unknown.join(', ')})` : ''),
+    );
+  } catch (err) {
+    if (!(err instanceof KeystoneUnreachable)) throw err;
+    ctx.warning(`Could not check the service catalog: ${err.message}`);
+  }
+}
+
 async function runMode(ctx: ActionContext, settings: TempestSettings): Promise<Collected> {
   const env = tempestEnv(ctx, settings);
   const name = baseName(settings);
@@ -166,8 +185,10 @@ async function runMode(ctx: ActionContext, settings: TempestSettings): Promise<C
     ctx.info(`${created ? 'Created' : 'Using'} tempest workspace ${settings.workspace}`);
     const conf = writeConfig(ctx, settings.workspace, settings.config, settings.adminPassword);
     ctx.info(
-      `tempest.conf: ${settings.config.kind === 'file' ? `copied from ${settings.config.file}` : settings.config.kind === 'profile' ? `generated from ${settings.config.profileFile}` : 'the workspace’s own'} (${conf})`,
+      `tempest.conf: ${settings.config.kind === 'file' ? `copied from ${settings.config.file}` : settings.config.kind === 'profile' ? `generated from ${settings.config.profileFile}` : 'the workspace’s own'} (${conf.file})`,
     );
+    if (settings.config.kind === 'profile' && conf.password !== undefined)
+      await checkServices(ctx, settings.config, conf.password);
     return listTests(settings.workspace, settings.selection, env);
   });
   if (listed.length === 0) {

@@ -12,24 +12,25 @@ export type ConfigSource =
 
 /**
  * Puts the tempest.conf in place in the workspace: a given file is copied, a profile's settings are
- * merged into the one `tempest init` wrote. The admin password is masked before it is written.
+ * merged into the one `tempest init` wrote. The admin password is masked before it is written, and
+ * returned for a generated config (the catalog check logs in with it).
  */
 export function writeConfig(
   ctx: Pick<ActionContext, 'env' | 'setSecret'>,
   workspace: string,
   source: ConfigSource,
   adminPassword?: string,
-): string {
+): { file: string; password?: string } {
   const target = path.join(workspace, 'etc', 'tempest.conf');
   mkdirSync(path.dirname(target), { recursive: true });
   if (source.kind === 'file') {
     if (!existsSync(source.file)) throw new UserError(`Input 'config': ${source.file} does not exist`);
     if (path.resolve(source.file) !== path.resolve(target)) copyFileSync(source.file, target);
-    return ownerOnly(target);
+    return { file: ownerOnly(target) };
   }
   if (source.kind === 'existing') {
     if (!existsSync(target)) throw new UserError(`No tempest configuration: ${target} does not exist`);
-    return ownerOnly(target);
+    return { file: ownerOnly(target) };
   }
   const password = resolveSecret(
     ctx,
@@ -40,7 +41,7 @@ export function writeConfig(
   )!;
   const current = existsSync(target) ? readFileSync(target, 'utf8') : '';
   writeFileSync(target, mergeIni(current, tempestOptions(source.section, password)), { mode: 0o600 });
-  return ownerOnly(target);
+  return { file: ownerOnly(target), password };
 }
 
 /**

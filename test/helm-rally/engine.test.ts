@@ -296,13 +296,18 @@ describe('settings', () => {
   it('resolves secrets inside the Rally env spec and masks them', () => {
     const s = setup(
       { mode: 'rally', task: 'profile.yaml' },
-      'name: x\nrally:\n  deployment:\n    name: dev\n    spec: {openstack: {auth_url: "http://127.0.0.1:5000/v3", admin: {password: {env: PW}}}}\n',
+      'name: x\nrally:\n  deployment:\n    name: dev\n    spec: {openstack: {auth_url: "http://127.0.0.1:5000/v3", admin: {username: admin, project_name: admin, password: {env: PW}}}}\n',
       { PW: 'hunter2' },
     );
     const settings = s.settings();
     expect(settings.deployment).toEqual({
       name: 'dev',
-      spec: { openstack: { auth_url: 'http://127.0.0.1:5000/v3', admin: { password: 'hunter2' } } },
+      spec: {
+        openstack: {
+          auth_url: 'http://127.0.0.1:5000/v3',
+          admin: { username: 'admin', project_name: 'admin', password: 'hunter2' },
+        },
+      },
     });
     expect(
       setup(

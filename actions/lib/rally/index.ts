@@ -3,3 +3,4 @@ export * from './report.js';
 export * from './run.js';
 export * from './junit.js';
 export * from './summary.js';
+export * from './deployment.js';
