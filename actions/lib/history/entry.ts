@@ -17,6 +17,8 @@ export interface HistoryEntry {
   charts?: HistoryChart[];
   /** The release artifact `<registry>/taco-release:<version>` that names everything released. */
   release?: { ref: string; digest: string };
+  /** A nightly's verdict per stage: what was run and tested, and what was not. */
+  stages?: StageVerdicts;
   /** Source commits the artifacts were built from / the release was tagged at. */
   commits?: HistoryCommit[];
   /** Link to the workflow run that wrote the entry. */
@@ -24,6 +26,13 @@ export interface HistoryEntry {
   /** Anything else the writer wants audited (kept as is). */
   details?: Record<string, unknown>;
 }
+
+/** The stages of a nightly run, in pipeline order. */
+export const STAGES = ['deploy', 'tempest', 'chaos'] as const;
+export type Stage = (typeof STAGES)[number];
+export type StageVerdict = 'passed' | 'failed' | 'skipped';
+export const STAGE_VERDICTS: readonly StageVerdict[] = ['passed', 'failed', 'skipped'];
+export type StageVerdicts = Record<Stage, StageVerdict>;
 
 export interface HistoryImage {
   name: string;
@@ -92,5 +101,17 @@ export function entryProblem(value: unknown): string | undefined {
     (typeof entry.release?.ref !== 'string' || typeof entry.release.digest !== 'string')
   )
     return 'expected "release" to be {ref, digest} strings';
+  return stagesProblem(entry.stages);
+}
+
+function stagesProblem(stages: unknown): string | undefined {
+  if (stages === undefined) return undefined;
+  if (typeof stages !== 'object' || stages === null || Array.isArray(stages))
+    return `expected "stages" to be {${STAGES.join(', ')}}`;
+  for (const stage of STAGES) {
+    const verdict = (stages as Record<string, unknown>)[stage];
+    if (!STAGE_VERDICTS.includes(verdict as StageVerdict))
+      return `stages.${stage}: expected ${STAGE_VERDICTS.join(', ')}, got ${JSON.stringify(verdict)}`;
+  }
   return undefined;
 }
