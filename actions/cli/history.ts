@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UserError } from '../lib/errors.js';
 import { formatHistory, parseHistoryTarget, readHistory } from '../lib/history/index.js';
+import type { Stage } from '../lib/history/entry.js';
 import { loadProfile } from '../lib/profile/load.js';
 
 export interface HistoryOptions {
@@ -15,9 +16,12 @@ export interface HistoryOptions {
 export async function showHistory(options: HistoryOptions): Promise<string> {
   let spec = options.ledger;
   let baseDir = process.cwd();
+  let requiredStages: Stage[] | undefined;
   if (!spec) {
     const profile = loadProfile(options.profile);
-    spec = profile.section<{ history?: string }>('promote')?.history;
+    const promote = profile.section<{ history?: string; 'nightly-stages'?: Stage[] }>('promote');
+    spec = promote?.history;
+    requiredStages = promote?.['nightly-stages'];
     if (!spec)
       throw new UserError(`Profile ${profile.name} (${profile.file}) has no promote.history: pass --ledger`);
     baseDir = path.dirname(profile.file);
@@ -27,5 +31,5 @@ export async function showHistory(options: HistoryOptions): Promise<string> {
     (e) => !options.candidate || e.candidate === options.candidate,
   );
   if (entries.length === 0 && options.format !== 'json') return 'The history has no entries yet.\n';
-  return formatHistory(entries, { format: options.format, limit: options.limit });
+  return formatHistory(entries, { format: options.format, limit: options.limit, requiredStages });
 }
