@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseDuration } from '../lib/duration.js';
 import { UserError } from '../lib/errors.js';
@@ -236,11 +236,65 @@ export function resolveSettings(
     rallyReport = existingFile(ctx.workspace, inputs.rallyReport, `Input '${Inputs.rallyReport}'`);
   }
 
+  const deployment = resolveDeployment(inputs.mode, taskFile, section, profile, ctx);
+
+  return {
+    mode: inputs.mode,
+    ...(deploy ? { deploy } : {}),
+    ...(taskFile ? { taskFile } : {}),
+    // Task arguments may carry secrets too (a password for a users context): {env: VAR} works
+    // here, resolved only when a task runs.
+    taskArgs: {
+      ...(inputs.mode === 'rally'
+        ? (resolveSpecSecrets(
+            section['task-args'] ?? {},
+            ctx,
+            `${where(profile, ['rally', 'task-args'])} rally.task-args`,
+          ) as Record<string, unknown>)
+        : {}),
+      ...inputs.taskArgs,
+    },
+    deployment,
+    ...(rallyReport ? { rallyReport } : {}),
+    timeoutMs,
+    ...(publish ? { publish } : {}),
+  };
+}
+
+/** Rally's own platform (no cloud): its scenarios run in an empty environment. */
+const DEFAULT_PLATFORM_GROUPS = ['Dummy', 'HttpRequests'];
+
+/**
+ * The scenario names a task file uses (`Dummy.dummy`, `NovaServers.boot_server`): the keys of a v1
+ * task and the `scenario:` mappings of a v2 one, read from the text because a task may be a Jinja
+ * template that is not YAML until Rally renders it.
+ */
+export function taskScenarios(text: string): string[] {
+  const names = [...text.matchAll(/(?:^|[\s{,])["']?([A-Z][A-Za-z0-9]*\.[a-z_][A-Za-z0-9_]*)["']?\s*:/gm)];
+  return [...new Set(names.map((m) => m[1]))];
+}
+
+/**
+ * The Rally deployment a task needs. Only mode rally uses one, so only it resolves the profile's
+ * secrets; a task whose scenarios are all in Rally's default platform (Dummy.*) gets an empty
+ * environment, and OpenStack scenarios get the profile's deployment.
+ */
+function resolveDeployment(
+  mode: Mode,
+  taskFile: string | undefined,
+  section: RallySection,
+  profile: Profile,
+  ctx: SettingsContext,
+): RallyDeployment {
   const profileDeployment = section.deployment ?? {};
   const deployment: RallyDeployment = { name: profileDeployment.name ?? 'taco' };
+  if (mode !== 'rally' || !taskFile) return deployment;
+  const scenarios = taskScenarios(readFileSync(taskFile, 'utf8'));
+  if (scenarios.length && scenarios.every((s) => DEFAULT_PLATFORM_GROUPS.includes(s.split('.')[0])))
+    return { ...deployment, spec: {} };
   // from-env wins over a spec: a derived profile (production) switches an inherited spec off.
   if (profileDeployment['from-env']) {
-    if (inputs.mode === 'rally' && !ctx.env.OS_AUTH_URL) {
+    if (!ctx.env.OS_AUTH_URL) {
       throw new UserError(
         `${where(profile, ['rally', 'deployment', 'from-env'])} rally.deployment.from-env: OS_AUTH_URL is not set, so there is no cloud to create the Rally deployment from`,
       );
@@ -253,23 +307,5 @@ export function resolveSettings(
       `${where(profile, ['rally', 'deployment', 'spec'])} rally.deployment.spec`,
     ) as Record<string, unknown>;
   }
-
-  return {
-    mode: inputs.mode,
-    ...(deploy ? { deploy } : {}),
-    ...(taskFile ? { taskFile } : {}),
-    // Task arguments may carry secrets too (a password for a users context): {env: VAR} works here.
-    taskArgs: {
-      ...(resolveSpecSecrets(
-        section['task-args'] ?? {},
-        ctx,
-        `${where(profile, ['rally', 'task-args'])} rally.task-args`,
-      ) as Record<string, unknown>),
-      ...inputs.taskArgs,
-    },
-    deployment,
-    ...(rallyReport ? { rallyReport } : {}),
-    timeoutMs,
-    ...(publish ? { publish } : {}),
-  };
+  return deployment;
 }
