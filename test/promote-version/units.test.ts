@@ -430,7 +430,7 @@ describe('nightly digests (require-nightly)', () => {
     expect(checkNightlyDigests(settings, [newer, older], host, [candidate('keystone', d('1'))])).toBe(older);
     const bare = nightly('t0', []);
     expect(() => checkNightlyDigests(settings, [bare], host, [candidate('keystone', d('9'))])).toThrow(
-      /Refusing to promote n-1: .*\(t0, .*\):\n  - it names no image digests\n  - keystone: .* is not among the images the nightly tested/,
+      /Refusing to promote n-1: .*\(t0, .*\):\n {2}- it names no image digests\n {2}- keystone: .* is not among the images the nightly tested/,
     );
     expect(() =>
       checkNightlyDigests(settings, [newer, older], host, [candidate('keystone', d('9'))]),
