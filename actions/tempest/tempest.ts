@@ -293,6 +293,10 @@ async function mergeMode(ctx: ActionContext, settings: TempestSettings): Promise
     }
   }
   const run = await readSubunitFile(stream);
+  if (run.tests.length === 0 && !settings.allowEmpty)
+    problems.push(
+      `The Subunit stream(s) hold no test results: zero tests are not a pass (set allow-empty: true to accept that)`,
+    );
   return { run, stream, problems };
 }
 

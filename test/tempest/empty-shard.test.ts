@@ -3,7 +3,7 @@
  * fails unless allow-empty says so. Real tempest makes the workspace and lists the tests; the
  * empty shard then runs nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,4 +45,14 @@ describe('tempest mode run: an empty shard', () => {
     await run(allowed);
     expect(allowed.summary.join('\n')).not.toContain('Shard 4 of 4 has no tests');
   }, 300_000);
+
+  it('merge: streams without a single test result fail unless allow-empty', async () => {
+    const empty = path.join(dir, 'empty.subunit');
+    writeFileSync(empty, '');
+    const strict = context({ mode: 'merge', subunit: empty });
+    const error = (await run(strict).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(Error);
+    expect(strict.summary.join('\n')).toContain('hold no test results');
+    await run(context({ mode: 'merge', subunit: empty, 'allow-empty': 'true' }));
+  });
 });
