@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { UserError } from '../lib/errors.js';
 import { formatHistory, type HistoryEntry, parseHistoryTarget, readHistory } from '../lib/history/index.js';
+import type { Stage } from '../lib/history/entry.js';
 import { buildDashboard, summaryMarkdown, writeSite } from '../lib/history/html/index.js';
 import { loadProfile } from '../lib/profile/load.js';
 
@@ -15,27 +16,31 @@ export interface HistoryOptions {
 /** The ledger a profile's promote.history names (or --ledger), every entry (or --candidate's). */
 async function readLedger(
   options: Pick<HistoryOptions, 'profile' | 'ledger' | 'candidate'>,
-): Promise<HistoryEntry[]> {
+): Promise<{ entries: HistoryEntry[]; requiredStages?: Stage[] }> {
   let spec = options.ledger;
   let baseDir = process.cwd();
+  let requiredStages: Stage[] | undefined;
   if (!spec) {
     const profile = loadProfile(options.profile);
-    spec = profile.section<{ history?: string }>('promote')?.history;
+    const promote = profile.section<{ history?: string; 'nightly-stages'?: Stage[] }>('promote');
+    spec = promote?.history;
+    requiredStages = promote?.['nightly-stages'];
     if (!spec)
       throw new UserError(`Profile ${profile.name} (${profile.file}) has no promote.history: pass --ledger`);
     baseDir = path.dirname(profile.file);
   }
   const target = parseHistoryTarget(spec, options.ledger ? '--ledger' : 'promote.history', baseDir);
-  return (await readHistory(target, { env: process.env })).filter(
+  const entries = (await readHistory(target, { env: process.env })).filter(
     (e) => !options.candidate || e.candidate === options.candidate,
   );
+  return { entries, requiredStages };
 }
 
 /** `taco-ci history`: the ledger, formatted. */
 export async function showHistory(options: HistoryOptions): Promise<string> {
-  const entries = await readLedger(options);
+  const { entries, requiredStages } = await readLedger(options);
   if (entries.length === 0 && options.format !== 'json') return 'The history has no entries yet.\n';
-  return formatHistory(entries, { format: options.format, limit: options.limit });
+  return formatHistory(entries, { format: options.format, limit: options.limit, requiredStages });
 }
 
 export interface HistorySiteOptions extends Pick<HistoryOptions, 'profile' | 'ledger' | 'candidate'> {
@@ -50,7 +55,7 @@ export interface HistorySiteOptions extends Pick<HistoryOptions, 'profile' | 'le
 
 /** `taco-ci history --html DIR` / `--summary`: the dashboard site and/or its Markdown summary. */
 export async function historySite(options: HistorySiteOptions): Promise<string> {
-  const entries = await readLedger(options);
+  const { entries } = await readLedger(options);
   const out: string[] = [];
   if (options.html) {
     const site = await writeSite(entries, path.resolve(options.html), { window: options.window });

@@ -121,6 +121,8 @@ export interface ChaosResult {
   workloads: WorkloadResult[];
   /** Kills whose workload did not get back to full Ready in time. */
   unrecoveredKills: number[];
+  /** Targets (by source) that matched at least one workload in some tick. */
+  matchedTargets: string[];
   watchReconnects: number;
 }
 
@@ -163,6 +165,7 @@ class ChaosRun {
   private readonly giveUp = new AbortController();
   private readonly recoveries: Promise<void>[] = [];
   private readonly warned = new Set<string>();
+  private readonly matched = new Set<string>();
   private startedAt = Date.now();
 
   constructor(private readonly o: ChaosOptions) {}
@@ -218,6 +221,7 @@ class ChaosRun {
           .filter((p) => !p.settled && p.record.outcome !== 'dry-run')
           .map((p) => p.record.id),
         watchReconnects: [...this.informers.values()].reduce((sum, i) => sum + i.reconnects, 0),
+        matchedTargets: [...this.matched],
       };
     } finally {
       this.giveUp.abort();
@@ -272,6 +276,7 @@ class ChaosRun {
           );
           continue;
         }
+        this.matched.add(target.source);
         if (target.pickOne) workloads = [Prng.derive(o.seed, 'pick', tick, index, namespace).pick(workloads)];
         for (const workload of workloads) {
           this.track(workload);

@@ -20,6 +20,7 @@ export const Inputs = {
   rallyTask: 'rally-task',
   config: 'config',
   dryRun: 'dry-run',
+  minKills: 'min-kills',
 } as const;
 
 export const Outputs = {
@@ -61,6 +62,8 @@ export interface CookiemonsterInputs {
   config?: string;
   /** Log the kills that would happen without doing them. */
   dryRun: boolean;
+  /** Disruptive kills each target must achieve (targets may set their own). */
+  minKills?: number;
 }
 
 const optionalDuration = (ctx: Pick<ActionContext, 'getInput'>, name: string): number | undefined => {
@@ -91,5 +94,6 @@ export function readInputs(ctx: Pick<ActionContext, 'getInput'>): CookiemonsterI
     rallyTask: stringInput(ctx, Inputs.rallyTask),
     config: stringInput(ctx, Inputs.config),
     dryRun: booleanInput(ctx, Inputs.dryRun, { default: false }),
+    minKills: integerInput(ctx, Inputs.minKills, { min: 0 }),
   };
 }

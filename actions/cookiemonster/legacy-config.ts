@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { UserError } from '../lib/errors.js';
 import { normalizeKind } from '../lib/kube/workloads.js';
-import { describe, type TargetSpec } from './targets.js';
+import { DEFAULT_MIN_KILLS, describe, type TargetSpec } from './targets.js';
 
 /**
  * The original TACO cookiemonster's config.yaml, read as that tool did (viper: keys are
@@ -97,6 +97,8 @@ export function parseLegacyConfig(text: string, file: string): LegacyConfig {
         exclude: [],
         pickOne: name === undefined,
         podsPerTick: target,
+        optional: false,
+        minKills: DEFAULT_MIN_KILLS,
         // The original kept a quorum for mariadb and rabbitmq; the name rule in targets.ts covers more.
         quorum: name !== undefined && /(^|-)(mariadb|rabbitmq)(-|$)/.test(name) ? true : undefined,
       });

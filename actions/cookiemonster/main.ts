@@ -52,7 +52,7 @@ export async function run(ctx: ActionContext): Promise<void> {
     rallySummary = correlateRally(rallyRun, result.kills, result.chaosEndedAt);
   }
 
-  const v = verdict(result, rallySummary, settings.minAvailabilityPercent);
+  const v = verdict(result, rallySummary, settings.minAvailabilityPercent, settings.targets);
   const report = buildReport(result, reportSettings(settings), rallySummary, v);
   const reportFile = path.join(workDir, 'report.json');
   writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);

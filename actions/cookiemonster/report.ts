@@ -1,6 +1,7 @@
 import type { RallyRun } from '../lib/rally/run.js';
 import { details, escapeMarkdown, markdownTable } from '../lib/reports/markdown.js';
 import { DISRUPTIVE, type ChaosResult, type KillRecord } from './chaos.js';
+import type { TargetSpec } from './targets.js';
 
 /** A failed Rally iteration and the kills whose disruption window overlapped it. */
 export interface FailedIteration {
@@ -117,9 +118,11 @@ export function verdict(
   result: ChaosResult,
   rally: RallySummary | undefined,
   minAvailabilityPercent: number,
+  targets: readonly TargetSpec[] = [],
 ): Verdict {
   const reasons: string[] = [];
   if (result.cancelled) reasons.push('the run was cancelled');
+  if (!result.dryRun) reasons.push(...disruptionShortfalls(result, targets));
   for (const w of result.workloads) {
     if (!w.recovered)
       reasons.push(`${w.workload} did not recover: ${w.finalReady} of ${w.desired} Ready at the end`);
@@ -137,6 +140,61 @@ export function verdict(
       );
   }
   return { passed: reasons.length === 0, reasons };
+}
+
+/**
+ * Green means tested: each target needs its disruptive kills (min-kills), a target that matched no
+ * workload is an error unless optional, and a run that disrupted nothing at all never passes.
+ */
+function disruptionShortfalls(result: ChaosResult, targets: readonly TargetSpec[]): string[] {
+  const reasons: string[] = [];
+  for (const target of targets) {
+    const mine = result.kills.filter((k) => k.target === target.source);
+    const disrupted = mine.filter((k) => DISRUPTIVE.includes(k.outcome)).length;
+    if (!result.matchedTargets.includes(target.source)) {
+      if (!target.optional)
+        reasons.push(
+          `${target.source}: ${matchDescription(target)} matched no workload (mark the target optional: true if that is expected)`,
+        );
+      continue;
+    }
+    if (disrupted >= target.minKills) continue;
+    const why = [
+      ...countedDetails(
+        mine.filter((k) => k.outcome === 'refused' || k.outcome === 'failed'),
+        (k) => `${k.outcome}: ${k.detail ?? k.pod}`,
+      ),
+      ...countedDetails(
+        result.skips.filter((s) => s.target === target.source),
+        (s) => `skipped: ${s.reason}`,
+      ),
+    ];
+    reasons.push(
+      `${target.source}: ${disrupted} disruptive kill(s), ${target.minKills} required${why.length ? ` (${why.join('; ')})` : ''}`,
+    );
+  }
+  const total = result.kills.filter((k) => DISRUPTIVE.includes(k.outcome)).length;
+  if (total === 0 && reasons.length === 0) reasons.push('no pod was disrupted: the run tested nothing');
+  return reasons;
+}
+
+function matchDescription(t: TargetSpec): string {
+  const what = t.name
+    ? `${t.kind} ${t.name}`
+    : t.selector
+      ? `${t.kind}s matching ${t.selector}`
+      : `any ${t.kind}`;
+  return t.namespace ? `${what} in ${t.namespace}` : what;
+}
+
+/** "2× refused: PDB ..." per distinct text, most frequent first, at most three. */
+function countedDetails<T>(items: T[], text: (item: T) => string): string[] {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(text(item), (counts.get(text(item)) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([t, n]) => (n > 1 ? `${n}× ${t}` : t));
 }
 
 export function buildReport(

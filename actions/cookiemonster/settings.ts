@@ -11,7 +11,13 @@ import { KILL_MODES, type KillMode } from './chaos.js';
 import { Inputs, type CookiemonsterInputs } from './inputs.js';
 import { readLegacyConfig } from './legacy-config.js';
 import { randomSeed } from './prng.js';
-import { allowedNamespaces, applyNamespacePolicy, parseTargets, type TargetSpec } from './targets.js';
+import {
+  DEFAULT_MIN_KILLS,
+  allowedNamespaces,
+  applyNamespacePolicy,
+  parseTargets,
+  type TargetSpec,
+} from './targets.js';
 
 /** The profile's `cookiemonster:` section (profiles/schema/sections/cookiemonster.json). */
 export interface CookiemonsterSection {
@@ -30,6 +36,7 @@ export interface CookiemonsterSection {
   'grace-period'?: number | string;
   'recovery-timeout'?: number | string;
   'min-availability'?: number;
+  'min-kills'?: number;
   'rally-task'?: string;
   'rally-task-args'?: Record<string, unknown>;
 }
@@ -112,7 +119,8 @@ export function resolveSettings(
   const fromWorkspace = (file: string) => path.resolve(ctx.workspace, file);
 
   const slack = inputs.slack ?? section.slack;
-  const policyDefaults = { slack, minReady: section['min-ready'] };
+  const minKills = inputs.minKills ?? section['min-kills'];
+  const policyDefaults = { slack, minReady: section['min-ready'], minKills };
 
   let targets: TargetSpec[];
   let targetSource: string;
@@ -133,6 +141,7 @@ export function resolveSettings(
       ...t,
       slack: t.slack ?? slack,
       minReady: t.minReady ?? section['min-ready'],
+      minKills: minKills ?? t.minKills,
     }));
     warnings.push(...legacy.warnings);
     legacyNamespaces = legacy.namespaces;
@@ -250,6 +259,8 @@ export function describeTarget(t: TargetSpec, namespaces: string[] = []): string
     t.minReady !== undefined ? `min-ready ${t.minReady}` : undefined,
     t.slack !== undefined ? `slack ${t.slack}` : undefined,
     t.exclude.length ? `excluding ${t.exclude.join(', ')}` : undefined,
+    t.optional ? 'optional' : undefined,
+    t.minKills !== DEFAULT_MIN_KILLS ? `min-kills ${t.minKills}` : undefined,
   ].filter(Boolean);
   return `${what} in ${t.namespace ?? (namespaces.join(', ') || 'every listed namespace')}: ${t.podsPerTick} pod(s) per tick${guard.length ? ` (${guard.join(', ')})` : ''}`;
 }

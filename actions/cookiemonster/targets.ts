@@ -26,6 +26,10 @@ export interface TargetSpec extends GuardPolicy {
   pickOne: boolean;
   /** Pods to kill per workload per tick. */
   podsPerTick: number;
+  /** Matching no workload is not an error (the run still needs its disruptions elsewhere). */
+  optional: boolean;
+  /** Disruptive kills this target must achieve in a real run. */
+  minKills: number;
 }
 
 /** Where a bad value sits: turns a key into a message prefix. */
@@ -42,20 +46,30 @@ const TARGET_KEYS = [
   'min-ready',
   'quorum',
   'slack',
+  'optional',
+  'min-kills',
 ];
+
+/** Disruptive kills each target needs by default: a run that disrupted nothing tested nothing. */
+export const DEFAULT_MIN_KILLS = 1;
 
 /**
  * Parses the native `targets` list: `[{kind: StatefulSet, name: mariadb-server, quorum: true},
  * {kind: Deployment, selector: 'application=nova', exclude: [nova-bootstrap], pods-per-tick: 2}]`.
  */
-export function parseTargets(value: unknown, where: Locator, defaults: GuardPolicy = {}): TargetSpec[] {
+export function parseTargets(value: unknown, where: Locator, defaults: TargetDefaults = {}): TargetSpec[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value))
     throw new UserError(`${where(-1)}: expected a list of targets, got ${describe(value)}`);
   return value.map((item, index) => parseTarget(item, index, where, defaults));
 }
 
-function parseTarget(item: unknown, index: number, where: Locator, defaults: GuardPolicy): TargetSpec {
+/** Defaults from the profile or inputs for what a target leaves unset. */
+export interface TargetDefaults extends GuardPolicy {
+  minKills?: number;
+}
+
+function parseTarget(item: unknown, index: number, where: Locator, defaults: TargetDefaults): TargetSpec {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     throw new UserError(
       `${where(index)}: expected a mapping such as {kind: Deployment, name: keystone-api}, got ${describe(item)}`,
@@ -91,9 +105,8 @@ function parseTarget(item: unknown, index: number, where: Locator, defaults: Gua
       `${where(index, 'exclude')}: expected a list of workload names, got ${describe(exclude)}`,
     );
   }
-  const quorum = record.quorum;
-  if (quorum !== undefined && typeof quorum !== 'boolean')
-    throw new UserError(`${where(index, 'quorum')}: expected true or false, got ${describe(quorum)}`);
+  const quorum = optionalBoolean(record.quorum, () => where(index, 'quorum'));
+  const optional = optionalBoolean(record.optional, () => where(index, 'optional'));
   return {
     source: where(index),
     namespace: optionalString(record.namespace, () => where(index, 'namespace')),
@@ -110,7 +123,17 @@ function parseTarget(item: unknown, index: number, where: Locator, defaults: Gua
         (kind === 'StatefulSet' && name !== undefined && QUORUM_BY_DEFAULT.test(name)) ||
         undefined),
     slack: integer(record.slack, defaults.slack, 0, () => where(index, 'slack')),
+    optional: optional ?? false,
+    minKills: integer(record['min-kills'], defaults.minKills ?? DEFAULT_MIN_KILLS, 0, () =>
+      where(index, 'min-kills'),
+    ),
   };
+}
+
+function optionalBoolean(value: unknown, where: () => string): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean')
+    throw new UserError(`${where()}: expected true or false, got ${describe(value)}`);
+  return value;
 }
 
 /** Checks targets against the allowed namespaces; returns them with warnings for skipped ones. */

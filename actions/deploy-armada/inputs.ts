@@ -21,6 +21,7 @@ export const Inputs = {
 /** Output names exactly as in deploy-armada/action.yml. */
 export const Outputs = {
   releases: 'releases',
+  release: 'release',
   plan: 'plan',
   diagnostics: 'diagnostics',
 } as const;

@@ -19,7 +19,7 @@ import { prepare, type Prepared } from './prepare.js';
 import { failures, releasesOutput, type DeploymentReport } from './report.js';
 import { unpinnedCharts, verifyRelease, type VerifiedRelease } from './release.js';
 import { registryClients } from './release-registry.js';
-import { releaseMarkdown } from './release-view.js';
+import { releaseJson, releaseMarkdown } from './release-view.js';
 import { loadProfile } from '../lib/profile/load.js';
 
 const WORK_STATE = 'work-dir';
@@ -134,6 +134,8 @@ export async function run(ctx: ActionContext): Promise<void> {
   ctx.info(JSON.stringify(planJson(planContext), null, 2));
   ctx.setOutput(Outputs.plan, JSON.stringify(planJson(planContext)));
 
+  // What was deployed, by digest, for record-nightly: set only once a deployment ran.
+  ctx.setOutput(Outputs.release, '');
   if (inputs.dryRun) {
     ctx.setOutput(Outputs.releases, JSON.stringify(releasesOutput(plannedReport(prepared), release)));
     ctx.setOutput(Outputs.diagnostics, '');
@@ -208,6 +210,7 @@ export async function run(ctx: ActionContext): Promise<void> {
   }
 
   ctx.setOutput(Outputs.releases, JSON.stringify(releasesOutput(report, release)));
+  if (release) ctx.setOutput(Outputs.release, JSON.stringify(releaseJson(release)));
   const failed = failures(report);
   let diagnosticsText = '';
   let diagnosticsDir = '';

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseDuration } from '../lib/duration.js';
 import { UserError } from '../lib/errors.js';
@@ -217,24 +217,22 @@ export function resolveSettings(
     rallyReport = existingFile(ctx.workspace, inputs.rallyReport, `Input '${Inputs.rallyReport}'`);
   }
 
-  const deployment = deploymentFromProfile(
-    section.deployment,
-    ctx,
-    (key) => `${where(profile, ['rally', 'deployment', key])} rally.deployment.${key}`,
-    { needsCloud: inputs.mode === 'rally' },
-  );
+  const deployment = resolveDeployment(inputs.mode, taskFile, section, profile, ctx);
 
   return {
     mode: inputs.mode,
     ...(deploy ? { deploy } : {}),
     ...(taskFile ? { taskFile } : {}),
-    // Task arguments may carry secrets too (a password for a users context): {env: VAR} works here.
+    // Task arguments may carry secrets too (a password for a users context): {env: VAR} works
+    // here, resolved only when a task runs.
     taskArgs: {
-      ...(resolveSpecSecrets(
-        section['task-args'] ?? {},
-        ctx,
-        `${where(profile, ['rally', 'task-args'])} rally.task-args`,
-      ) as Record<string, unknown>),
+      ...(inputs.mode === 'rally'
+        ? (resolveSpecSecrets(
+            section['task-args'] ?? {},
+            ctx,
+            `${where(profile, ['rally', 'task-args'])} rally.task-args`,
+          ) as Record<string, unknown>)
+        : {}),
       ...inputs.taskArgs,
     },
     deployment,
@@ -242,4 +240,42 @@ export function resolveSettings(
     timeoutMs,
     ...(publish ? { publish } : {}),
   };
+}
+
+/** Rally's own platform (no cloud): its scenarios run in an empty environment. */
+const DEFAULT_PLATFORM_GROUPS = ['Dummy', 'HttpRequests'];
+
+/**
+ * The scenario names a task file uses (`Dummy.dummy`, `NovaServers.boot_server`): the keys of a v1
+ * task and the `scenario:` mappings of a v2 one, read from the text because a task may be a Jinja
+ * template that is not YAML until Rally renders it.
+ */
+export function taskScenarios(text: string): string[] {
+  const names = [...text.matchAll(/(?:^|[\s{,])["']?([A-Z][A-Za-z0-9]*\.[a-z_][A-Za-z0-9_]*)["']?\s*:/gm)];
+  return [...new Set(names.map((m) => m[1]))];
+}
+
+/**
+ * The Rally deployment a task needs. Only mode rally uses one, so only it resolves the profile's
+ * secrets; a task whose scenarios are all in Rally's default platform (Dummy.*) gets an empty
+ * environment, and OpenStack scenarios get the profile's deployment.
+ */
+function resolveDeployment(
+  mode: Mode,
+  taskFile: string | undefined,
+  section: RallySection,
+  profile: Profile,
+  ctx: SettingsContext,
+): RallyDeployment {
+  const name = section.deployment?.name ?? 'taco';
+  if (mode !== 'rally' || !taskFile) return { name };
+  const scenarios = taskScenarios(readFileSync(taskFile, 'utf8'));
+  if (scenarios.length && scenarios.every((s) => DEFAULT_PLATFORM_GROUPS.includes(s.split('.')[0])))
+    return { name, spec: {} };
+  return deploymentFromProfile(
+    section.deployment,
+    ctx,
+    (key) => `${where(profile, ['rally', 'deployment', key])} rally.deployment.${key}`,
+    { needsCloud: true },
+  );
 }

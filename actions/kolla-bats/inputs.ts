@@ -20,6 +20,7 @@ export const Inputs = {
 /** Output names exactly as in kolla-bats/action.yml. */
 export const Outputs = {
   images: 'images',
+  planned: 'planned',
   junit: 'junit',
   passed: 'passed',
 } as const;

@@ -26,9 +26,9 @@ export async function run(ctx: ActionContext): Promise<void> {
     );
   const result = await runStage(ctx, settings);
 
-  // A dry run reports what it would build; a real run only the images that passed (and were pushed).
+  // Only images that were built, tested and (when pushing) pushed; a dry run's plan goes to `planned`.
   const released = result.images.filter(
-    (image) => image.status === 'passed' && (image.pushed || !settings.push || settings.dryRun),
+    (image) => image.status === 'passed' && (image.pushed || !settings.push),
   );
   ctx.setOutput(
     Outputs.images,
@@ -39,9 +39,16 @@ export async function run(ctx: ActionContext): Promise<void> {
       tests: countTests(image.suites),
     })),
   );
+  ctx.setOutput(
+    Outputs.planned,
+    result.images
+      .filter((image) => image.status === 'planned')
+      .map((image) => ({ name: image.name, ref: image.reference, status: image.status })),
+  );
   ctx.setOutput(Outputs.junit, result.junitFile ?? '');
   ctx.setOutput(Outputs.passed, result.passed);
 
+  if (settings.dryRun) return;
   if (!result.passed) {
     const failed = result.images.filter((image) => !released.includes(image));
     throw new JobFailure(

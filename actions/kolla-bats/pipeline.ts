@@ -29,7 +29,7 @@ export interface StageResult {
   tag: string;
   images: ImageResult[];
   junitFile?: string;
-  /** Every image built, passed its suites and (when pushing) reached the registry. */
+  /** Every image built, passed its suites and (when pushing) reached the registry (never in a dry run). */
   passed: boolean;
   /** kolla mode, for plans and dry runs. */
   kolla?: KollaInvocation;
@@ -363,11 +363,12 @@ async function runPrepared(ctx: Ctx, settings: KollaBatsSettings, prepared: Prep
       images: names.map((name) => ({
         name,
         reference: referenceFor(settings, prepared, name),
-        status: 'passed',
+        status: 'planned',
         suites: [],
         pushed: false,
       })),
-      passed: true,
+      // Nothing was built or tested: a dry run is never a pass.
+      passed: false,
       kolla: prepared.kolla,
     };
   }

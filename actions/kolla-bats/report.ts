@@ -5,7 +5,8 @@ import { type JUnitCase, type JUnitSuite, toJUnitXml } from '../lib/reports/juni
 import { STATUS_ICON, codeBlock, details, escapeMarkdown, markdownTable } from '../lib/reports/markdown.js';
 import type { SuiteRun } from './bats.js';
 
-export type ImageStatus = 'passed' | 'build-failed' | 'test-failed' | 'untested' | 'push-failed';
+/** `planned`: a dry run's image, neither built nor tested. */
+export type ImageStatus = 'passed' | 'build-failed' | 'test-failed' | 'untested' | 'push-failed' | 'planned';
 
 export interface TestCounts {
   passed: number;
@@ -144,6 +145,7 @@ const STATUS_TEXT: Record<ImageStatus, string> = {
   'test-failed': `${STATUS_ICON.failed} tests failed`,
   untested: '⚠️ no bats suite',
   'push-failed': `${STATUS_ICON.error} push failed`,
+  planned: '📝 planned (dry run)',
 };
 
 export function summaryMarkdown(

@@ -21,7 +21,10 @@ export const Inputs = {
   history: 'history',
   dryRun: 'dry-run',
   mode: 'mode',
-  nightlyPassed: 'nightly-passed',
+  deployResult: 'deploy-result',
+  tempestResult: 'tempest-result',
+  chaosResult: 'chaos-result',
+  deployed: 'deployed',
   requireNightly: 'require-nightly',
   tempestResults: 'tempest-results',
   chaosReport: 'chaos-report',
@@ -36,6 +39,7 @@ export const Outputs = {
   promoted: 'promoted',
   skipped: 'skipped',
   historyEntry: 'history-entry',
+  nightlyStatus: 'nightly-status',
   release: 'release',
   site: 'site',
 } as const;
@@ -79,10 +83,17 @@ export interface PromoteInputs {
    * `history-site` (write the ledger's dashboard).
    */
   mode: Mode;
-  /** The nightly run's verdict, for `record-nightly`; undefined when not given. */
-  nightlyPassed?: boolean;
-  /** Promote only a candidate with a passing nightly in the ledger, with the digests that nightly tested. */
-  requireNightly: boolean;
+  /** record-nightly: the stages' job results (`success`, `failure`, `cancelled`, `skipped`); '' = not given. */
+  deployResult: string;
+  tempestResult: string;
+  chaosResult: string;
+  /** record-nightly: deploy-armada's `release` output (JSON), what the nightly deployed. */
+  deployed: string;
+  /**
+   * `false`, `true` (the profile's promote.nightly-stages, else deploy, tempest, chaos) or the
+   * stages whose pass a promotion requires from the candidate's recorded nightly.
+   */
+  requireNightly: string;
   /** record-nightly: tempest's Subunit stream, kept in the entry as a compact summary; '' = none. */
   tempestResults: string;
   /** record-nightly: cookiemonster's JSON report, kept in the entry as a compact summary; '' = none. */
@@ -111,8 +122,11 @@ export function readInputs(ctx: Pick<ActionContext, 'getInput'>): PromoteInputs 
     history: stringInput(ctx, Inputs.history) ?? '',
     dryRun: booleanInput(ctx, Inputs.dryRun, { default: false }),
     mode: choiceInput(ctx, Inputs.mode, MODES, { default: 'promote' }),
-    nightlyPassed: booleanInput(ctx, Inputs.nightlyPassed),
-    requireNightly: booleanInput(ctx, Inputs.requireNightly, { default: false }),
+    deployResult: ctx.getInput(Inputs.deployResult).trim(),
+    tempestResult: ctx.getInput(Inputs.tempestResult).trim(),
+    chaosResult: ctx.getInput(Inputs.chaosResult).trim(),
+    deployed: ctx.getInput(Inputs.deployed).trim(),
+    requireNightly: ctx.getInput(Inputs.requireNightly).trim(),
     tempestResults: stringInput(ctx, Inputs.tempestResults) ?? '',
     chaosReport: stringInput(ctx, Inputs.chaosReport) ?? '',
     siteDir: stringInput(ctx, Inputs.siteDir) ?? 'history-site',

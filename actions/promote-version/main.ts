@@ -24,6 +24,7 @@ export async function run(ctx: ActionContext): Promise<void> {
   ctx.setOutput(Outputs.promoted, []);
   ctx.setOutput(Outputs.skipped, []);
   ctx.setOutput(Outputs.historyEntry, '');
+  ctx.setOutput(Outputs.nightlyStatus, '');
   ctx.setOutput(Outputs.release, '');
   ctx.setOutput(Outputs.site, '');
   if (settings.mode !== 'promote') ctx.setOutput(Outputs.version, '');
@@ -52,6 +53,7 @@ export async function run(ctx: ActionContext): Promise<void> {
         }),
       );
       ctx.setOutput(Outputs.historyEntry, JSON.stringify(record.entry));
+      ctx.setOutput(Outputs.nightlyStatus, record.entry.status);
       await ctx.appendSummary(nightlySummary(record));
       ctx.notice(
         `${record.status === 'planned' ? 'Dry run: would record' : 'Recorded'} the nightly of ${settings.candidate} as ${record.entry.status} in ${record.target}`,

@@ -1,10 +1,11 @@
 /**
- * Nightly runs in the artifact ledger: `mode: record-nightly` appends a run's verdict with the
- * digests it deployed, and `require-nightly` lets a promotion through only for a candidate whose
- * nightly passed with exactly the bits that are about to be released.
+ * Nightly runs in the artifact ledger: `mode: record-nightly` appends a run's per-stage verdict
+ * with the digests it deployed, and `require-nightly` lets a promotion through only for a
+ * candidate whose nightly passed the required stages with exactly the bits about to be released.
  */
-import { errorMessage, JobFailure, UserError } from '../lib/errors.js';
-import type { HistoryEntry, HistoryImage } from '../lib/history/entry.js';
+import { JobFailure, UserError } from '../lib/errors.js';
+import type { HistoryChart, HistoryEntry, HistoryImage } from '../lib/history/entry.js';
+import { digestGaps, promotionBlockers } from '../lib/history/promotable.js';
 import { appendHistory, readHistory } from '../lib/history/store.js';
 import { describeHistoryTarget } from '../lib/history/target.js';
 import { gitOptions } from './git-tags.js';
@@ -12,7 +13,9 @@ import { readNightlyReports } from './nightly-reports.js';
 import type { RegistryClient } from '../lib/registry/client.js';
 import { isDigest, parseImageReference } from '../lib/registry/reference.js';
 import type { Candidate } from './candidates.js';
+import type { VerifiedChart } from './charts.js';
 import type { VerifiedCandidate } from './images.js';
+import { describeStages, nightlyVerdict } from './stages.js';
 import type { PromoteSettings } from './settings.js';
 
 export const NIGHTLY_KIND = 'nightly';
@@ -32,7 +35,7 @@ export interface NightlyRecord {
   entry: HistoryEntry;
   /** `planned` in dry-run: the entry was not written. */
   status: 'written' | 'planned';
-  /** Candidate references not in the registry: left out of the entry's images, listed in details.missing. */
+  /** Images named without a digest (a failed nightly only: a passing one refuses to record them). */
   missing: string[];
 }
 
@@ -43,95 +46,89 @@ function candidateRef(host: string, candidate: Candidate): string {
   return `${host}/${candidate.sourceRepository}${separator}${candidate.sourceReference}`;
 }
 
+/** What the nightly deployed, by digest: deploy-armada's release output, else digests given with the images. */
+function deployedArtifacts(settings: PromoteSettings, host: string) {
+  if (settings.deployed) {
+    const { release, images, charts } = settings.deployed;
+    return { release, images, charts, undigested: [] as string[] };
+  }
+  const images: HistoryImage[] = [];
+  const undigested: string[] = [];
+  for (const candidate of settings.candidates) {
+    const ref = candidateRef(host, candidate);
+    const digest =
+      candidate.expectedDigest ??
+      (isDigest(candidate.sourceReference) ? candidate.sourceReference : undefined);
+    if (!digest) {
+      undigested.push(ref);
+      continue;
+    }
+    images.push({
+      name: candidate.name,
+      ref,
+      digest,
+      ...(candidate.tests !== undefined ? { tests: candidate.tests } : {}),
+    });
+  }
+  return { release: undefined, images, charts: [] as HistoryChart[], undigested };
+}
+
 /**
- * Appends the nightly's verdict for the candidate to the ledger. Digests come from kolla-bats'
- * JSON as given, else from the registry (the candidate tag). A passing nightly must be recorded
- * with every digest it could read — a registry error fails the step rather than record a pass that
- * would let other bits through later; a failing one is recorded with what could be read.
+ * Appends the nightly's verdict for the candidate to the ledger, from what was deployed: the
+ * release artifact and its bill of materials (deploy-armada's `release` output), or digests given
+ * with the images (kolla-bats' JSON). A tag is never looked up again: it may have moved since the
+ * deployment. The verdict comes from the stages' results; a passing entry must name every image
+ * and chart by digest, or nothing is recorded.
  */
 export async function recordNightly(settings: PromoteSettings, deps: NightlyDeps): Promise<NightlyRecord> {
-  const passed = settings.nightlyPassed;
-  if (passed === undefined) throw new Error('recordNightly needs settings.nightlyPassed');
+  const stages = settings.nightlyStages;
+  if (!stages) throw new Error('recordNightly needs settings.nightlyStages');
   const target = settings.history;
   if (!target) throw new Error('recordNightly needs settings.history');
-  const { client } = deps;
-  const images: HistoryImage[] = [];
-  const missing: string[] = [];
-  const unreadable: string[] = [];
-  const lookups = settings.candidates.filter((c) => !c.expectedDigest);
-  let reachable = true;
-  if (lookups.length) {
-    try {
-      await client.ping();
-    } catch (err) {
-      if (passed) throw new JobFailure(`Nothing was recorded: ${errorMessage(err)}`);
-      reachable = false;
-      unreadable.push(...lookups.map((c) => `${c.name}: ${errorMessage(err)}`));
-    }
-  }
-  const resolved = await Promise.all(
-    settings.candidates.map(async (candidate): Promise<HistoryImage | undefined> => {
-      const ref = candidateRef(client.host, candidate);
-      const base = {
-        name: candidate.name,
-        ref,
-        ...(candidate.tests !== undefined ? { tests: candidate.tests } : {}),
-      };
-      if (candidate.expectedDigest) return { ...base, digest: candidate.expectedDigest };
-      if (!reachable) return undefined;
-      try {
-        const head = await client.headManifest(candidate.sourceRepository, candidate.sourceReference);
-        if (!head) missing.push(ref);
-        return head ? { ...base, digest: head.digest } : undefined;
-      } catch (err) {
-        unreadable.push(`${candidate.name}: ${errorMessage(err)}`);
-        return undefined;
-      }
-    }),
-  );
-  if (unreadable.length && passed) {
-    throw new JobFailure(
-      `Nothing was recorded: the digests of ${unreadable.length} candidate image(s) could not be read, and a passing nightly must record what it tested:\n` +
-        unreadable.map((line) => `  - ${line}`).join('\n'),
-    );
-  }
-  for (const image of resolved) if (image) images.push(image);
-  missing.sort(); // lookups finish in any order
-  for (const line of unreadable) deps.warn?.(`Recorded without its digest: ${line}`);
-  if (missing.length)
-    deps.warn?.(
-      `Not in the registry, left out of the entry (listed as details.missing): ${missing.join(', ')}`,
-    );
-
+  const status = nightlyVerdict(stages);
+  const { release, images, charts, undigested } = deployedArtifacts(settings, deps.client.host);
   const reports = await readNightlyReports(settings.reports, deps.warn);
-  const details: Record<string, unknown> = {};
-  if (missing.length) details.missing = missing;
-  if (unreadable.length) details.unreadable = unreadable;
   const entry: HistoryEntry = {
     schema: 1,
     kind: NIGHTLY_KIND,
     time: (deps.now?.() ?? new Date()).toISOString(),
-    status: passed ? 'passed' : 'failed',
+    status,
     ...(settings.profileName ? { profile: settings.profileName } : {}),
     candidate: settings.candidate,
     images,
+    ...(charts.length ? { charts } : {}),
+    ...(release ? { release } : {}),
+    stages,
     ...(settings.runUrl ? { runUrl: settings.runUrl } : {}),
     ...reports,
-    ...(Object.keys(details).length ? { details } : {}),
+    ...(undigested.length ? { details: { undigested } } : {}),
   };
+  const gaps = [
+    ...digestGaps(entry),
+    ...(undigested.length ? [`no digest for ${undigested.join(', ')}`] : []),
+  ];
+  if (status === 'passed' && gaps.length)
+    throw new JobFailure(
+      `Nothing was recorded: a passing nightly must name every image and chart it deployed by digest, and ${gaps.join('; ')}. ` +
+        `Pass deploy-armada's release output as input 'deployed' (or kolla-bats' images JSON, with digests).`,
+    );
+  if (undigested.length)
+    deps.warn?.(`Recorded without a digest (listed as details.undigested): ${undigested.join(', ')}`);
   const where = describeHistoryTarget(target);
+  const what = `the nightly of ${settings.candidate} (${status}: ${describeStages(stages)})`;
   if (settings.dryRun) {
-    deps.log(`Dry run: would record the nightly of ${settings.candidate} (${entry.status}) in ${where}`);
-    return { target: where, entry, status: 'planned', missing };
+    deps.log(`Dry run: would record ${what} in ${where}`);
+    return { target: where, entry, status: 'planned', missing: undigested };
   }
   await appendHistory(target, entry, gitOptions(settings.gitToken, deps));
-  deps.log(`History: recorded the nightly of ${settings.candidate} (${entry.status}) in ${where}`);
-  return { target: where, entry, status: 'written', missing };
+  deps.log(`History: recorded ${what} in ${where}`);
+  return { target: where, entry, status: 'written', missing: undigested };
 }
 
 /**
- * The passing nightly entries of the candidate, newest first. Read before anything else happens: a
- * candidate without one is refused before the registry is touched.
+ * The candidate's nightly entries that can promote (passed, with the required stages passed and
+ * every artifact named by digest), newest first. Read before anything else happens: a candidate
+ * without one is refused before the registry is touched, with each entry's reason.
  */
 export async function passingNightlies(
   settings: PromoteSettings,
@@ -143,17 +140,19 @@ export async function passingNightlies(
   const mine = (await readHistory(target, gitOptions(settings.gitToken, deps)))
     .filter((e) => e.kind === NIGHTLY_KIND && e.candidate === settings.candidate)
     .reverse();
-  const passing = mine.filter((e) => e.status === 'passed');
+  const required = settings.requiredStages;
+  const blocked = mine.map((e) => promotionBlockers(e, required));
+  const passing = mine.filter((_, i) => blocked[i].length === 0);
   if (passing.length === 0) {
     const seen = mine.length
-      ? `its nightly run(s) there did not pass (${mine.map((e) => `${e.status} at ${e.time}${e.runUrl ? ` ${e.runUrl}` : ''}`).join('; ')})`
+      ? `none of its nightly runs there can promote (${mine.map((e, i) => `${e.status} at ${e.time}${e.runUrl ? ` ${e.runUrl}` : ''}: ${blocked[i].join(', ')}`).join('; ')})`
       : 'there is no nightly run of it there';
     throw new UserError(
-      `Refusing to promote ${settings.candidate}: require-nightly needs a passing nightly run in the artifact ledger ${where}, and ${seen}`,
+      `Refusing to promote ${settings.candidate}: require-nightly needs a passing nightly run with ${required.length ? required.join(', ') : 'its digests'} passed in the artifact ledger ${where}, and ${seen}`,
     );
   }
   deps.log(
-    `Nightly: ${settings.candidate} passed at ${passing[0].time}${passing[0].runUrl ? ` (${passing[0].runUrl})` : ''}`,
+    `Nightly: ${settings.candidate} passed at ${passing[0].time}${passing[0].runUrl ? ` (${passing[0].runUrl})` : ''}${passing[0].stages ? ` (${describeStages(passing[0].stages)})` : ''}`,
   );
   return passing;
 }
@@ -202,19 +201,49 @@ export function nightlyDifferences(
   return problems;
 }
 
+/** The release artifact promoted must be the one the nightly deployed (it pins the manifest too). */
+function releaseDifference(entry: HistoryEntry, from: { ref: string; digest: string } | undefined): string[] {
+  if (!from || entry.release?.digest === from.digest) return [];
+  return entry.release
+    ? [
+        `release ${from.ref} is now ${from.digest}, the nightly deployed ${entry.release.digest} (${entry.release.ref})`,
+      ]
+    : [`release ${from.ref}: the nightly deployed no release artifact`];
+}
+
+/** What differs between a nightly entry's charts and the verified candidate charts. */
+export function chartDifferences(entry: HistoryEntry, charts: readonly VerifiedChart[]): string[] {
+  const tested = new Map((entry.charts ?? []).map((c) => [c.name, c]));
+  return charts.flatMap((chart) => {
+    const seen = tested.get(chart.name);
+    if (!seen) return [`chart ${chart.name}: ${chart.source} is not among the charts the nightly deployed`];
+    if (seen.digest !== chart.digest)
+      return [
+        `chart ${chart.name}: ${chart.source} is now ${chart.digest}, the nightly deployed ${seen.digest} (${seen.ref})`,
+      ];
+    return [];
+  });
+}
+
 /**
- * Passes when one of the candidate's passing nightlies tested exactly these digests (or recorded
- * none to compare); otherwise refuses, listing the differences to the newest passing nightly.
+ * Passes when one of the candidate's passing nightlies tested exactly these digests, images and
+ * charts; otherwise refuses, listing the differences to the newest passing nightly. An entry
+ * without digests never passes: there is nothing to prove what it tested.
  */
 export function checkNightlyDigests(
   settings: PromoteSettings,
   passing: readonly HistoryEntry[],
   host: string,
   candidates: readonly VerifiedCandidate[],
+  charts: readonly VerifiedChart[] = [],
+  from?: { ref: string; digest: string },
 ): HistoryEntry {
-  const differences = passing.map((entry) =>
-    entry.images.some((i) => i.digest) ? nightlyDifferences(entry, host, candidates) : [],
-  );
+  const differences = passing.map((entry) => [
+    ...digestGaps(entry),
+    ...releaseDifference(entry, from),
+    ...nightlyDifferences(entry, host, candidates),
+    ...chartDifferences(entry, charts),
+  ]);
   const match = differences.findIndex((d) => d.length === 0);
   if (match !== -1) return passing[match];
   const newest = passing[0];

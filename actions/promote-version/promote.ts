@@ -115,12 +115,8 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
   );
   let tested: HistoryEntry | undefined;
   if (nightlies) {
-    tested = checkNightlyDigests(settings, nightlies, client.host, verified);
-    log(
-      tested.images.some((i) => i.digest)
-        ? `Nightly of ${tested.time} tested exactly these digests`
-        : `Nightly of ${tested.time} recorded no digests: only its verdict is checked`,
-    );
+    tested = checkNightlyDigests(settings, nightlies, client.host, verified, charts, sources.from);
+    log(`Nightly of ${tested.time} tested exactly these digests`);
   }
 
   const git = gitOptions(settings.gitToken, deps);

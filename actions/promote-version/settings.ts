@@ -18,6 +18,9 @@ import { type GitRepoSpec, parseGitRepos } from './git-tags.js';
 import { type GitHubReleaseTarget, parseReleaseRepository } from './github-release.js';
 import { Inputs, type Mode, type PromoteInputs } from './inputs.js';
 import { parseVersionRequest, type VersionRequest } from './version.js';
+import type { Stage, StageVerdicts } from '../lib/history/entry.js';
+import { type DeployedRelease, parseDeployed } from './deployed.js';
+import { parseRequiredStages, parseStageResult } from './stages.js';
 
 export type { RegistrySection } from '../lib/registry/access.js';
 
@@ -31,6 +34,7 @@ export interface PromoteSection {
   'git-repos'?: string[];
   'github-release'?: boolean | string;
   history?: string;
+  'nightly-stages'?: string[];
   concurrency?: number;
   retries?: number;
 }
@@ -67,10 +71,14 @@ export interface PromoteSettings {
   dryRun: boolean;
   /** `promote`, or `record-nightly`: only append a nightly entry to the ledger. */
   mode: Mode;
-  /** The nightly's verdict (record-nightly only; required there). */
-  nightlyPassed?: boolean;
+  /** The nightly's stage verdicts (record-nightly only; deploy-result is required there). */
+  nightlyStages?: StageVerdicts;
+  /** What the nightly deployed: deploy-armada's release output (record-nightly). */
+  deployed?: DeployedRelease;
   /** Refuse a candidate without a passing nightly (with the same digests) in the ledger. */
   requireNightly: boolean;
+  /** The stages that nightly must have passed (require-nightly). */
+  requiredStages: Stage[];
   concurrency: number;
   retries: number;
   runUrl?: string;
@@ -116,17 +124,19 @@ export function resolveSettings(
     targetPrefix,
   };
   const release = inputs.release ? parseReleaseInput(inputs, registry) : undefined;
+  const deployed = inputs.deployed ? parseDeployedInput(inputs) : undefined;
   let candidates: Candidate[] = [];
   let charts: ChartCandidate[] = [];
   let manifest: ManifestSource | undefined;
-  if (!release) {
+  if (!release && !deployed) {
     const imagesText = inputs.images || (promote.images ?? []).join('\n');
-    if (!imagesText.trim())
+    // A failed nightly may have deployed nothing to name; a passing one is refused without digests.
+    if (!imagesText.trim() && inputs.mode !== 'record-nightly')
       throw new UserError(
         `Input '${Inputs.images}' is required (or promote.images in the profile, or a candidate release artifact as input '${Inputs.release}')`,
       );
     const imagesWhat = inputs.images ? `Input '${Inputs.images}'` : where('promote.images');
-    candidates = parseCandidates(imagesText, imagesWhat, candidateOptions);
+    candidates = imagesText.trim() ? parseCandidates(imagesText, imagesWhat, candidateOptions) : [];
     if (inputs.mode !== 'record-nightly') {
       const chartsText = inputs.charts || (promote.charts ?? []).join('\n');
       charts = parseChartCandidates(
@@ -181,11 +191,15 @@ export function resolveSettings(
   }
   if (release && recordNightly)
     throw new UserError(`Input '${Inputs.release}' is for mode promote, not record-nightly`);
-  if (recordNightly && inputs.nightlyPassed === undefined) {
-    throw new UserError(
-      `Input '${Inputs.nightlyPassed}' is required when ${Inputs.mode} is record-nightly: true when the nightly run passed, false when it failed`,
-    );
-  }
+  const nightlyStages = recordNightly ? readStageResults(inputs) : undefined;
+  const required = parseRequiredStages(
+    inputs.requireNightly,
+    promote['nightly-stages'],
+    `Input '${Inputs.requireNightly}'`,
+    where('promote.nightly-stages'),
+  );
+  const requireNightly = required !== undefined;
+  const requiredStages = required ?? [];
 
   // A nightly record has nothing to publish: the release settings are not needed (nor their token).
   const releaseRepo =
@@ -218,7 +232,7 @@ export function resolveSettings(
     : undefined;
   const needsLedger = recordNightly
     ? `${Inputs.mode} record-nightly appends to the artifact ledger`
-    : inputs.requireNightly
+    : requireNightly
       ? `${Inputs.requireNightly} looks for the candidate's nightly run in the artifact ledger`
       : undefined;
   if (needsLedger && !history) {
@@ -238,7 +252,11 @@ export function resolveSettings(
     charts,
     manifest,
     release,
-    candidate: release ? inputs.candidate || release.tag! : candidateLabel(candidates, inputs.candidate),
+    candidate: release
+      ? inputs.candidate || release.tag!
+      : deployed
+        ? inputs.candidate || deployedCandidate(deployed)
+        : candidateLabel(candidates, inputs.candidate),
     version,
     gitRepos,
     gitToken,
@@ -246,8 +264,10 @@ export function resolveSettings(
     history,
     dryRun: inputs.dryRun,
     mode: inputs.mode,
-    nightlyPassed: inputs.nightlyPassed,
-    requireNightly: inputs.requireNightly,
+    nightlyStages,
+    deployed,
+    requireNightly,
+    requiredStages,
     concurrency: promote.concurrency ?? 8,
     retries: promote.retries ?? 4,
     runUrl: server && repository && runId ? `${server}/${repository}/actions/runs/${runId}` : undefined,
@@ -259,6 +279,41 @@ export function resolveSettings(
       ...(inputs.chaosReport ? { chaosReport: path.resolve(ctx.workspace, inputs.chaosReport) } : {}),
     },
   };
+}
+
+/** record-nightly: the stages' results; deploy-result is required (a nightly without it tested nothing). */
+function readStageResults(inputs: PromoteInputs): StageVerdicts {
+  if (!inputs.deployResult)
+    throw new UserError(
+      `Input '${Inputs.deployResult}' is required when ${Inputs.mode} is record-nightly: the deploy job's result (success, failure, cancelled or skipped), with '${Inputs.tempestResult}' and '${Inputs.chaosResult}'`,
+    );
+  return {
+    deploy: parseStageResult(inputs.deployResult, `Input '${Inputs.deployResult}'`),
+    tempest: parseStageResult(inputs.tempestResult, `Input '${Inputs.tempestResult}'`),
+    chaos: parseStageResult(inputs.chaosResult, `Input '${Inputs.chaosResult}'`),
+  };
+}
+
+/** `deployed` names everything recorded: images and charts come from it, not from other inputs. */
+function parseDeployedInput(inputs: PromoteInputs): DeployedRelease {
+  if (inputs.mode !== 'record-nightly')
+    throw new UserError(`Input '${Inputs.deployed}' is for mode record-nightly`);
+  const given = [Inputs.images, Inputs.charts, Inputs.release].filter(
+    (name) => inputs[name as 'images' | 'charts' | 'release'],
+  );
+  if (given.length)
+    throw new UserError(
+      `Input '${Inputs.deployed}' names everything the nightly deployed; it cannot be combined with ${given.map((g) => `'${g}'`).join(', ')}`,
+    );
+  return parseDeployed(inputs.deployed, `Input '${Inputs.deployed}'`);
+}
+
+function deployedCandidate(deployed: DeployedRelease): string {
+  if (!deployed.candidate)
+    throw new UserError(
+      `Input '${Inputs.candidate}' is required: the deployed release ${deployed.release.ref} names no candidate`,
+    );
+  return deployed.candidate;
 }
 
 function splitList(text: string): string[] {

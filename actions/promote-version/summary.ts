@@ -1,3 +1,4 @@
+import { describeStages } from './stages.js';
 import { codeBlock, markdownTable } from '../lib/reports/markdown.js';
 import { formatBomMarkdown } from '../lib/release/index.js';
 import type { CandidateReleaseReport } from './candidate-release.js';
@@ -95,6 +96,8 @@ export function nightlySummary(record: NightlyRecord): string {
     `### Nightly of ${entry.candidate}: ${verdict}\n`,
     `${record.status === 'planned' ? 'Would be recorded (dry run)' : 'Recorded'} in the artifact ledger ${record.target}${entry.runUrl ? ` for ${entry.runUrl}` : ''}.\n`,
   ];
+  if (entry.stages) parts.push(`Stages: ${describeStages(entry.stages)}.\n`);
+  if (entry.release) parts.push(`Deployed release \`${entry.release.ref}\` \`${entry.release.digest}\`.\n`);
   if (entry.images.length)
     parts.push(
       markdownTable(
@@ -102,8 +105,15 @@ export function nightlySummary(record: NightlyRecord): string {
         entry.images.map((i) => [i.name, `\`${i.ref}\``, `\`${i.digest}\``]),
       ),
     );
+  if (entry.charts?.length)
+    parts.push(
+      markdownTable(
+        ['chart', 'version', 'digest'],
+        entry.charts.map((c) => [c.name, c.version, `\`${c.digest}\``]),
+      ),
+    );
   if (record.missing.length)
-    parts.push(`Not in the registry: ${record.missing.map((r) => `\`${r}\``).join(', ')}\n`);
+    parts.push(`Named without a digest: ${record.missing.map((r) => `\`${r}\``).join(', ')}\n`);
   return parts.join('\n');
 }
 

@@ -25,6 +25,7 @@ export const Inputs = {
   shardCount: 'shard-count',
   timings: 'timings',
   rerunFailed: 'rerun-failed',
+  allowEmpty: 'allow-empty',
   timeout: 'timeout',
   subunit: 'subunit',
   resultsDir: 'results-dir',
@@ -77,6 +78,8 @@ export interface TempestInputs {
   timings?: string;
   /** Run failed tests once more and report those that pass as flaky. */
   rerunFailed?: boolean;
+  /** A shard that gets no tests passes instead of failing (explicit: zero tests prove nothing). */
+  allowEmpty?: boolean;
   /** Limit for one `tempest run`, in ms. */
   timeoutMs?: number;
   /** Stream files or directories of *.subunit files for merge/report. */
@@ -109,6 +112,7 @@ export function readInputs(ctx: Pick<ActionContext, 'getInput'>): TempestInputs 
   set('concurrency', integerInput(ctx, Inputs.concurrency, { min: 0 }));
   set('timings', stringInput(ctx, Inputs.timings));
   set('rerunFailed', booleanInput(ctx, Inputs.rerunFailed));
+  set('allowEmpty', booleanInput(ctx, Inputs.allowEmpty));
   set('timeoutMs', durationInput(ctx, Inputs.timeout));
   return inputs;
 }

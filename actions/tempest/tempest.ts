@@ -38,6 +38,8 @@ export interface TempestSettings {
   concurrency: number;
   timeoutMs: number;
   rerunFailed: boolean;
+  /** A shard with no tests is not a failure (input allow-empty). */
+  allowEmpty: boolean;
   shardIndex: number;
   shardCount: number;
   timings?: string;
@@ -95,6 +97,7 @@ export function resolveSettings(
     concurrency: inputs.concurrency ?? section.concurrency ?? 0,
     timeoutMs: inputs.timeoutMs ?? sectionTimeout ?? DEFAULT_TIMEOUT_MS,
     rerunFailed: inputs.rerunFailed ?? section['rerun-failed'] ?? false,
+    allowEmpty: inputs.allowEmpty ?? false,
     shardIndex: inputs.shardIndex,
     shardCount: inputs.shardCount,
     ...(inputs.timings ? { timings: resolve(inputs.timings) } : {}),
@@ -229,9 +232,10 @@ async function runMode(ctx: ActionContext, settings: TempestSettings): Promise<C
 
   if (mine.length > 0) await runOnce(files.list, files.raw, 'tempest run');
   else {
-    ctx.warning(
-      `Shard ${settings.shardIndex + 1} of ${settings.shardCount} has no tests: there are fewer test classes than shards`,
-    );
+    const empty = `Shard ${settings.shardIndex + 1} of ${settings.shardCount} has no tests: there are fewer test classes than shards`;
+    // Zero tests prove nothing: a pass only when the caller says so.
+    if (settings.allowEmpty) ctx.warning(`${empty} (allow-empty)`);
+    else problems.push(`${empty}; use fewer shards, or set allow-empty: true to accept an empty shard`);
     writeFileSync(files.raw, '');
   }
   startCombined(files.combined, files.raw);
@@ -310,6 +314,10 @@ async function mergeMode(ctx: ActionContext, settings: TempestSettings): Promise
     }
   }
   const run = await readSubunitFile(stream);
+  if (run.tests.length === 0 && !settings.allowEmpty)
+    problems.push(
+      `The Subunit stream(s) hold no test results: zero tests are not a pass (set allow-empty: true to accept that)`,
+    );
   return { run, stream, problems };
 }
 

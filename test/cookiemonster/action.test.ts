@@ -169,6 +169,68 @@ describe('cookiemonster run()', () => {
   });
 });
 
+describe('cookiemonster run(): green means something was disrupted', () => {
+  const chaosInputs = (targets: unknown[], extra: Record<string, string> = {}) =>
+    context({
+      kubeconfig,
+      profile: '',
+      namespaces: 'openstack',
+      targets: stringify(targets),
+      duration: '1s',
+      interval: '300ms',
+      seed: 'min-kills',
+      'recovery-timeout': '20s',
+      ...extra,
+    });
+
+  it('fails naming a target whose selector matches no workload; optional: true accepts it', async () => {
+    const typo = { kind: 'Deployment', selector: 'application=nvoa' };
+    const { ctx } = chaosInputs([{ kind: 'Deployment', name: 'keystone-api' }, typo]);
+    const error = await run(ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JobFailure);
+    expect((error as Error).message).toContain(
+      "Input 'targets' item 2: Deployments matching application=nvoa matched no workload",
+    );
+    expect(ctx.outputs.passed).toBe('false');
+
+    const optional = chaosInputs([
+      { kind: 'Deployment', name: 'keystone-api' },
+      { ...typo, optional: true },
+    ]);
+    await run(optional.ctx);
+    expect(optional.ctx.outputs.passed).toBe('true');
+  });
+
+  it('fails when every kill was refused, naming the refusal; min-kills raises the bar per target', async () => {
+    api.addPdb({
+      namespace: 'openstack',
+      name: 'keystone',
+      selector: { app: 'keystone-api' },
+      minAvailable: 2,
+    });
+    const { ctx } = chaosInputs([{ kind: 'Deployment', name: 'keystone-api' }], { 'kill-mode': 'evict' });
+    const error = await run(ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JobFailure);
+    expect((error as Error).message).toMatch(
+      /Input 'targets' item 1: 0 disruptive kill\(s\), 1 required \((\d+× )?refused: HTTP 429: Cannot evict pod as it would violate the pod's disruption budget/,
+    );
+    expect(ctx.outputs.kills).toBe('0');
+
+    const tooFew = chaosInputs([{ kind: 'StatefulSet', name: 'mariadb-server' }], { 'min-kills': '50' });
+    const shortfall = await run(tooFew.ctx).catch((e: unknown) => e);
+    expect((shortfall as Error).message).toMatch(
+      /Input 'targets' item 1: \d+ disruptive kill\(s\), 50 required/,
+    );
+  });
+
+  it('a dry run needs no disruption', async () => {
+    const { ctx } = chaosInputs([{ kind: 'Deployment', name: 'keystone-api' }], { 'dry-run': 'true' });
+    await run(ctx);
+    expect(ctx.outputs.passed).toBe('true');
+    expect(api.disruptions()).toEqual([]);
+  });
+});
+
 describe('the bundled action', () => {
   it('on Node 24: a full run with Rally Dummy load gives the timeline, the gantt chart and a pass', async () => {
     const task = path.join(dir, 'load.yaml');

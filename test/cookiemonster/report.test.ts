@@ -66,6 +66,7 @@ const result: ChaosResult = {
   ],
   unrecoveredKills: [3],
   watchReconnects: 1,
+  matchedTargets: ['targets[0]'],
 };
 
 /** A Rally run with one failed iteration during kill 1 and one long after every recovery but kill 3's. */

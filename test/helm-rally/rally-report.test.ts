@@ -132,6 +132,22 @@ describe('parseRallyReport on other shapes', () => {
     });
   });
 
+  it('a finished workload that ran zero iterations does not pass, though Rally passed its SLA', () => {
+    const doc = load('report-passed.json') as {
+      tasks: { subtasks: { workloads: Record<string, unknown>[] }[] }[];
+    };
+    for (const w of doc.tasks[0].subtasks[0].workloads) {
+      w.data = [];
+      w.total_iteration_count = 0;
+    }
+    const report = parseRallyReport(doc, 'empty.json');
+    expect(allWorkloads(report)[0]).toMatchObject({ passSla: true, iterations: [] });
+    expect(reportPassed(report)).toBe(false);
+    expect(rallyFindings(report)).toContainEqual(
+      expect.objectContaining({ level: 'error', title: expect.stringMatching(/^No iterations: /) }),
+    );
+  });
+
   it('accepts legacy atomic actions as a {name: seconds} mapping', () => {
     const doc = base();
     const w = (doc.tasks[0].subtasks as { workloads: Record<string, unknown>[] }[])[0].workloads[0];

@@ -39,19 +39,12 @@ describe('kolla-bats dry run', () => {
     expect(output()).toContain(
       `Would build keystone as 127.0.0.1:5000/taco/keystone:dry-1 and test it with ${path.join(workspace, 'images', 'tests', 'keystone.bats')}`,
     );
-    expect(JSON.parse(ctx.outputs.images)).toEqual([
-      {
-        name: 'keystone',
-        ref: '127.0.0.1:5000/taco/keystone:dry-1',
-        digest: null,
-        tests: { passed: 0, failed: 0, skipped: 0 },
-      },
-      {
-        name: 'horizon',
-        ref: '127.0.0.1:5000/taco/horizon:dry-1',
-        digest: null,
-        tests: { passed: 0, failed: 0, skipped: 0 },
-      },
+    // nothing was built or tested: the plan is `planned`, never `images` (the images that passed)
+    expect(JSON.parse(ctx.outputs.images)).toEqual([]);
+    expect(ctx.outputs.passed).toBe('false');
+    expect(JSON.parse(ctx.outputs.planned)).toEqual([
+      { name: 'keystone', ref: '127.0.0.1:5000/taco/keystone:dry-1', status: 'planned' },
+      { name: 'horizon', ref: '127.0.0.1:5000/taco/horizon:dry-1', status: 'planned' },
     ]);
   });
 

@@ -89,6 +89,30 @@ describe('taco-ci', () => {
     ).toEqual([['nightly-20261124', 'passed']]);
     const table = taco(['history', '--ledger', ledger]);
     expect(table.stdout).toContain('nightly-20261125');
+    expect(table.stdout).toContain('keystone@aaaaaaaaaaaa');
+    // entries written before stage verdicts, and failed ones, say why they cannot promote
+    expect(table.stdout).toContain('no: it recorded no stage verdicts');
+    expect(table.stdout).toContain('no: the run failed, it recorded no stage verdicts');
+    const staged = (chaos: string) =>
+      JSON.stringify({
+        ...JSON.parse(entry('nightly-20261126', 'nightly', 'passed')),
+        stages: { deploy: 'passed', tempest: 'passed', chaos },
+        release: { ref: '127.0.0.1:5000/taco/taco-release:c1', digest: `sha256:${'b'.repeat(64)}` },
+        charts: [
+          {
+            name: 'glance',
+            version: '0.1.0',
+            ref: '127.0.0.1:5000/taco/charts/glance:0.1.0',
+            digest: `sha256:${'c'.repeat(64)}`,
+          },
+        ],
+      });
+    writeFileSync(ledger, `${staged('skipped')}\n${staged('passed')}\n`);
+    const stages = taco(['history', '--ledger', ledger]).stdout;
+    expect(stages).toContain('deploy passed, tempest passed, chaos skipped');
+    expect(stages).toContain('release@bbbbbbbbbbbb keystone@aaaaaaaaaaaa chart:glance@cccccccccccc');
+    expect(stages).toContain('no: chaos skipped');
+    expect(stages).toMatch(/chaos passed\s+release@\S+ keystone@\S+ chart:glance@\S+\s+yes/);
     writeFileSync(ledger, 'not json\n');
     expect(taco(['history', '--ledger', ledger]).code).toBe(2);
   });

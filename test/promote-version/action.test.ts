@@ -83,10 +83,18 @@ describe('promote-version', () => {
       node: '24',
       inputs: {
         registry: `${registry.host}/taco`,
-        images: 'candidates/a',
+        images: JSON.stringify([
+          {
+            name: 'candidates/a',
+            ref: `${registry.host}/taco/candidates/a:nightly-1`,
+            digest: digests['a:nightly-1'],
+          },
+        ]),
         candidate: 'nightly-1',
         mode: 'record-nightly',
-        'nightly-passed': 'true',
+        'deploy-result': 'success',
+        'tempest-result': 'success',
+        'chaos-result': 'success',
         'registry-username': 'ci',
         'registry-password': PASSWORD,
         history,

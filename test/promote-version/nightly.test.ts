@@ -3,7 +3,7 @@
  * artifact ledger in a temp file (and once on a branch of a local bare git repository).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,14 @@ import { readHistory } from '../../actions/lib/history/index.js';
 import { MANIFEST_ACCEPT } from '../../actions/lib/registry/media-types.js';
 import { repoRoot } from '../harness/run-action.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
-import { type Candidates, promoteRun, pushCandidates, servedDigest, tagsOf } from './support/world.js';
+import {
+  type Candidates,
+  promoteRun,
+  pushCandidates,
+  servedDigest,
+  tagsOf,
+  writeProfile,
+} from './support/world.js';
 
 let registry: TestRegistry;
 let candidates: Candidates;
@@ -49,21 +56,38 @@ async function retag(repository: string, from: string, to: string): Promise<void
   expect(put.status).toBe(201);
 }
 
-const record = (candidate: string, passed: string, history: string, extra: Record<string, string> = {}) =>
+/** kolla-bats' images JSON for a candidate tag: what was built and deployed, by digest. */
+const built = (candidate: string, digests = candidates.digests) =>
+  JSON.stringify(
+    ['a', 'b'].map((image) => ({
+      name: `candidates/${image}`,
+      ref: `${registry.host}/taco/candidates/${image}:${candidate}`,
+      digest: digests[`${image}:${candidate}`],
+    })),
+  );
+
+const allPassed = { 'deploy-result': 'success', 'tempest-result': 'success', 'chaos-result': 'success' };
+
+const record = (
+  candidate: string,
+  results: Record<string, string>,
+  history: string,
+  extra: Record<string, string> = {},
+) =>
   promoteRun(
     {
       registry: `${registry.host}/taco`,
-      images,
+      images: built(candidate),
       candidate,
       history,
       mode: 'record-nightly',
-      'nightly-passed': passed,
+      ...results,
       ...extra,
     },
     env,
   );
 
-const promoteWithNightly = (candidate: string, history: string, prefix: string) =>
+const promoteWithNightly = (candidate: string, history: string, prefix: string, requireNightly = 'true') =>
   promoteRun(
     {
       registry: `${registry.host}/taco`,
@@ -71,15 +95,15 @@ const promoteWithNightly = (candidate: string, history: string, prefix: string) 
       candidate,
       history,
       'target-prefix': prefix,
-      'require-nightly': 'true',
+      'require-nightly': requireNightly,
     },
     env,
   );
 
 describe('record-nightly', () => {
-  it('records a passing nightly with the digests the registry serves, and changes nothing else', async () => {
+  it('records a passing nightly with the digests it deployed and each stage, and changes nothing else', async () => {
     const history = path.join(dir, 'pass.jsonl');
-    const run = await record('n-pass', 'true', history);
+    const run = await record('n-pass', allPassed, history);
     expect(run.error).toBeUndefined();
     const ledger = await readHistory({ kind: 'file', path: history });
     expect(ledger).toHaveLength(1);
@@ -88,25 +112,21 @@ describe('record-nightly', () => {
       kind: 'nightly',
       status: 'passed',
       candidate: 'n-pass',
+      stages: { deploy: 'passed', tempest: 'passed', chaos: 'passed' },
       runUrl: 'https://github.example/taco/ci/actions/runs/77',
     });
     expect(ledger[0].version).toBeUndefined();
-    expect(ledger[0].images).toEqual([
-      {
-        name: 'candidates/a',
-        ref: `${registry.host}/taco/candidates/a:n-pass`,
-        digest: candidates.digests['a:n-pass'],
-      },
-      {
-        name: 'candidates/b',
-        ref: `${registry.host}/taco/candidates/b:n-pass`,
-        digest: candidates.digests['b:n-pass'],
-      },
-    ]);
+    expect(ledger[0].images).toEqual(JSON.parse(built('n-pass')));
     expect(Date.now() - Date.parse(ledger[0].time)).toBeLessThan(10 * 60_000);
     expect(JSON.parse(run.outputs['history-entry'])).toEqual(ledger[0]);
-    expect(run.outputs).toMatchObject({ version: '', promoted: '[]', skipped: '[]' });
+    expect(run.outputs).toMatchObject({
+      version: '',
+      promoted: '[]',
+      skipped: '[]',
+      'nightly-status': 'passed',
+    });
     expect(run.summary).toContain('Nightly of n-pass: ✅ passed');
+    expect(run.summary).toContain('Stages: deploy passed, tempest passed, chaos passed.');
     // nothing tagged: the candidates' repositories hold only the pushed candidate tags
     expect(await tagsOf(registry.host, 'taco/candidates/a')).toEqual([
       'n-fail',
@@ -116,54 +136,150 @@ describe('record-nightly', () => {
     ]);
   });
 
-  it("records kolla-bats' JSON as given, and a failed nightly with whatever exists", async () => {
-    const history = path.join(dir, 'kolla.jsonl');
-    const kolla = JSON.stringify([
+  it("records deploy-armada's release output as is: the release digest and its bill of materials", async () => {
+    const history = path.join(dir, 'deployed.jsonl');
+    const d = (c: string) => `sha256:${c.repeat(64)}`;
+    const deployed = {
+      ref: `${registry.host}/taco/taco-release:n-rel`,
+      digest: d('e'),
+      pinned: `${registry.host}/taco/taco-release:n-rel@${d('e')}`,
+      release: 'n-rel',
+      candidate: 'n-rel',
+      charts: [
+        {
+          name: 'keystone',
+          version: '0.3.1-n-rel',
+          ref: `${registry.host}/taco/charts/keystone:0.3.1-n-rel`,
+          digest: d('c'),
+          contentDigest: d('f'),
+          documents: ['keystone'],
+        },
+      ],
+      images: [{ name: 'keystone', ref: `${registry.host}/taco/candidates/keystone:n-rel`, digest: d('a') }],
+    };
+    const run = await promoteRun(
       {
-        name: 'a',
-        ref: `${registry.host}/taco/candidates/a:n-fail`,
-        digest: candidates.digests['a:n-fail'],
-        tests: { passed: 4, failed: 1 },
+        registry: `${registry.host}/taco`,
+        mode: 'record-nightly',
+        deployed: JSON.stringify(deployed),
+        history,
+        ...allPassed,
       },
-    ]);
-    const run = await record('n-fail', 'false', history, { images: kolla });
+      env,
+    );
     expect(run.error).toBeUndefined();
     const [entry] = await readHistory({ kind: 'file', path: history });
-    expect(entry).toMatchObject({ kind: 'nightly', status: 'failed', candidate: 'n-fail' });
-    expect(entry.images).toEqual([
-      {
-        name: 'a',
-        ref: `${registry.host}/taco/candidates/a:n-fail`,
-        digest: candidates.digests['a:n-fail'],
-        tests: { passed: 4, failed: 1 },
-      },
-    ]);
+    expect(entry).toMatchObject({
+      status: 'passed',
+      candidate: 'n-rel',
+      release: { ref: deployed.ref, digest: d('e') },
+      images: deployed.images,
+      charts: [
+        {
+          name: 'keystone',
+          version: '0.3.1-n-rel',
+          ref: deployed.charts[0].ref,
+          digest: d('c'),
+          contentDigest: d('f'),
+        },
+      ],
+    });
 
-    // a candidate tag that was never pushed: recorded as failed, the image listed as missing
-    const missing = await record('n-never-built', 'false', history);
-    expect(missing.error).toBeUndefined();
-    const last = (await readHistory({ kind: 'file', path: history })).at(-1)!;
-    expect(last).toMatchObject({ status: 'failed', candidate: 'n-never-built', images: [] });
-    expect(last.details?.missing).toEqual([
-      `${registry.host}/taco/candidates/a:n-never-built`,
-      `${registry.host}/taco/candidates/b:n-never-built`,
-    ]);
-    expect(missing.log).toContain('Not in the registry');
+    const bad = await promoteRun(
+      {
+        registry: `${registry.host}/taco`,
+        mode: 'record-nightly',
+        deployed: JSON.stringify({ ...deployed, images: [{ ...deployed.images[0], digest: 'latest' }] }),
+        history,
+        ...allPassed,
+      },
+      env,
+    );
+    expect(bad.error?.name).toBe('UserError');
+    expect(bad.error?.message).toContain(
+      `Input 'deployed' images[0].digest: expected a digest sha256:<64 hex>, got "latest"`,
+    );
   });
 
-  it('bad input: nightly-passed missing or not a boolean, no ledger', async () => {
+  it('never looks a tag up again: a passing nightly without digests is not recorded; a failing one is, with what it has', async () => {
+    const history = path.join(dir, 'tags.jsonl');
+    const refused = await record('n-pass', allPassed, history, { images });
+    expect(refused.error?.name).toBe('JobFailure');
+    expect(refused.error?.message).toContain(
+      `Nothing was recorded: a passing nightly must name every image and chart it deployed by digest, and it names no image digests; no digest for ${registry.host}/taco/candidates/a:n-pass, ${registry.host}/taco/candidates/b:n-pass`,
+    );
+    expect(existsSync(history)).toBe(false);
+
+    const failed = await record('n-fail', { 'deploy-result': 'failure' }, history, { images });
+    expect(failed.error).toBeUndefined();
+    const [entry] = await readHistory({ kind: 'file', path: history });
+    expect(entry).toMatchObject({
+      status: 'failed',
+      images: [],
+      stages: { deploy: 'failed', tempest: 'skipped', chaos: 'skipped' },
+      details: {
+        undigested: [
+          `${registry.host}/taco/candidates/a:n-fail`,
+          `${registry.host}/taco/candidates/b:n-fail`,
+        ],
+      },
+    });
+    expect(failed.outputs['nightly-status']).toBe('failed');
+  });
+
+  it('the verdict is made from the stages: a failed or cancelled stage fails, a skipped chaos is recorded as skipped', async () => {
+    const history = path.join(dir, 'stages.jsonl');
+    const cases: [Record<string, string>, string, Record<string, string>][] = [
+      [allPassed, 'passed', { deploy: 'passed', tempest: 'passed', chaos: 'passed' }],
+      [
+        { ...allPassed, 'chaos-result': 'skipped' },
+        'passed',
+        { deploy: 'passed', tempest: 'passed', chaos: 'skipped' },
+      ],
+      [
+        { ...allPassed, 'chaos-result': 'failure' },
+        'failed',
+        { deploy: 'passed', tempest: 'passed', chaos: 'failed' },
+      ],
+      [
+        { ...allPassed, 'chaos-result': 'cancelled' },
+        'failed',
+        { deploy: 'passed', tempest: 'passed', chaos: 'failed' },
+      ],
+      [
+        { 'deploy-result': 'success', 'tempest-result': 'skipped' },
+        'failed',
+        { deploy: 'passed', tempest: 'skipped', chaos: 'skipped' },
+      ],
+      [
+        { 'deploy-result': 'skipped', 'tempest-result': 'skipped' },
+        'failed',
+        { deploy: 'skipped', tempest: 'skipped', chaos: 'skipped' },
+      ],
+    ];
+    for (const [results, status, stages] of cases) {
+      const run = await record('n-pass', results, history);
+      expect(run.error, JSON.stringify(results)).toBeUndefined();
+      expect(JSON.parse(run.outputs['history-entry']), JSON.stringify(results)).toMatchObject({
+        status,
+        stages,
+      });
+    }
+  });
+
+  it('bad input: stage results missing or unknown, no ledger', async () => {
     const history = path.join(dir, 'bad.jsonl');
     const cases: [Record<string, string>, RegExp][] = [
       [
         { images, candidate: 'n-pass', history, mode: 'record-nightly' },
-        /Input 'nightly-passed' is required when mode is record-nightly/,
+        /Input 'deploy-result' is required when mode is record-nightly: the deploy job's result/,
       ],
       [
-        { images, candidate: 'n-pass', history, mode: 'record-nightly', 'nightly-passed': 'maybe' },
-        /Input 'nightly-passed': expected true or false, got "maybe"/,
+        { images, candidate: 'n-pass', history, mode: 'record-nightly', 'deploy-result': 'maybe' },
+        /Input 'deploy-result': expected a job result \(success, failure, cancelled, skipped\) or passed\/failed, got "maybe"/,
       ],
       [
-        { images, candidate: 'n-pass', mode: 'record-nightly', 'nightly-passed': 'true' },
+        { images, candidate: 'n-pass', mode: 'record-nightly', 'deploy-result': 'success' },
         /mode record-nightly appends to the artifact ledger, but none is configured: set input 'history'/,
       ],
       [
@@ -174,6 +290,14 @@ describe('record-nightly', () => {
         { images, candidate: 'n-pass', 'require-nightly': 'true' },
         /require-nightly looks for the candidate's nightly run in the artifact ledger, but none is configured/,
       ],
+      [
+        { images, candidate: 'n-pass', history, 'require-nightly': 'deploy,rally' },
+        /Input 'require-nightly': expected true, false or stages among deploy, tempest, chaos, got "rally"/,
+      ],
+      [
+        { candidate: 'n-pass', history, deployed: '{}', 'deploy-result': 'success' },
+        /Input 'deployed' is for mode record-nightly/,
+      ],
     ];
     for (const [inputs, message] of cases) {
       const run = await promoteRun({ registry: `${registry.host}/taco`, ...inputs });
@@ -183,7 +307,7 @@ describe('record-nightly', () => {
     expect(existsSync(history)).toBe(false);
   });
 
-  it('taco-ci run: record-nightly without nightly-passed exits 2', () => {
+  it('taco-ci run: record-nightly without deploy-result exits 2', () => {
     const history = path.join(dir, 'cli.jsonl');
     const out = spawnSync(
       process.execPath,
@@ -200,15 +324,15 @@ describe('record-nightly', () => {
       { cwd: dir, encoding: 'utf8', timeout: 120_000 },
     );
     expect(out.status).toBe(2);
-    expect(out.stderr).toContain("Input 'nightly-passed' is required when mode is record-nightly");
+    expect(out.stderr).toContain("Input 'deploy-result' is required when mode is record-nightly");
     expect(existsSync(history)).toBe(false);
   });
 });
 
 describe('require-nightly', () => {
-  it('promotes a candidate whose nightly passed with the same digests', async () => {
+  it('promotes a candidate whose nightly passed every stage with the same digests', async () => {
     const history = path.join(dir, 'gate-pass.jsonl');
-    expect((await record('n-pass', 'true', history)).error).toBeUndefined();
+    expect((await record('n-pass', allPassed, history)).error).toBeUndefined();
     const run = await promoteWithNightly('n-pass', history, 'gate1');
     expect(run.error).toBeUndefined();
     expect(run.outputs.version).toBe('1.0.0');
@@ -223,22 +347,26 @@ describe('require-nightly', () => {
 
   it('refuses a candidate whose nightly failed, or that has no nightly, and promotes nothing', async () => {
     const history = path.join(dir, 'gate-fail.jsonl');
-    expect((await record('n-fail', 'false', history)).error).toBeUndefined();
+    expect(
+      (await record('n-fail', { ...allPassed, 'tempest-result': 'failure' }, history)).error,
+    ).toBeUndefined();
     // another candidate's passing nightly does not count
-    expect((await record('n-pass', 'true', history)).error).toBeUndefined();
+    expect((await record('n-pass', allPassed, history)).error).toBeUndefined();
     const before = readFileSync(history, 'utf8');
 
     const failed = await promoteWithNightly('n-fail', history, 'gate2');
     expect(failed.error?.name).toBe('UserError');
     expect(failed.error?.message).toContain(
-      `Refusing to promote n-fail: require-nightly needs a passing nightly run in the artifact ledger ${history}`,
+      `Refusing to promote n-fail: require-nightly needs a passing nightly run with deploy, tempest, chaos passed in the artifact ledger ${history}`,
     );
-    expect(failed.error?.message).toMatch(/did not pass \(failed at .*actions\/runs\/77\)/);
+    expect(failed.error?.message).toMatch(
+      /none of its nightly runs there can promote \(failed at .*actions\/runs\/77: the run failed, tempest failed\)/,
+    );
 
     const none = await promoteWithNightly('n-other', history, 'gate2');
     expect(none.error?.name).toBe('UserError');
     expect(none.error?.message).toContain(
-      `Refusing to promote n-other: require-nightly needs a passing nightly run in the artifact ledger ${history}, and there is no nightly run of it there`,
+      `Refusing to promote n-other: require-nightly needs a passing nightly run with deploy, tempest, chaos passed in the artifact ledger ${history}, and there is no nightly run of it there`,
     );
 
     // dry-run is refused the same way
@@ -262,9 +390,58 @@ describe('require-nightly', () => {
       expect(run.outputs).toMatchObject({ promoted: '[]', 'history-entry': '' });
   });
 
+  it('a nightly without chaos is recorded but cannot promote under the default stages; the stages it passed can be required instead', async () => {
+    const history = path.join(dir, 'gate-chaos.jsonl');
+    expect(
+      (await record('n-pass', { ...allPassed, 'chaos-result': 'skipped' }, history)).error,
+    ).toBeUndefined();
+    const refused = await promoteWithNightly('n-pass', history, 'gate5');
+    expect(refused.error?.name).toBe('UserError');
+    expect(refused.error?.message).toMatch(
+      /none of its nightly runs there can promote \(passed at [^:]+:[^:]+:[^:]+ https:\/\/github\.example\/taco\/ci\/actions\/runs\/77: chaos skipped\)/,
+    );
+    for (const image of ['a', 'b']) expect(await tagsOf(registry.host, `taco/gate5/${image}`)).toEqual([]);
+
+    const profile = writeProfile(dir, `${registry.host}/taco`, { 'nightly-stages': ['deploy', 'tempest'] });
+    const byProfile = await promoteRun(
+      {
+        profile,
+        images,
+        candidate: 'n-pass',
+        history,
+        'target-prefix': 'gate5',
+        'require-nightly': 'true',
+        'dry-run': 'true',
+      },
+      env,
+    );
+    expect(byProfile.error).toBeUndefined();
+    const byInput = await promoteWithNightly('n-pass', history, 'gate5', 'deploy, tempest');
+    expect(byInput.error).toBeUndefined();
+    expect(byInput.outputs.version).toBe('1.0.0');
+  });
+
+  it('refuses an entry that names no digests (as written before digests were required)', async () => {
+    const history = path.join(dir, 'gate-bare.jsonl');
+    const bare = {
+      schema: 1,
+      kind: 'nightly',
+      time: '2026-11-24T03:00:00.000Z',
+      status: 'passed',
+      candidate: 'n-pass',
+      images: [],
+      stages: { deploy: 'passed', tempest: 'passed', chaos: 'passed' },
+    };
+    writeFileSync(history, `${JSON.stringify(bare)}\n`);
+    const run = await promoteWithNightly('n-pass', history, 'gate6');
+    expect(run.error?.name).toBe('UserError');
+    expect(run.error?.message).toContain('passed at 2026-11-24T03:00:00.000Z: it names no image digests');
+    for (const image of ['a', 'b']) expect(await tagsOf(registry.host, `taco/gate6/${image}`)).toEqual([]);
+  });
+
   it('refuses a candidate whose digests changed since its passing nightly', async () => {
     const history = path.join(dir, 'gate-moved.jsonl');
-    expect((await record('n-moved', 'true', history)).error).toBeUndefined();
+    expect((await record('n-moved', allPassed, history)).error).toBeUndefined();
     await retag('taco/candidates/b', 'n-other', 'n-moved');
     const run = await promoteWithNightly('n-moved', history, 'gate3');
     expect(run.error?.name).toBe('UserError');
@@ -280,7 +457,10 @@ describe('require-nightly', () => {
     for (const image of ['a', 'b']) expect(await tagsOf(registry.host, `taco/gate3/${image}`)).toEqual([]);
 
     // a new passing nightly of what the tag holds now lets it through
-    expect((await record('n-moved', 'true', history)).error).toBeUndefined();
+    const now = { ...candidates.digests, 'b:n-moved': candidates.digests['b:n-other'] };
+    expect(
+      (await record('n-moved', allPassed, history, { images: built('n-moved', now) })).error,
+    ).toBeUndefined();
     const again = await promoteWithNightly('n-moved', history, 'gate3');
     expect(again.error).toBeUndefined();
     expect(await servedDigest(registry.host, 'taco/gate3/b', '1.0.0')).toBe(candidates.digests['b:n-other']);
@@ -292,9 +472,9 @@ describe('require-nightly', () => {
     const history = `${gitDir}/ledger.git#history:nightly.jsonl`;
     const refused = await promoteWithNightly('n-pass', history, 'gate4');
     expect(refused.error?.message).toContain(
-      `Refusing to promote n-pass: require-nightly needs a passing nightly run in the artifact ledger ${gitDir}/ledger.git (branch history, nightly.jsonl), and there is no nightly run of it there`,
+      `Refusing to promote n-pass: require-nightly needs a passing nightly run with deploy, tempest, chaos passed in the artifact ledger ${gitDir}/ledger.git (branch history, nightly.jsonl), and there is no nightly run of it there`,
     );
-    expect((await record('n-pass', 'true', history)).error).toBeUndefined();
+    expect((await record('n-pass', allPassed, history)).error).toBeUndefined();
     const run = await promoteWithNightly('n-pass', history, 'gate4');
     expect(run.error).toBeUndefined();
     expect(run.outputs.version).toBe('1.0.0');

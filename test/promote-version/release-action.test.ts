@@ -55,14 +55,26 @@ describe('promote-version with a release artifact', () => {
     const ref = `${registry.host}/site/taco-release:nightly-1`;
     expect(cli.stdout).toContain(`release={"ref":"${ref}"`);
 
+    // What deploy-armada's release output says it deployed: the artifact by digest and its BOM.
+    const written = JSON.parse(/release=(.*)/.exec(cli.stdout)![1]) as { ref: string; digest: string };
+    const puller = client(registry.host);
+    const deployed = await pullRelease(puller, 'site/taco-release', written.digest).finally(() => puller.close());
     const nightly = await runAction('promote-version', {
       node: '24',
       inputs: {
         registry: `${registry.host}/site`,
         mode: 'record-nightly',
-        images: 'candidates/a\ncandidates/b',
+        deployed: JSON.stringify({
+          ref: written.ref,
+          digest: written.digest,
+          candidate: deployed.bom.candidate,
+          charts: deployed.bom.charts,
+          images: deployed.bom.images,
+        }),
         candidate: 'nightly-1',
-        'nightly-passed': 'true',
+        'deploy-result': 'success',
+        'tempest-result': 'success',
+        'chaos-result': 'success',
         history,
       },
       env: { GITHUB_SERVER_URL: 'https://github.example', GITHUB_REPOSITORY: 'taco/ci', GITHUB_RUN_ID: '41' },

@@ -262,7 +262,7 @@ describe('artifact ledger', () => {
 
   it('formats a table, markdown and JSON', () => {
     expect(formatHistory([entry])).toMatch(
-      /^time\s+kind\s+status\s+candidate\s+version\s+images\s+run\n-+.*\n2026-11-25T10:00:00Z\s+promotion\s+complete\s+nightly-1\s+1\.0\.0\s+keystone@aaaaaaaaaaaa/,
+      /^time\s+kind\s+status\s+candidate\s+version\s+stages\s+digests\s+promotable\s+run\n-+.*\n2026-11-25T10:00:00Z\s+promotion\s+complete\s+nightly-1\s+1\.0\.0\s+keystone@aaaaaaaaaaaa/,
     );
     expect(formatHistory([entry], { format: 'markdown' })).toContain(
       '| 2026-11-25T10:00:00Z | promotion | complete |',
@@ -424,12 +424,14 @@ describe('nightly digests (require-nightly)', () => {
     ]);
   });
 
-  it('passes when any passing nightly tested these digests, or one recorded no digests; else names the newest', () => {
+  it('passes when any passing nightly tested these digests; never for one that recorded no digests; else names the newest', () => {
     const older = nightly('t1', [['keystone', `${host}/taco/keystone:n-1`, d('1')]]);
     const newer = nightly('t2', [['keystone', `${host}/taco/keystone:n-1`, d('2')]]);
     expect(checkNightlyDigests(settings, [newer, older], host, [candidate('keystone', d('1'))])).toBe(older);
     const bare = nightly('t0', []);
-    expect(checkNightlyDigests(settings, [newer, bare], host, [candidate('keystone', d('9'))])).toBe(bare);
+    expect(() => checkNightlyDigests(settings, [bare], host, [candidate('keystone', d('9'))])).toThrow(
+      /Refusing to promote n-1: .*\(t0, .*\):\n {2}- it names no image digests\n {2}- keystone: .* is not among the images the nightly tested/,
+    );
     expect(() =>
       checkNightlyDigests(settings, [newer, older], host, [candidate('keystone', d('9'))]),
     ).toThrow(
@@ -437,6 +439,23 @@ describe('nightly digests (require-nightly)', () => {
         `Refusing to promote n-1: .*\\(t2, in the artifact ledger /ledger\\.jsonl\\):\\n  - keystone: .* the nightly tested ${d('2')}`,
       ),
     );
+  });
+
+  it('a promoted release artifact must be the one the nightly deployed', () => {
+    const entry = {
+      ...nightly('t1', [['keystone', `${host}/taco/keystone:n-1`, d('1')]]),
+      release: { ref: `${host}/taco/taco-release:n-1`, digest: d('e') },
+    };
+    const from = { ref: `${host}/taco/taco-release:n-1`, digest: d('f') };
+    expect(() =>
+      checkNightlyDigests(settings, [entry], host, [candidate('keystone', d('1'))], [], from),
+    ).toThrow(`release ${from.ref} is now ${d('f')}, the nightly deployed ${d('e')}`);
+    expect(
+      checkNightlyDigests(settings, [entry], host, [candidate('keystone', d('1'))], [], {
+        ...from,
+        digest: d('e'),
+      }),
+    ).toBe(entry);
   });
 });
 

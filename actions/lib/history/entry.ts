@@ -19,12 +19,12 @@ export interface HistoryEntry {
   charts?: HistoryChart[];
   /** The release artifact `<registry>/taco-release:<version>` that names everything released. */
   release?: { ref: string; digest: string };
+  /** A nightly's verdict per stage: what was run and tested, and what was not. */
+  stages?: StageVerdicts;
   /** Source commits the artifacts were built from / the release was tagged at. */
   commits?: HistoryCommit[];
   /** Link to the workflow run that wrote the entry. */
   runUrl?: string;
-  /** Nightlies: the verdict of each stage (older entries have none: unknown). */
-  stages?: NightlyStages;
   /** Nightlies: what Tempest reported, compactly (no tracebacks). */
   tempest?: TempestSummary;
   /** Nightlies: what cookiemonster reported, per workload. */
@@ -33,13 +33,12 @@ export interface HistoryEntry {
   details?: Record<string, unknown>;
 }
 
+/** The stages of a nightly run, in pipeline order. */
+export const STAGES = ['deploy', 'tempest', 'chaos'] as const;
+export type Stage = (typeof STAGES)[number];
 export type StageVerdict = 'passed' | 'failed' | 'skipped';
-
-export interface NightlyStages {
-  deploy?: StageVerdict;
-  tempest?: StageVerdict;
-  chaos?: StageVerdict;
-}
+export const STAGE_VERDICTS: readonly StageVerdict[] = ['passed', 'failed', 'skipped'];
+export type StageVerdicts = Record<Stage, StageVerdict>;
 
 /** A night's Tempest results in a few hundred bytes: counts, the ids that failed, how long it took. */
 export interface TempestSummary {
@@ -142,5 +141,17 @@ export function entryProblem(value: unknown): string | undefined {
     (typeof entry.release?.ref !== 'string' || typeof entry.release.digest !== 'string')
   )
     return 'expected "release" to be {ref, digest} strings';
+  return stagesProblem(entry.stages);
+}
+
+function stagesProblem(stages: unknown): string | undefined {
+  if (stages === undefined) return undefined;
+  if (typeof stages !== 'object' || stages === null || Array.isArray(stages))
+    return `expected "stages" to be {${STAGES.join(', ')}}`;
+  for (const stage of STAGES) {
+    const verdict = (stages as Record<string, unknown>)[stage];
+    if (!STAGE_VERDICTS.includes(verdict as StageVerdict))
+      return `stages.${stage}: expected ${STAGE_VERDICTS.join(', ')}, got ${JSON.stringify(verdict)}`;
+  }
   return undefined;
 }

@@ -525,15 +525,16 @@ export function allWorkloads(report: RallyReport): RallyWorkload[] {
 }
 
 /**
- * The verdict: true when every task finished and passed its SLA. An aborted or crashed task, or a
- * report without any workload, has proven nothing and does not pass.
+ * The verdict: true when every task finished and passed its SLA. An aborted or crashed task, a
+ * report without any workload, or a workload that ran zero iterations has proven nothing and does
+ * not pass (Rally itself passes an SLA over zero iterations).
  */
 export function reportPassed(report: RallyReport): boolean {
   return (
     report.tasks.length > 0 &&
     report.tasks.every((task) => task.status === 'finished' && task.passSla) &&
     allWorkloads(report).length > 0 &&
-    allWorkloads(report).every((w) => w.passSla)
+    allWorkloads(report).every((w) => w.passSla && w.iterations.length > 0)
   );
 }
 

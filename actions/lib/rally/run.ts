@@ -217,7 +217,7 @@ export async function runRallyTask(options: RunRallyTaskOptions): Promise<RallyR
     if (created.cancelled) return cancelledRun(null);
     if (created.exitCode !== 0) {
       throw new RallyDeploymentError(
-        `Rally could not create the deployment "${deploymentName}" (exit ${created.exitCode}):\n${rallyErrorText(created.stdout)}`,
+        `Rally could not create the deployment "${deploymentName}" (exit ${created.exitCode}):\n${rallyErrorText(created.stdout)}${missingPlatformHint(created.stdout + created.stderr)}`,
       );
     }
   }
@@ -320,4 +320,12 @@ export async function runRallyTask(options: RunRallyTaskOptions): Promise<RallyR
     cancelled: false,
     timedOut: started.timedOut,
   });
+}
+
+/** Rally without rally-openstack knows no OpenStack platform: say what to install. */
+export function missingPlatformHint(output: string): string {
+  const plugin = /no Platform plugin [`'"]?([\w@.-]+)/i.exec(output)?.[1];
+  return plugin
+    ? `\nRally has no platform plugin "${plugin}": OpenStack scenarios need rally-openstack (pip install rally-openstack, or the Debian package python3-rally-openstack) next to Rally.`
+    : '';
 }

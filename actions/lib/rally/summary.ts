@@ -155,6 +155,13 @@ export function rallyFindings(report: RallyReport): RallyFinding[] {
         message: `${c.criterion}: ${c.detail}`,
       });
     }
+    if (w.iterations.length === 0 && w.passSla) {
+      findings.push({
+        level: 'error',
+        title: `No iterations: ${workloadName(w)}`,
+        message: 'The workload ran zero iterations: it tested nothing, so it is not a pass',
+      });
+    }
     if (!w.passSla && !w.sla.some((c) => !c.success)) {
       findings.push({
         level: 'error',

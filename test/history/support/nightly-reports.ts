@@ -125,6 +125,7 @@ export function chaosReport(out: string, start: number, plans: WorkloadPlan[]): 
     kills,
     skips: [],
     workloads,
+    matchedTargets: kills.length ? ['targets[0]'] : [],
     unrecoveredKills: kills.filter((k) => k.recoveredAt === undefined).map((k) => k.id),
     watchReconnects: 0,
   };
