@@ -46,18 +46,27 @@ describe('stage verdicts', () => {
 });
 
 describe('buildDashboard', () => {
-  it('explains why a passing nightly cannot promote, and keeps lines of other profiles apart', () => {
+  it('explains why a nightly cannot promote (the ledger rule), and keeps lines of other profiles apart', () => {
+    const passed = { deploy: 'passed', tempest: 'passed', chaos: 'passed' } as const;
     const d = buildDashboard([
-      nightly({ profile: 'dev', details: { missing: ['r.example/taco/glance:nightly-20261101'] } }),
-      nightly({ profile: 'staging', images: [] }),
+      nightly({ profile: 'dev', stages: { ...passed, chaos: 'skipped' } }),
+      nightly({ profile: 'staging', images: [], stages: passed }),
       nightly({ status: 'failed', stages: { deploy: 'failed', tempest: 'skipped', chaos: 'skipped' } }),
+      nightly({ profile: 'prod', stages: passed }),
     ]);
     expect(d.profiles.map((p) => [p.profile, p.nightlies[0].promote])).toEqual([
-      ['', { can: false, why: 'the nightly failed (deploy failed)' }],
-      ['dev', { can: false, why: '1 image(s) were missing from the registry' }],
-      ['staging', { can: false, why: 'no image digests were recorded' }],
+      ['', { can: false, why: 'the run failed; deploy failed; tempest skipped; chaos skipped' }],
+      ['dev', { can: false, why: 'chaos skipped' }],
+      [
+        'prod',
+        {
+          can: true,
+          why: 'passed every stage with every digest recorded: require-nightly accepts these digests',
+        },
+      ],
+      ['staging', { can: false, why: 'it names no image digests' }],
     ]);
-    expect(d.summary.passRate.recent).toBeCloseTo(2 / 3);
+    expect(d.summary.passRate.recent).toBeCloseTo(3 / 4);
     expect(d.releases).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 /** The nightly timeline: each run's per-stage verdicts, and whether its candidate can be promoted. */
 import type { HistoryEntry } from '../entry.js';
+import { DEFAULT_REQUIRED_STAGES, promotionBlockers } from '../promotable.js';
 import { type NightlyRow, type StageName, type StageState, STAGES } from './model.js';
 
 const VERDICTS = new Set(['passed', 'failed', 'skipped']);
@@ -30,25 +31,18 @@ function stagesOf(entry: HistoryEntry): Record<StageName, StageState> {
   return Object.fromEntries(STAGES.map((s) => [s, stageOf(entry, s)])) as Record<StageName, StageState>;
 }
 
-/** Why the candidate of this nightly can or cannot be promoted with require-nightly. */
-export function promotability(
-  entry: HistoryEntry,
-  stages: Record<StageName, StageState>,
-  releasedAs: readonly string[],
-): NightlyRow['promote'] {
-  if (entry.status !== 'passed') {
-    const failed = STAGES.filter((s) => stages[s] === 'failed');
-    return {
-      can: false,
-      why: `the nightly ${entry.status}${failed.length ? ` (${failed.join(', ')} failed)` : ''}`,
-    };
-  }
-  const missing = entry.details?.missing;
-  if (Array.isArray(missing) && missing.length)
-    return { can: false, why: `${missing.length} image(s) were missing from the registry` };
-  if (!entry.images.some((i) => i.digest)) return { can: false, why: 'no image digests were recorded' };
+/**
+ * Why the candidate of this nightly can or cannot be promoted with require-nightly: the ledger's own
+ * rule (promotionBlockers) under the default required stages.
+ */
+export function promotability(entry: HistoryEntry, releasedAs: readonly string[]): NightlyRow['promote'] {
+  const blockers = promotionBlockers(entry, DEFAULT_REQUIRED_STAGES);
+  if (blockers.length) return { can: false, why: blockers.join('; ') };
   if (releasedAs.length) return { can: true, why: `promoted as ${releasedAs.join(', ')}` };
-  return { can: true, why: 'passed with every digest recorded: require-nightly accepts these digests' };
+  return {
+    can: true,
+    why: 'passed every stage with every digest recorded: require-nightly accepts these digests',
+  };
 }
 
 const maxOf = (values: (number | undefined)[]) => {
@@ -81,7 +75,7 @@ export function nightlyRow(entry: HistoryEntry, index: number, releasedAs: reado
     stages,
     ...(entry.release ? { release: entry.release } : {}),
     ...(entry.runUrl ? { runUrl: entry.runUrl } : {}),
-    promote: promotability(entry, stages, releasedAs),
+    promote: promotability(entry, releasedAs),
     ...(t
       ? {
           tempest: {
