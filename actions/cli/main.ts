@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cancelOnSignals } from '../lib/cancellation.js';
+import { refuseUndeclaredInputs } from '../lib/declared-inputs.js';
 import { isJobFailure, isUserError, UserError } from '../lib/errors.js';
 import { renderPlan } from '../lib/plan.js';
 import { RegistryError } from '../lib/registry/errors.js';
@@ -38,6 +39,7 @@ async function runCommand(
 ) {
   const inputs = parseInputs(options.input);
   const module = await loadAction(action);
+  refuseUndeclaredInputs(action, Object.keys(inputs), module.Inputs);
   inputs.profile ??= resolveProfilePath(options.profile);
   if (options.dryRun) inputs['dry-run'] = 'true';
   // @actions/tool-cache reads these from the process environment, as it does on a runner.

@@ -21,6 +21,8 @@ import { unpinnedCharts, verifyRelease, type VerifiedRelease } from './release.j
 import { registryClients } from './release-registry.js';
 import { releaseMarkdown } from './release-view.js';
 import { loadProfile } from '../lib/profile/load.js';
+// The inputs action.yml declares: the entry warns about, and taco-ci refuses, any other.
+export { Inputs } from './inputs.js';
 
 const WORK_STATE = 'work-dir';
 

@@ -5,6 +5,8 @@ import { mirrorNames, resolveConfig } from './config.js';
 import { Outputs, readInputs } from './inputs.js';
 import { summaryMarkdown, updatedRefs, writeReport } from './report.js';
 import { hasFailures, syncMirror } from './sync.js';
+// The inputs action.yml declares: the entry warns about, and taco-ci refuses, any other.
+export { Inputs } from './inputs.js';
 
 const SSH_KEY_STATE = 'ssh-key-dir';
 

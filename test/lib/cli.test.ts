@@ -62,6 +62,22 @@ describe('taco-ci', () => {
     });
   });
 
+  it('refuses an input the action does not declare, with the likely one, before running anything', () => {
+    const { code, stdout, stderr } = taco([
+      'run',
+      'mirror-sync',
+      '--input',
+      'gatee=true',
+      '--input',
+      'Refs=master',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'mirror-sync declares no input "gatee" (did you mean "gate"?). Its inputs: allow-force, ',
+    );
+    expect(stdout).toBe('');
+  });
+
   it('prints the artifact history of a ledger, filtered by candidate', () => {
     const ledger = path.join(mkdtempSync(path.join(os.tmpdir(), 'ledger-')), 'history.jsonl');
     const entry = (candidate: string, kind: string, status: string, version?: string) =>
