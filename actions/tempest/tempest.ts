@@ -18,7 +18,7 @@ import { compilePythonRegex } from './python-regex.js';
 import { failureLines, renderSummary, type ReportContext } from './report.js';
 import { splitShards } from './shard.js';
 import { appendStream, expandStreamInputs, skipPackets, startCombined } from './streams.js';
-import { ensureWorkspace, listTests, runTests, type Selection, type TempestEnv } from './tempest-cli.js';
+import { listTests, runTests, RunWorkspace, type Selection, type TempestEnv } from './tempest-cli.js';
 import { readTimings, writeTimings } from './timings.js';
 import { classify, rerunList, type Verdict } from './verdict.js';
 import { type ConfigSource, writeConfig } from './workspace.js';
@@ -143,6 +143,20 @@ export function applySkips(
 
 async function runMode(ctx: ActionContext, settings: TempestSettings): Promise<Collected> {
   const env = tempestEnv(ctx, settings);
+  const workspace = new RunWorkspace(settings.workspace, env);
+  try {
+    return await runInWorkspace(ctx, settings, env, workspace);
+  } finally {
+    await workspace.release((message) => ctx.warning(message));
+  }
+}
+
+async function runInWorkspace(
+  ctx: ActionContext,
+  settings: TempestSettings,
+  env: TempestEnv,
+  workspace: RunWorkspace,
+): Promise<Collected> {
   const name = baseName(settings);
   const files = {
     list: path.join(settings.resultsDir, `${name}-tests.txt`),
@@ -162,7 +176,7 @@ async function runMode(ctx: ActionContext, settings: TempestSettings): Promise<C
         `No tempest configuration: give the 'config' input (a tempest.conf), a 'workspace' that has one, or a tempest.config section in ${settings.profileFile}`,
       );
     }
-    const { created } = await ensureWorkspace(settings.workspace, env);
+    const { created } = await workspace.ensure();
     ctx.info(`${created ? 'Created' : 'Using'} tempest workspace ${settings.workspace}`);
     const conf = writeConfig(ctx, settings.workspace, settings.config, settings.adminPassword);
     ctx.info(
