@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -76,6 +76,21 @@ describe('taco-ci', () => {
       'mirror-sync declares no input "gatee" (did you mean "gate"?). Its inputs: allow-force, ',
     );
     expect(stdout).toBe('');
+  });
+
+  it('exits 2 naming a registry variable the profile references that is not set', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lab-profile-'));
+    mkdirSync(path.join(dir, 'images'));
+    writeFileSync(
+      path.join(dir, 'lab.yaml'),
+      'extends: local\nregistry:\n  url: 127.0.0.1:5000/taco\n  username: {env: LAB_REG_USER}\n  password: {env: LAB_REG_PASS}\n',
+    );
+    const { code, stderr } = taco(['run', 'kolla-bats', '--profile', 'lab.yaml', '--dry-run'], {
+      cwd: dir,
+      env: { LAB_REG_USER: 'bot' },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain('registry.password: environment variable LAB_REG_PASS is not set');
   });
 
   it('prints the artifact history of a ledger, filtered by candidate', () => {
