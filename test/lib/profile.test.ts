@@ -67,6 +67,7 @@ describe('profiles', () => {
 
   it('refuses a secret value written into a profile', () => {
     expect(problemsOf(fixture('secret-value.yaml'))).toEqual([
+      'test/fixtures/profiles/secret-value.yaml:3:3 registry.username: required key is missing: password is set, and one needs the other',
       'test/fixtures/profiles/secret-value.yaml:3:13 registry.password: expected a secret reference {env: VARIABLE_NAME} (secret values never go in a profile), got "hunter2"',
     ]);
   });

@@ -78,6 +78,15 @@ function describe(error: ErrorObject, locate: Locate): ProfileProblem {
         message: 'required key is missing',
       };
     }
+    case 'dependencies': {
+      const { property, missingProperty } = error.params as { property: string; missingProperty: string };
+      const where = locate([...parts, property]);
+      return {
+        position: where.key ?? where.value,
+        keyPath: dotted([...parts, missingProperty]),
+        message: `required key is missing: ${property} is set, and one needs the other`,
+      };
+    }
     case 'enum': {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues
         .map((v) => showValue(v))
