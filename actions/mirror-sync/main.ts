@@ -42,8 +42,10 @@ export async function run(ctx: ActionContext): Promise<void> {
 
   if (hasFailures(report)) {
     for (const failure of report.failures) ctx.error(`${config.name} ${failure}`);
+    // Each problem was just printed; the failure itself only counts them.
+    const count = report.failures.length;
     throw new JobFailure(
-      `${config.name}: ${report.failures.length} problem(s), see the job summary and ${file}:\n${report.failures.join('\n')}`,
+      `${config.name}: ${count} problem${count === 1 ? '' : 's'} (above, in the job summary and in ${file})`,
     );
   }
   ctx.info(

@@ -529,8 +529,8 @@ async function updateMirror(
         ...result(candidate.ref, candidate.old, candidate.new, 'refused'),
         reason: decision.reason,
       });
+      // Printed once, with the other failures, when the run ends.
       failures.push(`${candidate.ref}: refused, ${decision.reason}`);
-      environment.warning(`${config.name} ${candidate.ref}: refused, ${decision.reason}`);
       continue;
     }
     pending.push({
