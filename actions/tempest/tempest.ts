@@ -6,7 +6,7 @@ import { JobFailure, UserError } from '../lib/errors.js';
 import { tail } from '../lib/process.js';
 import type { Profile } from '../lib/profile/load.js';
 import { toJUnitXml } from '../lib/reports/junit.js';
-import { subunitToJUnit, lastLine, traceback } from '../lib/subunit/junit.js';
+import { subunitToJUnit, failureLine, traceback } from '../lib/subunit/junit.js';
 import { mergeStreams } from '../lib/subunit/merge.js';
 import { readSubunitFile } from '../lib/subunit/read.js';
 import type { SubunitRun } from '../lib/subunit/results.js';
@@ -79,7 +79,10 @@ export function resolveSettings(
     mode: inputs.mode,
     profileName: profile.name,
     profileFile: profile.file,
-    resultsDir: path.resolve(ctx.workspace, inputs.resultsDir),
+    // Not into the checkout unless asked (RUNNER_TEMP is the job's own): the outputs name every file.
+    resultsDir: inputs.resultsDir
+      ? path.resolve(ctx.workspace, inputs.resultsDir)
+      : path.join(ctx.tempDir, 'tempest-results'),
     known,
     skip: (section.skip ?? []).map((entry, i) => ({
       regex: compilePythonRegex(entry.regex, where(`skip[${i}].regex`)),
@@ -108,7 +111,6 @@ interface Collected {
   run: SubunitRun;
   stream: string;
   problems: string[];
-  profileSkips?: { reason: string; count: number }[];
   shard?: ReportContext['shard'];
 }
 
@@ -252,13 +254,10 @@ async function runInWorkspace(
   }
   if (mine.length > 0 && run.tests.length === 0 && problems.length === 0)
     problems.push(`tempest produced no test results for ${mine.length} tests (see ${files.raw})`);
-  const reasons = new Map<string, number>();
-  for (const s of skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
   return {
     run,
     stream: files.combined,
     problems,
-    profileSkips: [...reasons].map(([reason, count]) => ({ reason, count })),
     shard: {
       index: settings.shardIndex,
       count: settings.shardCount,
@@ -359,7 +358,6 @@ export async function tempestAction(ctx: ActionContext, settings: TempestSetting
   const summary = renderSummary(run, verdict, {
     title,
     problems: collected.problems,
-    ...(collected.profileSkips ? { profileSkips: collected.profileSkips } : {}),
     ...(collected.shard ? { shard: collected.shard } : {}),
   });
   await ctx.appendSummary(summary);
@@ -379,7 +377,7 @@ export async function tempestAction(ctx: ActionContext, settings: TempestSetting
   );
   for (const item of verdict.newFailures.slice(0, 10)) {
     ctx.error(
-      `${item.test.id}: ${item.test.outcome === 'unfinished' ? 'did not finish' : lastLine(traceback(item.test)?.text ?? item.test.outcome)}`,
+      `${item.test.id}: ${item.test.outcome === 'unfinished' ? 'did not finish' : failureLine(traceback(item.test)?.text ?? item.test.outcome)}`,
       { title: 'Tempest: new failure' },
     );
   }
