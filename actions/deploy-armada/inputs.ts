@@ -21,6 +21,7 @@ export const Inputs = {
 export const Outputs = {
   releases: 'releases',
   plan: 'plan',
+  planFile: 'plan-file',
   diagnostics: 'diagnostics',
 } as const;
 
