@@ -422,6 +422,7 @@ async function updateMirror(
         repo,
         config.upstream,
         candidates.map((c) => ({ from: c.new, to: c.ref })),
+        { progress: environment.info },
       ).catch(async (err: unknown) => {
         if (!(err instanceof GitError) || isRemoteFailure(err)) throw err;
         environment.info(
@@ -433,6 +434,7 @@ async function updateMirror(
           repo,
           config.upstream,
           candidates.map((c) => ({ from: c.ref, to: c.ref })),
+          { progress: environment.info },
         );
       });
     } catch (err) {
@@ -639,7 +641,9 @@ async function updateMirror(
   environment.info(`Pushing ${leased.length} ref update(s) to the mirror`);
   let pushed;
   try {
-    pushed = await pushWithLeases(session.mirrorGit, repo, config.mirror, leased);
+    pushed = await pushWithLeases(session.mirrorGit, repo, config.mirror, leased, {
+      progress: environment.info,
+    });
   } catch (err) {
     if (isRemoteFailure(err)) throw remoteError(err, session.mirrorSide, session.mirrorGit.secrets);
     throw err;
