@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { JobFailure, UserError } from '../lib/errors.js';
 import { describeFailure, type ProcessResult, runProcess } from '../lib/process.js';
+import { LiveProgress } from './live-progress.js';
 
 /** What `tempest` needs from the caller to run: environment, logging, cancellation. */
 export interface TempestEnv {
@@ -149,6 +150,24 @@ export async function runTests(
   const args = ['run', '--subunit', '--load-list', run.loadList];
   if (run.concurrency > 0) args.push('--concurrency', String(run.concurrency));
   options.log(`$ ${tempest(options)} ${args.join(' ')} > ${run.output}`);
+  // tempest says nothing while it runs: read the stream it writes, as it grows (from a new file).
+  rmSync(run.output, { force: true });
+  const progress = new LiveProgress(run.output, options.log);
+  const timer = setInterval(() => progress.poll(), 2_000);
+  try {
+    return await runTempestRun(workspace, run, options, args);
+  } finally {
+    clearInterval(timer);
+    progress.finish();
+  }
+}
+
+function runTempestRun(
+  workspace: string,
+  run: RunOptions,
+  options: TempestEnv,
+  args: string[],
+): Promise<ProcessResult> {
   return runProcess(
     '/bin/sh',
     ['-c', 'out="$1"; shift; exec "$@" > "$out"', 'sh', run.output, tempest(options), ...args],
