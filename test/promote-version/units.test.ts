@@ -262,7 +262,15 @@ describe('artifact ledger', () => {
 
   it('formats a table, markdown and JSON', () => {
     expect(formatHistory([entry])).toMatch(
-      /^time\s+kind\s+status\s+candidate\s+version\s+images\s+run\n-+.*\n2026-11-25T10:00:00Z\s+promotion\s+complete\s+nightly-1\s+1\.0\.0\s+keystone@aaaaaaaaaaaa/,
+      /^time\s+kind\s+status\s+candidate\s+version\s+images\s+charts\s+run\n-+.*\n2026-11-25T10:00:00Z\s+promotion\s+complete\s+nightly-1\s+1\.0\.0\s+keystone@aaaaaaaaaaaa/,
+    );
+    const withCharts = {
+      ...entry,
+      charts: [{ name: 'keystone', version: '1.0.0', ref: 'r/taco/charts/keystone:1.0.0', digest }],
+    };
+    expect(formatHistory([withCharts])).toMatch(/keystone@aaaaaaaaaaaa\s+keystone:1\.0\.0@aaaaaaaaaaaa/);
+    expect(formatHistory([withCharts], { format: 'markdown' })).toContain(
+      '| keystone@aaaaaaaaaaaa | keystone:1.0.0@aaaaaaaaaaaa |',
     );
     expect(formatHistory([entry], { format: 'markdown' })).toContain(
       '| 2026-11-25T10:00:00Z | promotion | complete |',

@@ -11,14 +11,15 @@ export interface FormatOptions {
 export function formatHistory(entries: readonly HistoryEntry[], options: FormatOptions = {}): string {
   const shown = options.limit ? entries.slice(-options.limit) : entries;
   if (options.format === 'json') return `${JSON.stringify(shown, null, 2)}\n`;
-  const header = ['time', 'kind', 'status', 'candidate', 'version', 'images', 'run'];
+  const header = ['time', 'kind', 'status', 'candidate', 'version', 'images', 'charts', 'run'];
   const rows = shown.map((e) => [
     e.time.replace(/\.\d+Z$/, 'Z'),
     e.kind,
     e.status,
     e.candidate,
     e.version ?? '',
-    e.images.map((image) => `${image.name}@${image.digest.replace(/^sha256:/, '').slice(0, 12)}`).join(' '),
+    e.images.map((image) => `${image.name}@${shortDigest(image.digest)}`).join(' '),
+    (e.charts ?? []).map((chart) => `${chart.name}:${chart.version}@${shortDigest(chart.digest)}`).join(' '),
     e.runUrl ?? '',
   ]);
   if (options.format === 'markdown') {
@@ -34,3 +35,5 @@ export function formatHistory(entries: readonly HistoryEntry[], options: FormatO
   if (rows.length === 0) return '(the ledger is empty)\n';
   return textTable(header, rows);
 }
+
+const shortDigest = (digest: string): string => digest.replace(/^sha256:/, '').slice(0, 12);
