@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Installs Node 24 and (as root) the Debian packages when missing, so npm test needs nothing run before it.
+    globalSetup: ['test/setup/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Real daemons (dockerd, registry, rally) are started per test file; two cores take few at once.

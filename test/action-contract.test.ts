@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ACTION_NAMES } from '../actions/cli/registry.js';
 import { analyseAction } from './harness/action-contract.js';
-import { readActionYaml, repoRoot } from './harness/run-action.js';
+import { readActionYaml, repoRoot, runAction } from './harness/run-action.js';
 
 describe.each(ACTION_NAMES.filter((name) => existsSync(path.join(repoRoot, name, 'action.yml'))))(
   '%s/action.yml',
@@ -32,6 +32,13 @@ describe.each(ACTION_NAMES.filter((name) => existsSync(path.join(repoRoot, name,
 
     it('reads every declared input and no undeclared one', () => {
       expect([...use.inputs].sort()).toEqual(declaredInputs);
+    });
+
+    it('exports exactly the declared input names, for the entry and taco-ci to check against', async () => {
+      const module = await import(
+        /* @vite-ignore */ pathToFileURL(path.join(repoRoot, 'actions', action, 'main.ts')).href
+      );
+      expect(Object.values(module.Inputs as Record<string, string>).sort()).toEqual(declaredInputs);
     });
 
     it('sets every declared output and no undeclared one', () => {
@@ -68,4 +75,17 @@ it('the analysis finds names through const objects and helpers, and flags what i
   expect([...use.inputs].sort()).toEqual(['exclude-refs', 'gate-timeout', 'refs']);
   expect([...use.outputs]).toEqual(['changed']);
   expect(use.unresolved).toEqual(['main.ts:4 ctx.getInput(process.argv[2])']);
+});
+
+it('the bundle warns about an INPUT_* variable its action.yml does not declare', async () => {
+  const run = await runAction('mirror-sync', {
+    node: '24',
+    inputs: { profile: path.join(os.tmpdir(), 'no-such-profile.yaml') },
+    env: { INPUT_GATEE: 'true', INPUT_CACHE_DIR: '/tmp/x' },
+  });
+  expect(run.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toEqual([
+    'INPUT_CACHE_DIR is set, but this action declares no such input: it is ignored (did you mean "cache-dir"?)',
+    'INPUT_GATEE is set, but this action declares no such input: it is ignored (did you mean "gate"?)',
+  ]);
+  expect(run.exitCode).toBe(1);
 });

@@ -104,6 +104,26 @@ describe('reusable workflows follow the house rules', () => {
   }
 });
 
+describe("a profile path in the caller's repository exists where it is read", () => {
+  type Step = { uses?: string; with?: Record<string, unknown> };
+  for (const file of workflowFiles(repoRoot)) {
+    const workflow = read(file) as Workflow & { jobs: Record<string, { steps?: Step[] }> };
+    it(`${file}: every job that hands an action a profile checks out the caller's repository first`, () => {
+      for (const [id, job] of Object.entries(workflow.jobs)) {
+        const steps = job.steps ?? [];
+        const first = steps.findIndex(
+          (step) => step.uses?.startsWith('./') && step.with?.profile !== undefined,
+        );
+        if (first < 0) continue;
+        const callerCheckout = steps
+          .slice(0, first)
+          .some((step) => step.uses?.startsWith('actions/checkout@') && step.with?.repository === undefined);
+        expect(callerCheckout, `${file} jobs.${id}`).toBe(true);
+      }
+    });
+  }
+});
+
 describe('taco-ci plan and the workflows agree', () => {
   for (const pipeline of PIPELINES) {
     for (const { file, jobs } of pipeline.workflows) {

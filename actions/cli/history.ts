@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../lib/errors.js';
 import { formatHistory, type HistoryEntry, parseHistoryTarget, readHistory } from '../lib/history/index.js';
@@ -30,6 +31,9 @@ async function readLedger(
     baseDir = path.dirname(profile.file);
   }
   const target = parseHistoryTarget(spec, options.ledger ? '--ledger' : 'promote.history', baseDir);
+  // A profile's ledger may not exist yet (nothing recorded); a ledger named on the command line must.
+  if (options.ledger && target.kind === 'file' && !existsSync(target.path))
+    throw new UserError(`--ledger: ${target.path} does not exist`);
   const entries = (await readHistory(target, { env: process.env })).filter(
     (e) => !options.candidate || e.candidate === options.candidate,
   );

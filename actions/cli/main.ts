@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cancelOnSignals } from '../lib/cancellation.js';
+import { refuseUndeclaredInputs } from '../lib/declared-inputs.js';
 import { isJobFailure, isUserError, UserError } from '../lib/errors.js';
 import { renderPlan } from '../lib/plan.js';
 import { RegistryError } from '../lib/registry/errors.js';
@@ -30,6 +31,12 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function positiveCount(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1)
+    throw new InvalidArgumentError(`expected a positive whole number, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
 function parseInputs(pairs: string[]): Record<string, string> {
   const inputs: Record<string, string> = {};
   for (const pair of pairs) {
@@ -46,6 +53,7 @@ async function runCommand(
 ) {
   const inputs = parseInputs(options.input);
   const module = await loadAction(action);
+  refuseUndeclaredInputs(action, Object.keys(inputs), module.Inputs);
   inputs.profile ??= resolveProfilePath(options.profile);
   if (options.dryRun) inputs['dry-run'] = 'true';
   // @actions/tool-cache reads these from the process environment, as it does on a runner.
@@ -138,7 +146,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('-m, --manifest <file>', 'an Armada manifest to validate (repeatable)', collect, [])
     .option('--no-workflows', 'skip .github/workflows and action.yml files')
     .action(async (options: { profile: string[]; manifest: string[]; workflows: boolean }) => {
-      const problems = await validateAll(options);
+      const { problems, checked } = await validateAll(options);
+      process.stdout.write(`Checked:\n${checked.map((line) => `  ${line}\n`).join('')}`);
       for (const line of problems) process.stderr.write(`${line}\n`);
       if (problems.length) {
         process.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'} found.\n`);
@@ -168,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-p, --profile <file>', 'profile whose promote.history ledger is read', 'local')
     .option('--ledger <target>', 'a ledger instead: a JSON-lines file or <git-url>#<branch>:<path>')
     .option('--candidate <name>', 'only the entries of this candidate')
-    .option('-n, --limit <count>', 'only the last N entries', (v) => Number.parseInt(v, 10))
+    .option('-n, --limit <count>', 'only the last N entries', positiveCount)
     .addOption(
       new Option('--format <format>', 'output format')
         .choices(['table', 'markdown', 'json'])

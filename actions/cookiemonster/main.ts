@@ -10,6 +10,8 @@ import { DISRUPTIVE, runChaos } from './chaos.js';
 import { Outputs, readInputs } from './inputs.js';
 import { buildReport, correlateRally, summaryMarkdown, verdict, type RallySummary } from './report.js';
 import { describeTarget, resolveSettings, type ChaosSettings } from './settings.js';
+// The inputs action.yml declares: the entry warns about, and taco-ci refuses, any other.
+export { Inputs } from './inputs.js';
 
 export async function run(ctx: ActionContext): Promise<void> {
   const inputs = readInputs(ctx);

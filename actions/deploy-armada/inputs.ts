@@ -23,6 +23,7 @@ export const Outputs = {
   releases: 'releases',
   release: 'release',
   plan: 'plan',
+  planFile: 'plan-file',
   diagnostics: 'diagnostics',
 } as const;
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ActionContext } from '../lib/context.js';
 import { JobFailure } from '../lib/errors.js';
@@ -21,6 +21,8 @@ import { unpinnedCharts, verifyRelease, type VerifiedRelease } from './release.j
 import { registryClients } from './release-registry.js';
 import { releaseJson, releaseMarkdown } from './release-view.js';
 import { loadProfile } from '../lib/profile/load.js';
+// The inputs action.yml declares: the entry warns about, and taco-ci refuses, any other.
+export { Inputs } from './inputs.js';
 
 const WORK_STATE = 'work-dir';
 
@@ -131,8 +133,12 @@ export async function run(ctx: ActionContext): Promise<void> {
   };
   const tree = renderPlan(planTree(planContext));
   ctx.info(tree);
-  ctx.info(JSON.stringify(planJson(planContext), null, 2));
-  ctx.setOutput(Outputs.plan, JSON.stringify(planJson(planContext)));
+  // With every chart's values the plan runs to tens of KB: a file, and a small output without them.
+  const planFile = path.join(ctx.tempDir, 'deploy-armada-plan.json');
+  writeFileSync(planFile, `${JSON.stringify(planJson(planContext), null, 2)}\n`, { mode: 0o600 });
+  ctx.info(`The plan with each chart's final values: ${planFile}`);
+  ctx.setOutput(Outputs.plan, JSON.stringify(planJson(planContext, { values: false })));
+  ctx.setOutput(Outputs.planFile, planFile);
 
   // What was deployed, by digest, for record-nightly: set only once a deployment ran.
   ctx.setOutput(Outputs.release, '');

@@ -100,8 +100,11 @@ export function planTree(context: PlanContext): PlanNode {
   return JSON.parse(redact(JSON.stringify(tree), context.secrets)) as PlanNode;
 }
 
-/** The `plan` output: everything the tree shows plus each chart's final values (secrets blanked). */
-export function planJson(context: PlanContext): object {
+/**
+ * The plan as JSON: everything the tree shows, plus each chart's final values (secrets blanked)
+ * unless `values` is false (the `plan` output stays small; `plan-file` has them).
+ */
+export function planJson(context: PlanContext, { values = true }: { values?: boolean } = {}): object {
   const { loaded } = context;
   const model = loaded.model;
   const plan = {
@@ -126,7 +129,7 @@ export function planJson(context: PlanContext): object {
         install: chart.install,
         upgrade: chart.upgrade,
         protected: chart.protected ?? null,
-        values: chart.values,
+        ...(values ? { values: chart.values } : {}),
       })),
     })),
     notDeployed: model.unused,

@@ -6,6 +6,8 @@ import { type Dependencies, cleanupHelmRally, runHelmRally } from './engine.js';
 import { readInputs } from './inputs.js';
 import { kubeNamespaceClient } from './namespace.js';
 import { resolveSettings } from './settings.js';
+// The inputs action.yml declares: the entry warns about, and taco-ci refuses, any other.
+export { Inputs } from './inputs.js';
 
 function dependencies(ctx: ActionContext): Dependencies {
   return {

@@ -152,13 +152,20 @@ function resolveRegistry(
   const fromProfile = inputs.registry === undefined;
   // A user name is not a secret (masking it would blank every occurrence of a common word in the logs).
   const usernameRef = fromProfile ? section?.username : undefined;
+  const passwordRef = fromProfile ? section?.password : undefined;
   const username =
-    inputs.registryUsername ?? (usernameRef ? ctx.env[usernameRef.env] || undefined : undefined);
+    inputs.registryUsername ??
+    (usernameRef ? profileVariable(ctx, profile.file, 'username', usernameRef) : undefined);
+  // A variable the profile names must be set: without it the push would fail as a bare 401, or
+  // go anonymously to a registry that allows it.
   const password = resolveSecret(
     ctx,
-    `Input '${Inputs.registryPassword}'`,
+    inputs.registryPassword || !passwordRef
+      ? `Input '${Inputs.registryPassword}'`
+      : `${profile.file} registry.password`,
     inputs.registryPassword,
-    fromProfile ? section?.password : undefined,
+    passwordRef,
+    { required: passwordRef !== undefined },
   );
   if ((username === undefined) !== (password === undefined)) {
     throw new UserError(
@@ -168,4 +175,14 @@ function resolveRegistry(
   const insecure = isLoopbackHost(location.host) || (fromProfile && section?.insecure === true);
   const tokenRealms = fromProfile ? section?.['token-realms'] : undefined;
   return { ...location, insecure, username, password, ...(tokenRealms ? { tokenRealms } : {}) };
+}
+
+/** The value of a variable the profile names (a user name: not masked), or a UserError naming it. */
+function profileVariable(ctx: Pick<ActionContext, 'env'>, file: string, key: string, ref: SecretRef): string {
+  const value = ctx.env[ref.env];
+  if (!value)
+    throw new UserError(
+      `${file} registry.${key}: environment variable ${ref.env} is not set (the profile takes this value from it)`,
+    );
+  return value;
 }

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { cancelOnSignals } from './cancellation.js';
 import type { ActionModule } from './context.js';
+import { undeclaredInputWarnings } from './declared-inputs.js';
 import { isJobFailure, isUserError } from './errors.js';
 import { githubContext } from './github-context.js';
 
@@ -19,6 +20,7 @@ export async function runAsAction(action: ActionModule): Promise<void> {
       await action.post?.(ctx);
     } else {
       core.saveState(POST_STATE, 'true');
+      for (const warning of undeclaredInputWarnings(process.env, action.Inputs)) core.warning(warning);
       await action.run(ctx);
     }
   } catch (err) {

@@ -51,6 +51,8 @@ export interface ActionContext {
 
 /** An action's entry points. `post` runs as the action's post step (cleanup), also after cancel. */
 export interface ActionModule {
+  /** The input names its action.yml declares (values; keys are the code's names for them). */
+  readonly Inputs: Readonly<Record<string, string>>;
   run(ctx: ActionContext): Promise<void>;
   post?(ctx: ActionContext): Promise<void>;
 }

@@ -69,8 +69,8 @@ export function decideUpdate(
   return {
     kind: 'refused',
     reason: isTag
-      ? 'the tag was moved upstream (tags are immutable unless allow-force matches)'
-      : 'not a fast-forward: upstream history was rewritten (allow allow-force for this ref to accept it)',
+      ? 'the tag was moved upstream: tags are immutable here (to take the move, list the tag in allow-force)'
+      : 'not a fast-forward: upstream history was rewritten (to take the rewrite, list this ref in allow-force)',
   };
 }
 

@@ -6,6 +6,8 @@ import { mirrorNames, resolveConfig } from './config.js';
 import { Inputs, Outputs, readInputs } from './inputs.js';
 import { summaryMarkdown, updatedRefs, writeReport } from './report.js';
 import { hasFailures, syncMirror } from './sync.js';
+// The inputs action.yml declares: the entry warns about, and taco-ci refuses, any other.
+export { Inputs } from './inputs.js';
 
 const SSH_KEY_STATE = 'ssh-key-dir';
 
@@ -49,8 +51,10 @@ export async function run(ctx: ActionContext): Promise<void> {
 
   if (hasFailures(report)) {
     for (const failure of report.failures) ctx.error(`${config.name} ${failure}`);
+    // Each problem was just printed; the failure itself only counts them.
+    const count = report.failures.length;
     throw new JobFailure(
-      `${config.name}: ${report.failures.length} problem(s), see the job summary and ${file}:\n${report.failures.join('\n')}`,
+      `${config.name}: ${count} problem${count === 1 ? '' : 's'} (above, in the job summary and in ${file})`,
     );
   }
   ctx.info(

@@ -454,6 +454,7 @@ async function updateMirror(
         repo,
         config.upstream,
         candidates.map((c) => ({ from: c.new, to: c.ref })),
+        { progress: environment.info },
       ).catch(async (err: unknown) => {
         if (!(err instanceof GitError) || isRemoteFailure(err)) throw err;
         environment.info(
@@ -465,6 +466,7 @@ async function updateMirror(
           repo,
           config.upstream,
           candidates.map((c) => ({ from: c.ref, to: c.ref })),
+          { progress: environment.info },
         );
       });
     } catch (err) {
@@ -561,8 +563,8 @@ async function updateMirror(
         ...result(candidate.ref, candidate.old, candidate.new, 'refused'),
         reason: decision.reason,
       });
+      // Printed once, with the other failures, when the run ends.
       failures.push(`${candidate.ref}: refused, ${decision.reason}`);
-      environment.warning(`${config.name} ${candidate.ref}: refused, ${decision.reason}`);
       continue;
     }
     pending.push({
@@ -659,7 +661,9 @@ async function updateMirror(
   environment.info(`Pushing ${leased.length} ref update(s) to the mirror`);
   let pushed;
   try {
-    pushed = await pushWithLeases(session.mirrorGit, repo, config.mirror, leased);
+    pushed = await pushWithLeases(session.mirrorGit, repo, config.mirror, leased, {
+      progress: environment.info,
+    });
   } catch (err) {
     if (isRemoteFailure(err)) throw remoteError(err, session.mirrorSide, session.mirrorGit.secrets);
     throw err;

@@ -9,6 +9,8 @@ import { recordNightly } from './nightly.js';
 import { incompleteMessage, promote, type PromotionReport } from './promote.js';
 import { loadOptionalProfile, resolveSettings } from './settings.js';
 import { candidateReleaseSummary, nightlySummary, promotionSummary } from './summary.js';
+// The inputs action.yml declares: the entry warns about, and taco-ci refuses, any other.
+export { Inputs } from './inputs.js';
 
 export async function run(ctx: ActionContext): Promise<void> {
   const inputs = readInputs(ctx);

@@ -85,7 +85,7 @@ export interface TempestInputs {
   /** Stream files or directories of *.subunit files for merge/report. */
   subunit: string[];
   /** Where the stream, JUnit and timings are written. */
-  resultsDir: string;
+  resultsDir?: string;
 }
 
 export function readInputs(ctx: Pick<ActionContext, 'getInput'>): TempestInputs {
@@ -95,7 +95,7 @@ export function readInputs(ctx: Pick<ActionContext, 'getInput'>): TempestInputs 
     shardIndex: integerInput(ctx, Inputs.shardIndex, { default: 0, min: 0 }),
     shardCount: integerInput(ctx, Inputs.shardCount, { default: 1, min: 1 }),
     subunit: listInput(ctx, Inputs.subunit),
-    resultsDir: stringInput(ctx, Inputs.resultsDir, { default: 'tempest-results' }),
+    resultsDir: stringInput(ctx, Inputs.resultsDir),
   };
   const set = <K extends keyof TempestInputs>(key: K, value: TempestInputs[K] | undefined) => {
     if (value !== undefined) inputs[key] = value;

@@ -20,20 +20,31 @@ const URL_OR_BUG = /(https?:\/\/\S+|\b(?:bug|LP)\s*#?\s*\d+\b)/i;
  */
 export function parseKnownFailuresFile(text: string, file: string): KnownFailure[] {
   const entries: KnownFailure[] = [];
+  // `#` lines right above an entry (no blank line between) belong to it, as stestr lists are written.
+  let above: string[] = [];
   text.split(/\r?\n/).forEach((raw, index) => {
     const where = `${file}:${index + 1}`;
     const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
+    if (line === '') {
+      above = [];
+      return;
+    }
+    if (line.startsWith('#')) {
+      above.push(line.replace(/^#\s*/, '').trim());
+      return;
+    }
     const hash = line.search(/\s#/);
     const pattern = (hash === -1 ? line : line.slice(0, hash)).trim();
-    const comment =
+    const inline =
       hash === -1
         ? ''
         : line
             .slice(hash)
             .replace(/^\s*#\s*/, '')
             .trim();
-    const bug = URL_OR_BUG.exec(comment)?.[1];
+    const comment = inline || above.filter(Boolean).join(' ');
+    const bug = URL_OR_BUG.exec(inline)?.[1] ?? URL_OR_BUG.exec(above.join(' '))?.[1];
+    above = [];
     entries.push({
       pattern,
       regex: compilePythonRegex(pattern, where),

@@ -1,6 +1,6 @@
 import { formatDuration } from '../lib/duration.js';
 import { codeBlock, details, escapeMarkdown, markdownTable } from '../lib/reports/markdown.js';
-import { attachmentText, lastLine, traceback } from '../lib/subunit/junit.js';
+import { attachmentText, failureLine, traceback } from '../lib/subunit/junit.js';
 import type { SubunitRun, TestResult } from '../lib/subunit/results.js';
 import { slowest, timeByGroup } from '../lib/subunit/summary.js';
 import type { KnownFailure } from './known-failures.js';
@@ -8,8 +8,6 @@ import { type Classified, serviceOf, type Verdict } from './verdict.js';
 
 export interface ReportContext {
   title: string;
-  /** Tests the profile skips, with reasons (already in the stream as skips; listed here by reason). */
-  profileSkips?: { reason: string; count: number }[];
   /** Problems worth a line at the top: a timed-out run, a damaged stream. */
   problems: string[];
   shard?: { index: number; count: number; tests: number; selected: number };
@@ -44,7 +42,7 @@ function failureBlock(item: Classified): string {
       : test.outcome === 'uxsuccess'
         ? 'unexpected success'
         : tb
-          ? lastLine(tb.text)
+          ? failureLine(tb.text)
           : 'failed';
   const others = attachmentText(test, (name) => name !== 'traceback' && name !== 'reason');
   const body = [
@@ -101,7 +99,7 @@ export function renderSummary(run: SubunitRun, verdict: Verdict, context: Report
         verdict.knownFailures.map((k) => [
           code(k.test.id),
           knownLabel(k.known),
-          escapeMarkdown(lastLine(traceback(k.test)?.text ?? k.test.outcome).slice(0, 160)),
+          escapeMarkdown(failureLine(traceback(k.test)?.text ?? k.test.outcome).slice(0, 160)),
         ]),
       ),
     );
@@ -131,13 +129,14 @@ export function renderSummary(run: SubunitRun, verdict: Verdict, context: Report
       ),
     );
   }
-  if (context.profileSkips?.length) {
+  const skips = skipReasons(run.tests);
+  if (skips.length) {
     out.push(
       details(
-        `Skipped by the profile (${context.profileSkips.reduce((s, p) => s + p.count, 0)})`,
+        `Skipped (${counts.skipped}), by reason`,
         markdownTable(
           ['Reason', 'Tests'],
-          context.profileSkips.map((p) => [escapeMarkdown(p.reason), p.count]),
+          skips.map(([reason, count]) => [escapeMarkdown(reason), count]),
         ),
       ),
     );
@@ -169,9 +168,21 @@ export function renderSummary(run: SubunitRun, verdict: Verdict, context: Report
 }
 
 /** One line per failure for the log, with the error. */
+/** Skipped tests counted by their reason (the stream's `reason` attachment; the profile's skips too), most first. */
+function skipReasons(tests: readonly TestResult[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const test of tests.filter((t) => t.outcome === 'skip')) {
+    const reason =
+      (test.attachments.find((a) => a.name === 'reason')?.text ?? '').trim().split('\n')[0].slice(0, 200) ||
+      'no reason given';
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
 export function failureLines(items: readonly Classified[]): string[] {
   return items.map(
     ({ test }: { test: TestResult }) =>
-      `${test.id}: ${test.outcome === 'unfinished' ? 'did not finish' : test.outcome === 'uxsuccess' ? 'unexpected success' : lastLine(traceback(test)?.text ?? test.outcome)}`,
+      `${test.id}: ${test.outcome === 'unfinished' ? 'did not finish' : test.outcome === 'uxsuccess' ? 'unexpected success' : failureLine(traceback(test)?.text ?? test.outcome)}`,
   );
 }

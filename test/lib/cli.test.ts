@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,7 +43,52 @@ describe('taco-ci', () => {
   it('validate passes on the built-in profiles', () => {
     const { code, stdout } = taco(['validate', '--no-workflows']);
     expect(code).toBe(0);
-    expect(stdout).toBe('All valid.\n');
+    expect(stdout).toContain('Checked:\n  profile profiles/dev.yaml: schema, extends, secret references\n');
+    expect(stdout).toContain('  Armada manifest examples/armada/openstack.yaml\n');
+    expect(stdout).toMatch(/All valid\.\n$/);
+  });
+
+  it('validate finds missing manifest files and a registry user without a password', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'validate-'));
+    writeFileSync(
+      path.join(dir, 'lab.yaml'),
+      [
+        'extends: local',
+        'armada:',
+        '  manifest: manifests/site.yaml',
+        'promote:',
+        '  manifest: manifests/promote.yaml',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      path.join(dir, 'user.yaml'),
+      'registry:\n  url: 127.0.0.1:5000/taco\n  username: {env: LAB_REG_USER}\n',
+    );
+    const args = ['validate', '--no-workflows', '--profile', 'lab.yaml', '--profile', 'user.yaml'];
+    const { code, stderr } = taco(args, { cwd: dir });
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^lab\.yaml:3:13 armada\.manifest: Armada manifest "manifests\/site\.yaml" not found/,
+      ),
+      expect.stringMatching(
+        /^lab\.yaml:5:13 promote\.manifest: Armada manifest "manifests\/promote\.yaml" not found/,
+      ),
+      'user.yaml:3:3 registry.password: required key is missing: username is set, and one needs the other',
+      '3 problems found.',
+    ]);
+  });
+
+  it('history refuses a ledger file that does not exist and a limit that is not a count', () => {
+    expect(taco(['history', '--ledger', path.join(os.tmpdir(), 'no-such-ledger.jsonl')])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('no-such-ledger.jsonl does not exist'),
+    });
+    expect(taco(['history', '-n', 'abc'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('expected a positive whole number, got "abc"'),
+    });
   });
 
   it('exits 2 on an unknown action, a bad --input and an unknown command', () => {
@@ -60,6 +105,37 @@ describe('taco-ci', () => {
       code: 2,
       stderr: expect.stringContaining('Profile "nope" not found'),
     });
+  });
+
+  it('refuses an input the action does not declare, with the likely one, before running anything', () => {
+    const { code, stdout, stderr } = taco([
+      'run',
+      'mirror-sync',
+      '--input',
+      'gatee=true',
+      '--input',
+      'Refs=master',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'mirror-sync declares no input "gatee" (did you mean "gate"?). Its inputs: allow-force, ',
+    );
+    expect(stdout).toBe('');
+  });
+
+  it('exits 2 naming a registry variable the profile references that is not set', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lab-profile-'));
+    mkdirSync(path.join(dir, 'images'));
+    writeFileSync(
+      path.join(dir, 'lab.yaml'),
+      'extends: local\nregistry:\n  url: 127.0.0.1:5000/taco\n  username: {env: LAB_REG_USER}\n  password: {env: LAB_REG_PASS}\n',
+    );
+    const { code, stderr } = taco(['run', 'kolla-bats', '--profile', 'lab.yaml', '--dry-run'], {
+      cwd: dir,
+      env: { LAB_REG_USER: 'bot' },
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain('registry.password: environment variable LAB_REG_PASS is not set');
   });
 
   it('prints the artifact history of a ledger, filtered by candidate', () => {

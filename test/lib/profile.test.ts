@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import {
   formatProblem,
@@ -49,7 +50,7 @@ describe('profiles', () => {
   it('gives four distinct located errors for a wrong type, an unknown key, a missing key and a broken extends', () => {
     expect(problemsOf(fixture('broken.yaml'))).toEqual([
       'test/fixtures/profiles/broken.yaml:2:10 extends: extends "does-not-exist.yaml", but ' +
-        `${fixture('does-not-exist.yaml')} does not exist`,
+        `${fixture('does-not-exist.yaml')} does not exist and no built-in profile has that name`,
       'test/fixtures/profiles/broken.yaml:4:1 registry.url: required key is missing',
       'test/fixtures/profiles/broken.yaml:5:13 registry.insecure: expected a boolean, got "yes please"',
       'test/fixtures/profiles/broken.yaml:8:3 runners.nigthly: unknown key (did you mean "nightly"?)',
@@ -66,6 +67,7 @@ describe('profiles', () => {
 
   it('refuses a secret value written into a profile', () => {
     expect(problemsOf(fixture('secret-value.yaml'))).toEqual([
+      'test/fixtures/profiles/secret-value.yaml:3:3 registry.username: required key is missing: password is set, and one needs the other',
       'test/fixtures/profiles/secret-value.yaml:3:13 registry.password: expected a secret reference {env: VARIABLE_NAME} (secret values never go in a profile), got "hunter2"',
     ]);
   });
@@ -81,6 +83,29 @@ describe('profiles', () => {
     expect(resolveProfilePath('dev', '/')).toBe(path.join(repoRoot, 'profiles', 'dev.yaml'));
     expect(resolveProfilePath(undefined, '/')).toBe(path.join(repoRoot, 'profiles', 'local.yaml'));
     expect(() => resolveProfilePath('nope', '/')).toThrow(/Profile "nope" not found/);
+  });
+
+  it("extends a built-in profile by name from a caller's folder, also from a file named like it", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'caller-profile-'));
+    writeFileSync(
+      path.join(dir, 'lab.yaml'),
+      'extends: dev\nname: lab\nregistry:\n  url: lab.example:5000/taco\n',
+    );
+    mkdirSync(path.join(dir, 'mine'));
+    writeFileSync(path.join(dir, 'mine', 'dev.yaml'), 'extends: dev\nname: my-dev\n');
+    const lab = loadProfile(path.join(dir, 'lab.yaml'));
+    expect(lab.files.at(-2)).toBe(path.join(repoRoot, 'profiles', 'dev.yaml'));
+    expect(lab.data.registry).toMatchObject({
+      url: 'lab.example:5000/taco',
+      password: { env: 'TACO_REGISTRY_PASSWORD' },
+    });
+    const myDev = loadProfile(path.join(dir, 'mine', 'dev.yaml'));
+    expect(myDev.name).toBe('my-dev');
+    expect(myDev.files.at(-2)).toBe(path.join(repoRoot, 'profiles', 'dev.yaml'));
+    writeFileSync(path.join(dir, 'typo.yaml'), 'extends: devv\n');
+    expect(problemsOf(path.join(dir, 'typo.yaml'))[0]).toContain(
+      `extends "devv", but ${path.join(dir, 'devv.yaml')} does not exist and no built-in profile has that name`,
+    );
   });
 
   it('accepts every built-in profile', () => {

@@ -44,6 +44,27 @@ describe('resolveRegistryAccess', () => {
     expect(local?.credentials).toBeUndefined();
   });
 
+  it('names a variable the profile references that is not set, instead of going anonymous', () => {
+    expect(() => resolveRegistryAccess(context({}).ctx, { inputNames, profile: dev })).toThrow(
+      `${dev.file} registry.username: environment variable TACO_REGISTRY_USERNAME is not set (the profile takes this secret from it)`,
+    );
+    expect(() =>
+      resolveRegistryAccess(context({ TACO_REGISTRY_USERNAME: 'robot' }).ctx, { inputNames, profile: dev }),
+    ).toThrow(`${dev.file} registry.password: environment variable TACO_REGISTRY_PASSWORD is not set`);
+    // Inputs take the place of the references; another host never needs them.
+    const given = resolveRegistryAccess(context({}).ctx, {
+      inputNames,
+      profile: dev,
+      username: 'u',
+      password: 'p',
+    });
+    expect(given?.credentials).toEqual({ username: 'u', password: 'p' });
+    expect(
+      resolveRegistryAccess(context({}).ctx, { inputNames, profile: dev, registry: '127.0.0.1:5000/x' })
+        ?.credentials,
+    ).toBeUndefined();
+  });
+
   it('refuses half a set of credentials and a malformed registry, naming where they came from', () => {
     expect(() =>
       resolveRegistryAccess(context({}).ctx, { inputNames, registry: 'r.example', username: 'only-me' }),

@@ -264,6 +264,14 @@ describe('artifact ledger', () => {
     expect(formatHistory([entry])).toMatch(
       /^time\s+kind\s+status\s+candidate\s+version\s+stages\s+digests\s+promotable\s+run\n-+.*\n2026-11-25T10:00:00Z\s+promotion\s+complete\s+nightly-1\s+1\.0\.0\s+keystone@aaaaaaaaaaaa/,
     );
+    const withCharts = {
+      ...entry,
+      charts: [{ name: 'keystone', version: '1.0.0', ref: 'r/taco/charts/keystone:1.0.0', digest }],
+    };
+    expect(formatHistory([withCharts])).toMatch(/keystone@aaaaaaaaaaaa chart:keystone:1\.0\.0@aaaaaaaaaaaa/);
+    expect(formatHistory([withCharts], { format: 'markdown' })).toContain(
+      '| keystone@aaaaaaaaaaaa chart:keystone:1.0.0@aaaaaaaaaaaa |',
+    );
     expect(formatHistory([entry], { format: 'markdown' })).toContain(
       '| 2026-11-25T10:00:00Z | promotion | complete |',
     );

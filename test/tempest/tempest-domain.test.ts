@@ -9,6 +9,7 @@ import {
 } from '../../actions/lib/subunit/index.js';
 import { mergeIni, tempestOptions } from '../../actions/tempest/config.js';
 import { matchKnown, parseKnownFailuresFile } from '../../actions/tempest/known-failures.js';
+import { failureLine } from '../../actions/lib/subunit/junit.js';
 import { compilePythonRegex } from '../../actions/tempest/python-regex.js';
 import { splitShards } from '../../actions/tempest/shard.js';
 import { classify, rerunList, serviceOf } from '../../actions/tempest/verdict.js';
@@ -94,6 +95,29 @@ describe('known-failures file', () => {
     ).toBe('bug 777');
     expect(matchKnown('tempest.api.compute.T.test', known)).toBeUndefined();
   });
+  it('attaches the # lines right above an entry to it: bug link and reason', () => {
+    const above = parseKnownFailuresFile(
+      [
+        '# volume backups: driver missing',
+        '# https://bugs.launchpad.net/cinder/+bug/99',
+        'tempest\\.api\\.volume\\.test_volumes_backup',
+        '',
+        '# a heading, not about the next entry',
+        '',
+        'tempest\\.scenario',
+      ].join('\n'),
+      'k.txt',
+    );
+    expect(above.map((k) => [k.pattern, k.bug, k.reason])).toEqual([
+      [
+        'tempest\\.api\\.volume\\.test_volumes_backup',
+        'https://bugs.launchpad.net/cinder/+bug/99',
+        'volume backups: driver missing https://bugs.launchpad.net/cinder/+bug/99',
+      ],
+      ['tempest\\.scenario', undefined, undefined],
+    ]);
+  });
+
   it('names the line of a bad regex', () => {
     expect(() => parseKnownFailuresFile('ok\n[unclosed # why', 'k.txt')).toThrow(
       /^k\.txt:2: not a valid regular expression/,
@@ -377,5 +401,37 @@ describe('bad input through the CLI', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the one-line failure message', () => {
+  it('is the exception line of the last traceback, not the detail lines after it', () => {
+    const text = [
+      'Traceback (most recent call last):',
+      '  File "/usr/lib/python3/dist-packages/tempest/api/compute/test_x.py", line 10, in test_x',
+      '    self.assertEqual([1, 2], body)',
+      '  File "/usr/lib/python3/dist-packages/testtools/testcase.py", line 481, in assertThat',
+      '    raise mismatch_error',
+      'testtools.matchers._impl.MismatchError: [1, 2] != [1, 3]',
+      'Details: {"error": "mismatch"}',
+      '',
+    ].join('\n');
+    expect(failureLine(text)).toBe('testtools.matchers._impl.MismatchError: [1, 2] != [1, 3]');
+    const chained = [
+      'Traceback (most recent call last):',
+      '  File "a.py", line 1, in f',
+      'KeyError: 1',
+      '',
+      'During handling of the above exception, another exception occurred:',
+      '',
+      'Traceback (most recent call last):',
+      '  File "b.py", line 2, in g',
+      "AssertionError: Lists differ: ['a'] != ['b']",
+      '',
+      'First differing element 0:',
+      "'a'",
+    ].join('\n');
+    expect(failureLine(chained)).toBe("AssertionError: Lists differ: ['a'] != ['b']");
+    expect(failureLine('no traceback\njust text\n')).toBe('just text');
   });
 });

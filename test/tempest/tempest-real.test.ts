@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
 import {
   encodePacket,
@@ -221,6 +222,25 @@ describe('a real tempest run against a closed port', () => {
       previous: ['fail'],
     });
     expect(cli.out).toMatch(/flaky=0\n/);
+  });
+
+  it('two failing runs in a row in one HOME: each has a workspace of its own, unregistered afterwards', async () => {
+    const home = path.join(dir, 'home-twice');
+    const registry = path.join(home, '.tempest', 'workspace.yaml');
+    for (const attempt of [1, 2]) {
+      const run = await runAction('tempest', {
+        inputs: {
+          profile: path.join(dir, 'loopback.yaml'),
+          regex: 'tempest\\.api\\.compute\\.flavors\\.test_flavors\\.',
+          'results-dir': path.join(dir, `twice-${attempt}`),
+        },
+        env: { HOME: home, TEMPEST_ADMIN_PASSWORD: PASSWORD },
+      });
+      expect(run.exitCode, run.stdout).toBe(1);
+      expect(run.stdout).toMatch(/Created tempest workspace .*tempest-workspace/);
+      expect(run.outputs['new-failures']).toBe('1');
+      expect(parseYaml(readFileSync(registry, 'utf8')) ?? {}).toEqual({});
+    }
   });
 
   it('a run that exceeds its timeout is stopped, process group and all, and fails the step', async () => {

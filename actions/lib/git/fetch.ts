@@ -1,4 +1,5 @@
 import type { Git } from './git.js';
+import { gitProgress } from './progress.js';
 
 /**
  * Fetches exactly the given refs of `url` into the same names in `repo` (forced: the local copy
@@ -11,14 +12,14 @@ export async function fetchRefs(
   repo: string,
   url: string,
   refs: readonly { from: string; to: string }[],
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; progress?: (line: string) => void } = {},
 ): Promise<void> {
   if (refs.length === 0) return;
   const refspecs = refs.map(({ from, to }) => `+${from}:${to}`).join('\n') + '\n';
   await git.run(
     [
       'fetch',
-      '--quiet',
+      options.progress ? '--progress' : '--quiet',
       '--no-tags',
       '--no-write-fetch-head',
       '--no-recurse-submodules',
@@ -30,6 +31,7 @@ export async function fetchRefs(
       cwd: repo,
       input: refspecs,
       timeoutMs: options.timeoutMs,
+      ...(options.progress ? { onStderr: gitProgress(options.progress) } : {}),
     },
   );
 }

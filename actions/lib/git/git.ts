@@ -24,6 +24,8 @@ export interface GitCallOptions {
   timeoutMs?: number;
   /** Exit codes that are answers, not failures (e.g. 1 for `merge-base --is-ancestor`). */
   okExitCodes?: readonly number[];
+  /** Receives git's stderr as it comes (progress output, for `fetch/push --progress`). */
+  onStderr?: (text: string) => void;
 }
 
 export class GitError extends ProcessError {}
@@ -68,6 +70,7 @@ export class Git {
       signal: this.options.signal,
       secrets: this.secrets,
       log: this.options.log,
+      ...(options.onStderr ? { onStderr: options.onStderr } : {}),
     });
     const ok = [0, ...(options.okExitCodes ?? [])];
     if (result.exitCode === null || !ok.includes(result.exitCode)) {

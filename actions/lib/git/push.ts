@@ -1,5 +1,6 @@
 import { redact } from '../redact.js';
 import { type Git, GitError } from './git.js';
+import { gitProgress } from './progress.js';
 
 /** One ref to set on a remote, guarded by the value we believe it has. */
 export interface LeasedUpdate {
@@ -88,17 +89,25 @@ export async function pushWithLeases(
   repo: string,
   url: string,
   updates: readonly LeasedUpdate[],
-  options: { atomic?: boolean; batchSize?: number; timeoutMs?: number } = {},
+  options: {
+    atomic?: boolean;
+    batchSize?: number;
+    timeoutMs?: number;
+    progress?: (line: string) => void;
+  } = {},
 ): Promise<PushRefResult[]> {
   const results: PushRefResult[] = [];
   // Tens of thousands of refs would overflow one command line (2000 × ~200 bytes stays far below it); atomic pushes cannot be split.
   const size = options.atomic ? updates.length : (options.batchSize ?? 2000);
   for (let start = 0; start < updates.length; start += size) {
     const batch = updates.slice(start, start + size);
-    const result = await git.run(leasedPushArgs(url, batch, options), {
+    const args = leasedPushArgs(url, batch, options);
+    if (options.progress) args.splice(args.indexOf('--porcelain') + 1, 0, '--progress');
+    const result = await git.run(args, {
       cwd: repo,
       okExitCodes: [1],
       timeoutMs: options.timeoutMs,
+      ...(options.progress ? { onStderr: gitProgress(options.progress) } : {}),
     });
     const parsed = parsePushPorcelain(result.stdout);
     if (result.exitCode !== 0 && parsed.length === 0)

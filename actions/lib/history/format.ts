@@ -17,7 +17,7 @@ function digests(e: HistoryEntry): string {
   return [
     ...(e.release ? [`release@${short(e.release.digest)}`] : []),
     ...e.images.map((image) => `${image.name}@${short(image.digest)}`),
-    ...(e.charts ?? []).map((chart) => `chart:${chart.name}@${short(chart.digest)}`),
+    ...(e.charts ?? []).map((chart) => `chart:${chart.name}:${chart.version}@${short(chart.digest)}`),
   ].join(' ');
 }
 

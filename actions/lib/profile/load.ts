@@ -51,6 +51,9 @@ export interface Profile {
 
 export const BUILTIN_PROFILE_DIR = (): string => path.join(packageRoot(), 'profiles');
 
+/** A bare name (`dev`, `dev.yaml`) that may name a built-in profile, as opposed to a path. */
+const isProfileName = (value: string): boolean => /^[\w.-]+$/.test(value);
+
 /**
  * Resolves `--profile`/`profile:` values: a path (absolute or relative to `cwd`), or the name of a
  * built-in profile (`dev` → profiles/dev.yaml in this repository). Empty means the built-in `local`.
@@ -59,7 +62,7 @@ export function resolveProfilePath(spec: string | undefined, cwd = process.cwd()
   const value = spec?.trim() || 'local';
   const direct = path.resolve(cwd, value);
   if (isFile(direct)) return direct;
-  if (/^[\w.-]+$/.test(value)) {
+  if (isProfileName(value)) {
     const builtin = path.join(BUILTIN_PROFILE_DIR(), value.endsWith('.yaml') ? value : `${value}.yaml`);
     if (isFile(builtin)) return builtin;
   }
@@ -124,10 +127,7 @@ function loadLayer(file: string, chain: string[], problems: ProfileProblem[]): L
       });
       continue;
     }
-    const parentFile = path.resolve(
-      path.dirname(file),
-      parent.endsWith('.yaml') || parent.endsWith('.yml') ? parent : `${parent}.yaml`,
-    );
+    const parentFile = parentProfileFile(parent, file);
     if ([...chain, file].includes(parentFile)) {
       problems.push({
         position: where,
@@ -140,7 +140,7 @@ function loadLayer(file: string, chain: string[], problems: ProfileProblem[]): L
       problems.push({
         position: where,
         keyPath: dotted(keyPath),
-        message: `extends ${JSON.stringify(parent)}, but ${parentFile} does not exist`,
+        message: `extends ${JSON.stringify(parent)}, but ${parentFile} does not exist${isProfileName(parent) ? ' and no built-in profile has that name' : ''}`,
       });
       continue;
     }
@@ -157,6 +157,22 @@ function loadLayer(file: string, chain: string[], problems: ProfileProblem[]): L
     locations: new Map([...merged.locations, ...parsed.locations]),
     files: [...merged.files, file],
   };
+}
+
+/**
+ * The file an `extends:` entry names: a file next to the extending one, else (for a bare name such
+ * as `dev`) the built-in profile of that name, so that a caller's repository can extend ours. A
+ * profile never extends itself: `dev.yaml` with `extends: dev` means the built-in dev.
+ */
+function parentProfileFile(parent: string, file: string): string {
+  const name = parent.endsWith('.yaml') || parent.endsWith('.yml') ? parent : `${parent}.yaml`;
+  const local = path.resolve(path.dirname(file), name);
+  if (local !== file && existsSync(local)) return local;
+  if (isProfileName(parent)) {
+    const builtin = path.join(BUILTIN_PROFILE_DIR(), name);
+    if (existsSync(builtin) && builtin !== file) return builtin;
+  }
+  return local;
 }
 
 function extendsList(value: unknown): unknown[] {

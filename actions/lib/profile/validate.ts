@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { closest } from '../closest.js';
 import { packageRoot } from '../package-root.js';
 import type { ProfileProblem } from './load.js';
 import { expectedWords, instancePathParts, showValue } from '../schema-errors.js';
@@ -77,6 +78,15 @@ function describe(error: ErrorObject, locate: Locate): ProfileProblem {
         message: 'required key is missing',
       };
     }
+    case 'dependencies': {
+      const { property, missingProperty } = error.params as { property: string; missingProperty: string };
+      const where = locate([...parts, property]);
+      return {
+        position: where.key ?? where.value,
+        keyPath: dotted([...parts, missingProperty]),
+        message: `required key is missing: ${property} is set, and one needs the other`,
+      };
+    }
     case 'enum': {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues
         .map((v) => showValue(v))
@@ -109,29 +119,4 @@ function article(type: string): string {
     null: 'nothing',
   };
   return words[type] ?? `a ${type}`;
-}
-
-/** The known key closest to a misspelt one, when it is close enough to be a likely typo. */
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const saved = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = saved;
-    }
-  }
-  return row[b.length];
 }

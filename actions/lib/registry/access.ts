@@ -61,8 +61,18 @@ export function resolveRegistryAccess(
     section && (!fromInput || location.host === parseRegistryLocation(section.url, 'registry.url').host)
       ? section
       : undefined;
-  const username = resolveSecret(ctx, `Input '${names.username}'`, request.username, own?.username);
-  const password = resolveSecret(ctx, `Input '${names.password}'`, request.password, own?.password);
+  // A variable the profile names must be set: an anonymous attempt would fail later as a bare 401,
+  // or pass silently against an anonymous registry.
+  const secret = (key: 'username' | 'password', input: string | undefined) =>
+    resolveSecret(
+      ctx,
+      input?.trim() || !own?.[key] ? `Input '${names[key]}'` : `${request.profile!.file} registry.${key}`,
+      input,
+      own?.[key],
+      { required: own?.[key] !== undefined },
+    );
+  const username = secret('username', request.username);
+  const password = secret('password', request.password);
   if ((username === undefined) !== (password === undefined)) {
     throw new UserError(
       `Registry credentials need both ${names.username} and ${names.password} (only one was given)`,

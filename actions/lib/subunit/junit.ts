@@ -35,12 +35,22 @@ export function traceback(test: TestResult): Attachment | undefined {
   );
 }
 
-/** The last non-blank line of a traceback (`AssertionError: 1 != 2`). */
-export function lastLine(text: string): string {
+/**
+ * The one line that says what failed: the exception line of the last Python traceback in the text
+ * (`testtools.matchers._impl.MismatchError: 1 != 2`), not whatever detail lines follow it (a diff,
+ * `Details: {…}`); the last non-blank line when there is no traceback.
+ */
+export function failureLine(text: string): string {
   const lines = text
     .split('\n')
     .map((l) => l.trimEnd())
     .filter((l) => l.trim() !== '');
+  const start = lines.findLastIndex((l) => l.startsWith('Traceback (most recent call last):'));
+  if (start >= 0) {
+    // Frames are indented (`  File …`, then the source line); the exception line is not.
+    const exception = lines.slice(start + 1).find((l) => !/^\s/.test(l));
+    if (exception) return exception;
+  }
   return lines[lines.length - 1] ?? '';
 }
 
@@ -102,7 +112,7 @@ export function toJUnitCase(test: TestResult, note?: string): JUnitCase {
       return {
         ...base,
         status: 'failed',
-        message: `${prefix}${tb ? lastLine(tb.text) : 'failed'}`,
+        message: `${prefix}${tb ? failureLine(tb.text) : 'failed'}`,
         ...(tb ? { details: tb.text } : {}),
         ...(other ? { systemOut: other } : {}),
       };
