@@ -17,6 +17,7 @@ export interface RallySection {
   helm?: {
     chart?: string;
     binary?: string;
+    version?: string;
     'namespace-prefix'?: string;
     values?: Record<string, unknown>;
     'values-files'?: string[];
@@ -39,6 +40,8 @@ export interface DeploySettings {
   valuesFiles: string[];
   kubeconfig?: string;
   helmBinary: string;
+  /** The profile's pin on the helm version (a semver range). */
+  helmVersion?: string;
   timeoutMs: number;
   keep: boolean;
 }
@@ -199,6 +202,7 @@ export function resolveSettings(
       ],
       ...(inputs.kubeconfig ? { kubeconfig: inputs.kubeconfig } : {}),
       helmBinary: helm.binary ?? 'helm',
+      ...(helm.version ? { helmVersion: helm.version } : {}),
       timeoutMs: profileDuration(
         profile,
         ['rally', 'helm', 'timeout'],
