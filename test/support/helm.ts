@@ -7,7 +7,16 @@
  * call it.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -112,5 +121,50 @@ export function helmEnv(dir: string, extra: Record<string, string> = {}): Record
     HELM_REGISTRY_CONFIG: path.join(dir, 'helm-config', 'registry.json'),
     TMPDIR: os.tmpdir(),
     ...extra,
+  };
+}
+
+/** The helm major that tests which run one helm use: `TACO_TEST_HELM=4` switches them to Helm 4. */
+export function defaultHelmMajor(): 3 | 4 {
+  return process.env.TACO_TEST_HELM === '4' ? 4 : 3;
+}
+
+export interface HelmOnPath {
+  /** PATH (the helm first) and helm's own homes, for the environment of the code under test. */
+  env: Record<string, string>;
+  /** argv of every helm call so far, in order. */
+  calls(): string[][];
+}
+
+/**
+ * Puts the real helm on PATH as `helm` behind a two-line shell wrapper that appends its argv to a
+ * file and then execs the binary, so a test can see the command lines the code under test chose.
+ */
+export function realHelmOnPath(dir: string, major: 3 | 4 = defaultHelmMajor()): HelmOnPath {
+  const { helm } = installHelm(major);
+  const binDir = path.join(dir, 'bin');
+  mkdirSync(binDir, { recursive: true });
+  const log = path.join(dir, 'helm-calls');
+  // Each argument ends with NUL, each call with a record separator (0x1e).
+  writeFileSync(
+    path.join(binDir, 'helm'),
+    `#!/bin/sh\nprintf '%s\\0' "$@" >> '${log}'; printf '\\036' >> '${log}'\nexec '${helm}' "$@"\n`,
+    { mode: 0o755 },
+  );
+  const homes = helmEnv(dir);
+  return {
+    env: {
+      PATH: `${binDir}:${process.env.PATH}`,
+      HELM_CONFIG_HOME: homes.HELM_CONFIG_HOME,
+      HELM_CACHE_HOME: homes.HELM_CACHE_HOME,
+      HELM_DATA_HOME: homes.HELM_DATA_HOME,
+    },
+    calls: () =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .split('\x1e')
+            .filter(Boolean)
+            .map((call) => call.split('\0').slice(0, -1))
+        : [],
   };
 }
