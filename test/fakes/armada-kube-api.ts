@@ -9,8 +9,9 @@
  * - Secrets as stored objects (Helm's release storage);
  * - pods that reach a phase: `podOutcome` decides, a moment after creation, whether a pod turns
  *   Running and Ready, Succeeded or Failed (by default pods that never restart succeed, others run).
- * No controller runs: Deployments, StatefulSets and Jobs get no pods or status unless a test sets
- * them. `state` lets a test put or read objects of the kinds KubeCluster looks at directly.
+ * Controllers are reduced to status: a Deployment (with its ReplicaSet) or StatefulSet reports all
+ * its replicas ready a moment after each change, without pods; Jobs get no status. `state` lets a
+ * test put or read objects of the kinds KubeCluster looks at directly.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -265,6 +266,7 @@ export class FakeArmadaKubeApi {
     });
     send(res, 201, this.put(where.type, object, 'ADDED'));
     if (where.type.plural === 'pods') this.startPod(object);
+    else this.reconcile(where.type, object);
   }
 
   private update(where: Where, object: Json, query: Record<string, string>, res: ServerResponse): void {
@@ -293,6 +295,7 @@ export class FakeArmadaKubeApi {
     };
     if (query.dryRun) return send(res, 200, updated);
     send(res, 200, this.put(where.type, updated, 'MODIFIED'));
+    this.reconcile(where.type, updated);
   }
 
   private patch(
@@ -314,6 +317,7 @@ export class FakeArmadaKubeApi {
     patched.metadata.generation = existing.metadata.generation + 1;
     if (query.dryRun) return send(res, 200, patched);
     send(res, 200, this.put(where.type, patched, 'MODIFIED'));
+    this.reconcile(where.type, patched);
   }
 
   private remove(where: Where, res: ServerResponse): void {
@@ -365,20 +369,93 @@ export class FakeArmadaKubeApi {
     res.on('close', () => this.watchers.delete(watcher));
   }
 
+  /**
+   * The status a Deployment's or StatefulSet's controller would report once its pods are ready (no
+   * pods are made): a Deployment gets its current ReplicaSet, which Helm 3's readiness check looks
+   * for by owner and pod template.
+   */
+  private reconcile(type: ResourceType, object: Json): void {
+    if (type.kind !== 'Deployment' && type.kind !== 'StatefulSet') return;
+    if (type.kind === 'StatefulSet') object.spec.updateStrategy ??= { type: 'RollingUpdate' };
+    this.later(() => {
+      const current = this.objects.get(objectKey(type, object.metadata))?.object;
+      if (current?.metadata.uid !== object.metadata.uid) return;
+      const replicas = current.spec.replicas ?? 1;
+      const counts = {
+        replicas,
+        readyReplicas: replicas,
+        availableReplicas: replicas,
+        updatedReplicas: replicas,
+      };
+      const observedGeneration = current.metadata.generation;
+      if (type.kind === 'Deployment') {
+        this.putReplicaSet(current, counts);
+        const available = { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' };
+        current.status = { observedGeneration, ...counts, conditions: [available] };
+      } else {
+        const revision = `${current.metadata.name}-${current.metadata.generation}`;
+        current.status = {
+          observedGeneration,
+          ...counts,
+          currentReplicas: replicas,
+          currentRevision: revision,
+          updateRevision: revision,
+        };
+      }
+      this.put(type, current, 'MODIFIED');
+    });
+  }
+
+  private putReplicaSet(deployment: Json, counts: Json): void {
+    const type = RESOURCE_TYPES.find((t) => t.kind === 'ReplicaSet')!;
+    const { name, namespace, uid, generation } = deployment.metadata;
+    const owner = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name,
+      uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    };
+    const rs = {
+      metadata: {
+        name: `${name}-${generation}`,
+        namespace,
+        uid: randomUUID(),
+        labels: deployment.spec.template?.metadata?.labels ?? {},
+        ownerReferences: [owner],
+        generation: 1,
+      },
+      spec: {
+        replicas: counts.replicas,
+        selector: deployment.spec.selector,
+        template: deployment.spec.template,
+      },
+      status: { observedGeneration: 1, ...counts },
+    };
+    this.put(type, rs, 'ADDED');
+  }
+
+  private later(fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, this.podDelayMs);
+    this.timers.add(timer);
+  }
+
   /** Pods reach their phase a moment after creation, as the kubelet would report it. */
   private startPod(pod: Json): void {
     const key = objectKey(RESOURCE_TYPES[0], pod.metadata);
     pod.status = { phase: 'Pending', conditions: [] };
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
+    this.later(() => {
       const current = this.objects.get(key)?.object;
       if (current?.metadata.uid !== pod.metadata.uid) return;
       const outcome = this.podOutcome(current);
       if (outcome === 'Pending') return;
       current.status = podStatus(current, outcome);
       this.put(RESOURCE_TYPES[0], current, 'MODIFIED');
-    }, this.podDelayMs);
-    this.timers.add(timer);
+    });
   }
 }
 
