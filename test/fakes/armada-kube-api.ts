@@ -21,6 +21,7 @@ import { selectorMatcher, statusBody } from './kube-api.js';
 import { decodeKubeProtobuf } from './kube-protobuf.js';
 import {
   applyPatch,
+  defaults,
   discovery,
   findType,
   groupVersion,
@@ -259,6 +260,7 @@ export class FakeArmadaKubeApi {
       );
     }
     if (query.dryRun) return send(res, 201, object);
+    defaults(where.type.kind, object, this.rv);
     Object.assign(object.metadata, {
       uid: randomUUID(),
       creationTimestamp: new Date().toISOString().replace(/\.\d+/, ''),

@@ -188,15 +188,26 @@ export function jsonPatch(target: Json, ops: Json[]): Json {
 /** A patch body by its content type; the result is the patched object (or, for apply, the applied one). */
 export function applyPatch(contentType: string, existing: Json | undefined, body: string): Json {
   if (contentType.startsWith('application/apply-patch+yaml')) {
-    // Server-side apply with one field manager: the applied configuration becomes the object, its
-    // status and server-set metadata are kept.
+    // Server-side apply with one field manager, reduced to a merge of the applied configuration:
+    // what the server set (status, defaults such as a Service's clusterIP) stays; fields dropped
+    // from the configuration are not removed.
     const applied = parseYaml(body);
-    if (!existing) return applied;
-    return { ...applied, metadata: { ...existing.metadata, ...applied.metadata }, status: existing.status };
+    return existing ? mergePatch(existing, applied) : applied;
   }
   const patch = JSON.parse(body);
   if (contentType.startsWith('application/json-patch+json')) return jsonPatch(existing, patch);
   return mergePatch(existing, patch);
+}
+
+/** What the API server fills in on create: a Service's cluster IP (helm's readiness check wants one). */
+export function defaults(kind: string, object: Json, serial: number): void {
+  if (kind !== 'Service') return;
+  object.spec ??= {};
+  object.spec.type ??= 'ClusterIP';
+  if (object.spec.type !== 'ExternalName' && object.spec.clusterIP === undefined) {
+    object.spec.clusterIP = `10.96.${(serial >> 8) & 255}.${serial & 255}`;
+    object.spec.clusterIPs = [object.spec.clusterIP];
+  }
 }
 
 /** An RFC 1123 subdomain, which the API server requires of most object names. */
