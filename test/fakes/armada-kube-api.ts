@@ -10,7 +10,8 @@
  * - pods that reach a phase: `podOutcome` decides, a moment after creation, whether a pod turns
  *   Running and Ready, Succeeded or Failed (by default pods that never restart succeed, others run).
  * Controllers are reduced to status: a Deployment (with its ReplicaSet) or StatefulSet reports all
- * its replicas ready a moment after each change, without pods; Jobs get no status. `state` lets a
+ * its replicas ready a moment after each change, without pods, when `podOutcome` says its template's
+ * pod gets Ready; Jobs get no status. `state` lets a
  * test put or read objects of the kinds KubeCluster looks at directly.
  */
 import { randomUUID } from 'node:crypto';
@@ -382,6 +383,8 @@ export class FakeArmadaKubeApi {
     this.later(() => {
       const current = this.objects.get(objectKey(type, object.metadata))?.object;
       if (current?.metadata.uid !== object.metadata.uid) return;
+      // Its pods fare as podOutcome says of a pod made from the template.
+      if (this.podOutcome({ ...current.spec.template, kind: 'Pod' }) !== 'Ready') return;
       const replicas = current.spec.replicas ?? 1;
       const counts = {
         replicas,
