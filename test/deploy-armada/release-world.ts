@@ -3,7 +3,7 @@
  * pushed as Helm OCI charts, two small OCI images, and a release artifact rendered from the
  * fixture site manifest — all built with the suite's own libraries, as promote-version does.
  */
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
@@ -23,7 +23,7 @@ import {
 } from '../../actions/lib/release/index.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { tempDir } from './support.js';
-import { FAKE_HELM } from './world.js';
+import { realHelmOnPath } from '../support/helm.js';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures', 'deploy-armada', 'release');
 export const SITE_MANIFEST = path.join(FIXTURES, 'site-manifest.yaml');
@@ -155,13 +155,12 @@ export async function startReleaseWorld(): Promise<ReleaseWorld> {
 export interface Site {
   dir: string;
   profile: string;
-  helmState: string;
   env: Record<string, string>;
-  /** argv of every fake helm call. */
+  /** argv of every helm call. */
   calls(): string[][];
 }
 
-/** A deployment site: a profile whose registry section points at the world's registry, the fake helm on PATH. */
+/** A deployment site: a profile whose registry section points at the world's registry, the real helm on PATH. */
 export function makeSite(world: ReleaseWorld): Site {
   const dir = tempDir('deploy-armada-release-');
   const profile = path.join(dir, 'site.yaml');
@@ -180,29 +179,11 @@ export function makeSite(world: ReleaseWorld): Site {
       '',
     ].join('\n'),
   );
-  const binDir = path.join(dir, 'bin');
-  mkdirSync(binDir);
-  symlinkSync(FAKE_HELM, path.join(binDir, 'helm'));
-  const helmState = path.join(dir, 'helm-state');
-  mkdirSync(helmState);
+  const helm = realHelmOnPath(dir);
   return {
     dir,
     profile,
-    helmState,
-    env: {
-      PATH: `${binDir}:${process.env.PATH}`,
-      FAKE_HELM_STATE: helmState,
-      SITE_REGISTRY_USERNAME: USER,
-      SITE_REGISTRY_PASSWORD: PASSWORD,
-    },
-    calls: () => {
-      const file = path.join(helmState, 'calls.jsonl');
-      return existsSync(file)
-        ? readFileSync(file, 'utf8')
-            .trim()
-            .split('\n')
-            .map((l) => JSON.parse(l) as string[])
-        : [];
-    },
+    env: { ...helm.env, SITE_REGISTRY_USERNAME: USER, SITE_REGISTRY_PASSWORD: PASSWORD },
+    calls: helm.calls,
   };
 }

@@ -1,26 +1,45 @@
-/** A small deployment world for the action tests: chart folders, a manifest, a profile, the fake helm on PATH. */
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+/**
+ * A small deployment world for the action tests: chart folders, a manifest, a profile, and the real
+ * helm on PATH (Helm 3 unless TACO_TEST_HELM=4 or the test asks for a major), recording its argv.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { realHelmOnPath } from '../support/helm.js';
 import { chartDoc, groupDoc, manifestDoc, tempDir } from './support.js';
 
-export const FAKE_HELM = path.resolve(import.meta.dirname, '..', 'fakes', 'helm-cli.mjs');
+/** Templates of the world's charts: a ConfigMap each; keystone adds a db-sync hook and a test. */
+export function writeWorldTemplates(chartDir: string, chart: string): void {
+  if (chart === 'helm-toolkit') return;
+  const templates = path.join(chartDir, 'templates');
+  writeFileSync(
+    path.join(templates, 'configmap.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-etc\n' +
+      'data:\n  release_uuid: {{ .Values.release_uuid | default "none" | quote }}\n',
+  );
+  if (chart !== 'keystone') return;
+  const pod = (name: string, hook: string) =>
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-${name}\n` +
+    `  annotations: {helm.sh/hook: "${hook}", helm.sh/hook-delete-policy: before-hook-creation}\n` +
+    `spec:\n  restartPolicy: Never\n  containers: [{name: ${name}, image: "docker.io/openstackhelm/keystone:2024.1"}]\n`;
+  writeFileSync(path.join(templates, 'db-sync.yaml'), pod('db-sync', 'pre-install,pre-upgrade'));
+  writeFileSync(path.join(templates, 'test.yaml'), pod('test', 'test'));
+}
 
 export interface World {
   dir: string;
   manifest: string;
   profile: string;
-  binDir: string;
-  helmState: string;
   env: Record<string, string>;
   calls(): string[][];
 }
 
-export function makeWorld(): World {
+export function makeWorld(helmMajor?: 3 | 4): World {
   const dir = tempDir('deploy-armada-world-');
   const charts = path.join(dir, 'openstack-helm');
   for (const chart of ['helm-toolkit', 'mariadb', 'memcached', 'keystone', 'glance']) {
     mkdirSync(path.join(charts, chart, 'templates'), { recursive: true });
     writeFileSync(path.join(charts, chart, 'Chart.yaml'), `apiVersion: v2\nname: ${chart}\nversion: 0.1.0\n`);
+    writeWorldTemplates(path.join(charts, chart), chart);
   }
   const local = (name: string, extra: Record<string, unknown> = {}) =>
     chartDoc({
@@ -73,30 +92,12 @@ export function makeWorld(): World {
       '',
     ].join('\n'),
   );
-  const binDir = path.join(dir, 'bin');
-  mkdirSync(binDir);
-  symlinkSync(FAKE_HELM, path.join(binDir, 'helm'));
-  const helmState = path.join(dir, 'helm-state');
-  mkdirSync(helmState);
+  const helm = realHelmOnPath(dir, helmMajor);
   return {
     dir,
     manifest,
     profile,
-    binDir,
-    helmState,
-    env: {
-      PATH: `${binDir}:${process.env.PATH}`,
-      FAKE_HELM_STATE: helmState,
-      SITE_MARIADB_PASSWORD: 'db-Secret-42',
-    },
-    calls: () => {
-      const file = path.join(helmState, 'calls.jsonl');
-      return existsSync(file)
-        ? readFileSync(file, 'utf8')
-            .trim()
-            .split('\n')
-            .map((l) => JSON.parse(l) as string[])
-        : [];
-    },
+    env: { ...helm.env, SITE_MARIADB_PASSWORD: 'db-Secret-42' },
+    calls: helm.calls,
   };
 }

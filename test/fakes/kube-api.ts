@@ -787,7 +787,7 @@ function labelsMatch(selector: Labels, labels: Labels): boolean {
 }
 
 /** Equality-based selectors (`a=b,c!=d`) plus `key` / `!key`: what the client sends here. */
-function selectorMatcher(text: string | undefined): (labels: Labels) => boolean {
+export function selectorMatcher(text: string | undefined): (labels: Labels) => boolean {
   if (!text) return () => true;
   const terms = text
     .split(',')
@@ -808,7 +808,7 @@ function selectorMatcher(text: string | undefined): (labels: Labels) => boolean 
     });
 }
 
-function statusBody(code: number, reason: string, message: string): Json {
+export function statusBody(code: number, reason: string, message: string): Json {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
 }
 

@@ -4,17 +4,17 @@
  * fake Kubernetes namespace endpoint).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
 import { readActionYaml, repoRoot, runAction, runPost } from '../harness/run-action.js';
-import { freePort } from '../support/ports.js';
+import { FakeArmadaKubeApi } from '../fakes/armada-kube-api.js';
+import { realHelmOnPath } from '../support/helm.js';
+import { writeTestChart } from '../support/helm-cluster.js';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'helm-rally');
 const recordedRally = path.join(repoRoot, 'test', 'fixtures', 'recorded', 'rally');
-const fakeHelm = path.join(repoRoot, 'test', 'helm-rally', 'fakes', 'helm');
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const tempDir = () => {
@@ -113,44 +113,31 @@ describe('helm-rally bundle', () => {
     'cleans up after a cancel during the deploy: helm uninstall and the per-run namespace deleted',
     async () => {
       const dir = tempDir();
-      const kubeRequests: string[] = [];
-      const server = http.createServer((req, res) => {
-        kubeRequests.push(`${req.method} ${req.url?.split('?')[0]}`);
-        res.setHeader('content-type', 'application/json');
-        res.end(
-          JSON.stringify({
-            kind: 'Namespace',
-            apiVersion: 'v1',
-            metadata: { name: 'x' },
-            status: { phase: 'Terminating' },
-          }),
-        );
-      });
-      const port = await freePort();
-      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      const api = await FakeArmadaKubeApi.start();
+      // The chart's pods never get ready, so `helm upgrade --wait` runs until it is stopped.
+      api.podOutcome = () => 'Pending';
       try {
+        writeFileSync(path.join(dir, 'kubeconfig'), api.kubeconfig(), { mode: 0o600 });
+        writeTestChart(dir, { name: 'keystone', server: true });
+        const helm = realHelmOnPath(dir);
+        // The runner's cancel (SIGINT to the action) arrives a second into `helm upgrade`.
+        const cancelling = path.join(dir, 'helm-then-cancel');
         writeFileSync(
-          path.join(dir, 'kubeconfig'),
-          `apiVersion: v1\nkind: Config\ncurrent-context: t\nclusters: [{name: t, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\ncontexts: [{name: t, context: {cluster: t, user: t}}]\nusers: [{name: t, user: {token: abc}}]\n`,
+          cancelling,
+          `#!/bin/sh\n[ "$1" = upgrade ] && (sleep 1; kill -INT $PPID) &\nexec helm "$@"\n`,
+          { mode: 0o755 },
         );
         writeFileSync(
           path.join(dir, 'profile.yaml'),
-          `name: cancel\nrally:\n  helm:\n    binary: ${fakeHelm}\n    namespace-prefix: taco-unit\n`,
+          `name: cancel\nrally:\n  helm:\n    binary: ${cancelling}\n    namespace-prefix: taco-unit\n`,
         );
         writeFileSync(path.join(dir, 'task.yaml'), readFileSync(path.join(fixtures, 'dummy-pass.yaml')));
-        const helmLog = path.join(dir, 'helm.log');
-        // The fake helm sends the cancel (SIGINT) to the action once the install is under way.
-        const env = {
-          FAKE_HELM_LOG: helmLog,
-          FAKE_HELM_HANG: 'upgrade',
-          FAKE_HELM_CANCEL: '1',
-          GITHUB_RUN_ATTEMPT: '3',
-        };
+        const env = { ...helm.env, GITHUB_RUN_ATTEMPT: '3' };
         const inputs = {
           profile: 'profile.yaml',
           mode: 'rally',
           task: 'task.yaml',
-          chart: 'openstack-helm/keystone',
+          chart: './keystone',
           kubeconfig: 'kubeconfig',
           publish: 'false',
         };
@@ -163,10 +150,7 @@ describe('helm-rally bundle', () => {
         expect(main.outputs).toMatchObject({ release: 'keystone', namespace: 'taco-unit-1-3' });
         const post = await runPost('helm-rally', main, { cwd: dir, env });
         expect(post.exitCode).toBe(0);
-        const calls = readFileSync(helmLog, 'utf8')
-          .trim()
-          .split('\n')
-          .map((line) => (JSON.parse(line) as { args: string[] }).args);
+        const calls = helm.calls().filter((argv) => argv[0] !== 'version');
         expect(calls.map((args) => args[0])).toEqual(['upgrade', 'uninstall']);
         expect(calls[1]).toEqual(
           expect.arrayContaining([
@@ -177,10 +161,13 @@ describe('helm-rally bundle', () => {
             path.join(dir, 'kubeconfig'),
           ]),
         );
-        expect(kubeRequests).toEqual(['DELETE /api/v1/namespaces/taco-unit-1-3']);
+        const namespaceDeletes = api.calls.filter(
+          (c) => c.method === 'DELETE' && /^\/api\/v1\/namespaces\/[^/]+$/.test(c.path),
+        );
+        expect(namespaceDeletes.map((c) => c.path)).toEqual(['/api/v1/namespaces/taco-unit-1-3']);
         expect(post.stdout).toContain('Release keystone: done; namespace taco-unit-1-3: deleted.');
       } finally {
-        server.close();
+        await api.close();
       }
     },
   );

@@ -1,12 +1,13 @@
 /**
  * The helm part of helm-rally: deploy, helm test, cleanup, against the in-process Helm fake and
- * against HelmCli replaying recorded real helm output. No Rally here (see rally-run / cli tests).
+ * through HelmCli with the real Helm 3 and 4 on the fake Kubernetes API. No Rally here (see
+ * rally-run / cli tests).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Dependencies,
   STATE_DEPLOYED,
@@ -18,15 +19,15 @@ import { type NamespaceClient, kubeNamespaceClient } from '../../actions/helm-ra
 import { dnsLabel, releaseFromChart, resolveSettings } from '../../actions/helm-rally/settings.js';
 import { JobFailure, UserError } from '../../actions/lib/errors.js';
 import { HelmCli } from '../../actions/lib/helm/index.js';
-import type { ProcessResult } from '../../actions/lib/process.js';
+import { runProcess } from '../../actions/lib/process.js';
+import type { ProcessRunner } from '../../actions/lib/helm/index.js';
 import { loadProfile } from '../../actions/lib/profile/load.js';
 import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
 import { terminalContext } from '../../actions/lib/terminal-context.js';
 import { FakeHelm } from '../fakes/helm.js';
+import { startHelmCluster, writeTestChart, type HelmCluster } from '../support/helm-cluster.js';
 import { freePort } from '../support/ports.js';
 
-const recordedHelm = (name: string) =>
-  readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'recorded', 'helm', name), 'utf8');
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
@@ -201,58 +202,47 @@ describe('helm-test mode with the Helm fake', () => {
   });
 });
 
-describe('helm-test mode through HelmCli with recorded helm output', () => {
+describe.each([3, 4] as const)('helm-test mode through HelmCli with the real Helm %i', (major) => {
+  let cluster: HelmCluster;
+  beforeAll(async () => {
+    cluster = await startHelmCluster(major);
+  });
+  afterAll(() => cluster.close());
+
   it('passes argv with the kubeconfig file (never its content) and reads the test result', async () => {
-    const kubeconfig =
-      'apiVersion: v1\nkind: Config\nclusters: []\nusers: [{name: u, user: {token: s3cr3t-token}}]\n';
-    const s = setup({
-      mode: 'helm-test',
-      chart: 'openstack-helm/mariadb',
-      release: 'osh-mariadb',
-      kubeconfig,
-    });
+    const kubeconfig = cluster.api.kubeconfig();
+    const chart = writeTestChart(cluster.dir, { name: 'mariadb', server: true, testHook: true });
+    const s = setup({ mode: 'helm-test', chart, release: 'osh-mariadb', kubeconfig });
+    cluster.api.logs['taco-unit-4242-2/osh-mariadb-test/test'] = 'Task config is valid\n';
     const calls: string[][] = [];
-    const replay = async (file: string, args: readonly string[]): Promise<ProcessResult> => {
+    const recording: ProcessRunner = (file, args, options) => {
       calls.push([file, ...args]);
-      const stdout =
-        args[0] === 'upgrade'
-          ? recordedHelm('upgrade-mariadb.json')
-          : args[0] === 'test'
-            ? recordedHelm('test-keystone-passed.stdout')
-            : '';
-      return {
-        command: [file, ...args].join(' '),
-        exitCode: 0,
-        signal: null,
-        stdout,
-        stderr: '',
-        timedOut: false,
-        cancelled: false,
-        durationMs: 1,
-      };
+      return runProcess(file, args, options);
     };
     const deps: Dependencies = {
       helm: (state) =>
         new HelmCli({
-          binary: state.helmBinary,
+          binary: cluster.helm.helm,
+          env: cluster.env,
           ...(state.kubeconfig ? { kubeconfig: state.kubeconfig } : {}),
-          runner: replay,
+          runner: recording,
         }),
       namespaces: () => s.namespaces,
     };
     await runHelmRally(s.ctx, s.settings(), deps);
     const upgrade = calls.find((c) => c[1] === 'upgrade')!;
-    expect(upgrade.slice(0, 4)).toEqual(['helm', 'upgrade', 'osh-mariadb', 'openstack-helm/mariadb']);
+    expect(upgrade.slice(0, 4)).toEqual([cluster.helm.helm, 'upgrade', 'osh-mariadb', chart]);
     const kubeconfigFile = upgrade[upgrade.indexOf('--kubeconfig') + 1];
     expect(readFileSync(kubeconfigFile, 'utf8')).toBe(kubeconfig.trim());
-    expect(calls.flat().join(' ')).not.toContain('s3cr3t-token');
+    expect(calls.flat().join(' ')).not.toContain('fake-token-for-tests');
     expect(calls.find((c) => c[1] === 'test')).toEqual(
       expect.arrayContaining(['--logs', '--namespace', 'taco-unit-4242-2']),
     );
     expect(s.ctx.outputs['sla-passed']).toBe('true');
-    expect(readFileSync(s.ctx.outputs.junit, 'utf8')).toContain('Task config is valid');
+    expect(readFileSync(s.ctx.outputs.junit, 'utf8')).toContain('osh-mariadb-test');
     await cleanupHelmRally(s.ctx, deps);
-    expect(calls.at(-1)!.slice(0, 3)).toEqual(['helm', 'uninstall', 'osh-mariadb']);
+    expect(calls.at(-1)!.slice(1, 3)).toEqual(['uninstall', 'osh-mariadb']);
+    expect(cluster.api.list('secrets', 'taco-unit-4242-2')).toEqual([]);
     // The kubeconfig written from content is removed by the post step.
     expect(() => readFileSync(kubeconfigFile)).toThrow();
   });

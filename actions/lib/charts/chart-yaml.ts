@@ -204,3 +204,19 @@ function formatScalar(value: string, type: Scalar.Type | undefined): string {
   if (type === 'QUOTE_SINGLE') return `'${value}'`;
   return value;
 }
+
+/**
+ * The metadata Helm keeps for a chart: for a v1 chart, Helm's loader unmarshals requirements.yaml
+ * into the metadata, so its `dependencies` become the chart's (and `helm push` writes them into the
+ * OCI config blob). v2 charts declare them in Chart.yaml already.
+ */
+export function helmMetadata(
+  metadata: ChartMetadata,
+  requirements: Buffer | undefined,
+  file: string,
+): ChartMetadata {
+  if (metadata.apiVersion !== 'v1' || !requirements) return metadata;
+  const data = parseYaml(requirements.toString('utf8'), file).toJS() as Record<string, unknown> | null;
+  const dependencies = data && typeof data === 'object' ? data.dependencies : undefined;
+  return Array.isArray(dependencies) ? { ...metadata, dependencies } : metadata;
+}

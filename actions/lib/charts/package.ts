@@ -3,7 +3,13 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { packTgz, readTgz, type TarEntry } from './archive.js';
-import { ChartFiles, parseChartYaml, setChartYamlVersion, type ChartMetadata } from './chart-yaml.js';
+import {
+  ChartFiles,
+  helmMetadata,
+  parseChartYaml,
+  setChartYamlVersion,
+  type ChartMetadata,
+} from './chart-yaml.js';
 import { vendorDependencies } from './dependencies.js';
 import { chartEntries, loadChartFiles, readArchiveFiles, type LoadedChart } from './load.js';
 import { readChartDir } from './walk.js';
@@ -42,7 +48,11 @@ export async function packageChart(dir: string, options: { version?: string } = 
     chart.metadata = parseChartYaml(chart.chartYaml, file);
   }
   const bytes = await packTgz(chartEntries(chart));
-  return packageOf(chart.metadata, bytes);
+  const requirements = chart.files.find((f) => f.name === ChartFiles.requirements)?.data;
+  return packageOf(
+    helmMetadata(chart.metadata, requirements, path.join(root, ChartFiles.requirements)),
+    bytes,
+  );
 }
 
 async function loadChartDir(dir: string, stack: string[]): Promise<LoadedChart> {
@@ -64,7 +74,9 @@ export async function readChartPackage(bytes: Buffer, what: string): Promise<Cha
       `${what}: not a chart package as Helm writes it: root folder ${JSON.stringify(root)} differs from the chart name ${JSON.stringify(metadata.name)}`,
     );
   }
-  return { ...packageOf(metadata, bytes), files };
+  const requirements = files.get(ChartFiles.requirements);
+  const file = `${what}: ${root}/${ChartFiles.requirements}`;
+  return { ...packageOf(helmMetadata(metadata, requirements, file), bytes), files };
 }
 
 /**
@@ -87,5 +99,7 @@ export async function reversionChart(pkg: ChartPackage, version: string): Promis
     return { name: entry.name, data, header: entry.header };
   });
   if (!metadata) throw new UserError(`${what}: ${chartEntry} is missing`);
-  return packageOf(metadata, await packTgz(entries));
+  const requirements = current.files.get(ChartFiles.requirements);
+  const file = `${what}: ${current.name}/${ChartFiles.requirements}`;
+  return packageOf(helmMetadata(metadata, requirements, file), await packTgz(entries));
 }

@@ -1,3 +1,4 @@
+import semver from 'semver';
 import { describeFailure, runProcess, type ProcessResult, type RunOptions } from '../process.js';
 import {
   historyArgs,
@@ -18,6 +19,7 @@ import {
 } from './parse.js';
 import {
   HelmError,
+  type ApplyMethod,
   type CallOptions,
   type HelmClient,
   type HistoryEntry,
@@ -36,9 +38,11 @@ export type ProcessRunner = (
   options: RunOptions,
 ) => Promise<ProcessResult>;
 
-export interface HelmCliOptions extends HelmGlobals {
+export interface HelmCliOptions extends Omit<HelmGlobals, 'major'> {
   /** The helm binary (a path, or `helm` to take it from PATH). */
   binary?: string;
+  /** A semver range the binary's version must satisfy (the profile's pin), e.g. `>=4.1 <5`. */
+  version?: string;
   /** The complete environment of helm (the caller's ctx.env). */
   env?: Readonly<Record<string, string | undefined>>;
   cwd?: string;
@@ -52,10 +56,14 @@ export interface HelmCliOptions extends HelmGlobals {
   runner?: ProcessRunner;
 }
 
-/** A thin adapter over the Helm 3 CLI: argv in, parsed JSON out. */
+/**
+ * A thin adapter over the helm CLI (Helm 3 and Helm 4): argv in, parsed JSON out. It asks the binary
+ * for its version once, before the first command, and builds every argv for that major.
+ */
 export class HelmCli implements HelmClient {
   private readonly binary: string;
   private readonly runner: ProcessRunner;
+  private detected?: Promise<HelmGlobals>;
 
   constructor(private readonly options: HelmCliOptions = {}) {
     this.binary = options.binary ?? 'helm';
@@ -77,6 +85,30 @@ export class HelmCli implements HelmClient {
     });
   }
 
+  /** `helm version`, once: the flags of every later call depend on the major version. */
+  globals(): Promise<HelmGlobals> {
+    this.detected ??= this.detectVersion();
+    return this.detected;
+  }
+
+  private async detectVersion(): Promise<HelmGlobals> {
+    const result = await this.exec(['version', '--template', '{{.Version}}'], undefined);
+    if (result.exitCode !== 0) throw this.fail(`${this.binary} version`, result);
+    const version = semver.coerce(result.stdout.trim())?.version;
+    const major = version ? semver.major(version) : undefined;
+    if (!version || (major !== 3 && major !== 4))
+      throw new HelmError(
+        `${this.binary} is helm ${JSON.stringify(result.stdout.trim())}; Helm 3 or Helm 4 is needed`,
+        { command: result.command },
+      );
+    if (this.options.version && !semver.satisfies(version, this.options.version))
+      throw new HelmError(
+        `${this.binary} is helm ${version}, but the profile pins helm version ${this.options.version}`,
+        { command: result.command },
+      );
+    return { kubeconfig: this.options.kubeconfig, kubeContext: this.options.kubeContext, major };
+  }
+
   private fail(what: string, result: ProcessResult): HelmError {
     const timedOut = result.timedOut || isHelmTimeout(result.stderr);
     return new HelmError(`${what}: ${describeFailure(result)}`, {
@@ -89,13 +121,22 @@ export class HelmCli implements HelmClient {
   }
 
   async upgradeInstall(request: UpgradeInstallRequest, call?: CallOptions): Promise<ReleaseDetail> {
-    const result = await this.exec(upgradeInstallArgs(request, this.options), call, request.timeoutMs);
+    const globals = await this.globals();
+    // Helm 4 forces differently per apply method. A release Helm 3 wrote has no apply method and
+    // keeps client-side apply; a new release gets server-side apply.
+    let applyMethod: ApplyMethod | undefined;
+    if (globals.major === 4 && request.force) {
+      const current = await this.status(request.release, request.namespace, call);
+      applyMethod = current ? (current.applyMethod ?? 'csa') : 'ssa';
+    }
+    const args = upgradeInstallArgs(request, globals, applyMethod);
+    const result = await this.exec(args, call, request.timeoutMs);
     if (result.exitCode !== 0) throw this.fail(`helm upgrade --install ${request.release}`, result);
     return parseReleaseJson(result.stdout, `helm upgrade ${request.release}`);
   }
 
   async status(release: string, namespace: string, call?: CallOptions): Promise<ReleaseDetail | undefined> {
-    const result = await this.exec(statusArgs(release, namespace, this.options), call);
+    const result = await this.exec(statusArgs(release, namespace, await this.globals()), call);
     if (result.exitCode !== 0) {
       if (isReleaseNotFound(result.stderr)) return undefined;
       throw this.fail(`helm status ${release}`, result);
@@ -104,7 +145,7 @@ export class HelmCli implements HelmClient {
   }
 
   async list(listOptions: ListOptions = {}, call?: CallOptions): Promise<ReleaseSummary[]> {
-    const result = await this.exec(listArgs(listOptions, this.options), call);
+    const result = await this.exec(listArgs(listOptions, await this.globals()), call);
     if (result.exitCode !== 0) throw this.fail('helm list', result);
     return parseListJson(result.stdout);
   }
@@ -116,7 +157,7 @@ export class HelmCli implements HelmClient {
     call?: CallOptions,
   ): Promise<TestRunResult> {
     const result = await this.exec(
-      testArgs(release, namespace, testOptions, this.options),
+      testArgs(release, namespace, testOptions, await this.globals()),
       call,
       testOptions.timeoutMs,
     );
@@ -142,7 +183,7 @@ export class HelmCli implements HelmClient {
     call?: CallOptions,
   ): Promise<void> {
     const result = await this.exec(
-      uninstallArgs(release, namespace, uninstallOptions, this.options),
+      uninstallArgs(release, namespace, uninstallOptions, await this.globals()),
       call,
       uninstallOptions.timeoutMs,
     );
@@ -155,7 +196,7 @@ export class HelmCli implements HelmClient {
     max?: number,
     call?: CallOptions,
   ): Promise<HistoryEntry[]> {
-    const result = await this.exec(historyArgs(release, namespace, max, this.options), call);
+    const result = await this.exec(historyArgs(release, namespace, max, await this.globals()), call);
     if (result.exitCode !== 0) {
       if (isReleaseNotFound(result.stderr)) return [];
       throw this.fail(`helm history ${release}`, result);

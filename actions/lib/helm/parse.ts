@@ -109,6 +109,7 @@ export function parseReleaseJson(text: string, what = 'helm status'): ReleaseDet
     chartVersion: str(metadata.version),
     appVersion: str(metadata.appVersion),
     notes: str(info.notes),
+    ...(data.apply_method === 'csa' || data.apply_method === 'ssa' ? { applyMethod: data.apply_method } : {}),
     tests: testHooks(data.hooks),
   };
 }

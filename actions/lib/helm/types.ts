@@ -1,7 +1,7 @@
 /**
- * The Helm 3 vocabulary both deployment engines share (deploy-armada, helm-rally): what a release
- * is, what an install/upgrade asks for, and the client interface. `HelmCli` implements it over the
- * helm binary; tests use the in-process fake in test/fakes/helm.ts.
+ * The Helm vocabulary both deployment engines share (deploy-armada, helm-rally): what a release is,
+ * what an install/upgrade asks for, and the client interface. `HelmCli` implements it over the helm
+ * binary, Helm 3 or Helm 4; the tests run it with both real binaries.
  */
 
 /** Release states exactly as Helm 3 spells them (`helm status`, `helm list`). */
@@ -40,6 +40,9 @@ export interface TestHookRun {
   completedAt?: string;
 }
 
+/** How Helm 4 applied a release: client-side (Helm 3's way) or server-side apply. */
+export type ApplyMethod = 'csa' | 'ssa';
+
 /** `helm status -o json`, reduced to what a pipeline needs. */
 export interface ReleaseDetail {
   name: string;
@@ -53,6 +56,8 @@ export interface ReleaseDetail {
   chartVersion?: string;
   appVersion?: string;
   notes?: string;
+  /** Helm 4 only (`apply_method`). */
+  applyMethod?: ApplyMethod;
   /** Hooks with the `test` event (also `test-success`, the Helm 2 spelling Helm 3 still runs). */
   tests: TestHookRun[];
 }
@@ -92,7 +97,7 @@ export interface UpgradeInstallRequest {
   waitForJobs?: boolean;
   timeoutMs: number;
   noHooks?: boolean;
-  /** `--force`: replace resources through delete/recreate when an update fails. */
+  /** Armada's force: replace resources (Helm 3, Helm 4 client-side) or take over conflicting fields (Helm 4 server-side). */
   force?: boolean;
   atomic?: boolean;
   createNamespace?: boolean;
@@ -110,7 +115,7 @@ export interface ListOptions {
   allNamespaces?: boolean;
   /** Regular expression on the release name (`--filter`). */
   filter?: string;
-  /** Every state, not only deployed and failed (`--all`). */
+  /** Every state, not only deployed and failed (`--all` on Helm 3; Helm 4 always lists every state). */
   all?: boolean;
 }
 
