@@ -1,6 +1,6 @@
 /**
  * One fake Kubernetes API address in front of two fakes, for a workflow whose jobs share one
- * kubeconfig: batch jobs, events and container logs (what deploy-armada's waits and diagnostics
+ * kubeconfig: whatever helm asks for (its releases and the resources it applies), batch jobs, events and container logs (what deploy-armada's waits and diagnostics
  * read) go to the Armada fake, everything else (workloads, pods, watches, evictions) to the
  * workload fake. Requests and responses are piped through unchanged.
  */
@@ -16,7 +16,9 @@ export class RoutedKubeApi {
   static async start(routes: { armada: string; workloads: string }): Promise<RoutedKubeApi> {
     const server = http.createServer((req, res) => {
       const path = req.url ?? '/';
-      const toArmada = /^\/apis\/batch\/|\/events(\?|$)|\/log(\?|$)/.test(path.split('?')[0] + '?');
+      // Helm (its user agent names it) keeps its releases and resources in the Armada fake.
+      const byHelm = /^helm\//i.test(req.headers['user-agent'] ?? '');
+      const toArmada = byHelm || /^\/apis\/batch\/|\/events(\?|$)|\/log(\?|$)/.test(path.split('?')[0] + '?');
       const target = new URL(path, toArmada ? routes.armada : routes.workloads);
       const upstream = http.request(target, { method: req.method, headers: req.headers }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);

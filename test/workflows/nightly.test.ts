@@ -2,21 +2,13 @@
  * nightly.yml end to end on this machine with the built-in local profile (its loopback ports and
  * paths replaced by this test's): the candidate images and charts in a real docker-registry, the
  * candidate release artifact built from them, deploy-armada deploying it against the fake
- * Kubernetes API with the fake helm (no real cluster here), real Tempest against a closed Keystone
+ * Kubernetes API with the real helm (no real cluster here), real Tempest against a closed Keystone
  * port (so its tests fail for real), the merge of the shard artifacts, cookiemonster killing pods
  * of the fake cluster, and the ledger entry. One Kubernetes API address (one KUBECONFIG secret)
  * serves the Armada fake and the workload fake. One Tempest shard: a second `tempest init` on the
  * same host fails until each run gets its own workspace name (issue 15 item 4).
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +22,7 @@ import {
   startReleaseWorld,
   type ReleaseWorld,
 } from '../deploy-armada/release-world.js';
-import { FAKE_HELM } from '../deploy-armada/world.js';
+import { realHelmOnPath } from '../support/helm.js';
 import { freePort } from '../support/ports.js';
 import { jobLog, localProfile, runLocalWorkflow, type LocalRun } from './support.js';
 
@@ -114,10 +106,7 @@ beforeAll(async () => {
   const site = path.join(dir, 'site');
   mkdirSync(site);
   writeFileSync(path.join(site, 'README.md'), 'site\n');
-  const bin = path.join(dir, 'bin');
-  mkdirSync(bin);
-  symlinkSync(FAKE_HELM, path.join(bin, 'helm'));
-  mkdirSync(path.join(dir, 'helm-state'));
+  const helm = realHelmOnPath(path.join(dir, 'helm'));
   mkdirSync(path.join(dir, 'home'));
   run = await runLocalWorkflow('nightly', {
     inputs: {
@@ -134,8 +123,7 @@ beforeAll(async () => {
     },
     callerRepo: site,
     env: {
-      PATH: `${bin}:${process.env.PATH}`,
-      FAKE_HELM_STATE: path.join(dir, 'helm-state'),
+      ...helm.env,
       HOME: path.join(dir, 'home'),
     },
   });
