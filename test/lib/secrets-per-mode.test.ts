@@ -78,7 +78,12 @@ const table: [keyof typeof actions, string, Record<string, string>, string | und
     undefined,
   ],
   ['promote-version', 'promote', { images: 'keystone', candidate: 'nightly-1' }, undefined],
-  ['promote-version', 'record-nightly', { mode: 'record-nightly', candidate: 'nightly-1', 'deploy-result': 'failure' }, undefined],
+  [
+    'promote-version',
+    'record-nightly',
+    { mode: 'record-nightly', candidate: 'nightly-1', 'deploy-result': 'failure' },
+    undefined,
+  ],
   [
     'promote-version',
     'candidate-release',

@@ -58,7 +58,9 @@ describe('promote-version with a release artifact', () => {
     // What deploy-armada's release output says it deployed: the artifact by digest and its BOM.
     const written = JSON.parse(/release=(.*)/.exec(cli.stdout)![1]) as { ref: string; digest: string };
     const puller = client(registry.host);
-    const deployed = await pullRelease(puller, 'site/taco-release', written.digest).finally(() => puller.close());
+    const deployed = await pullRelease(puller, 'site/taco-release', written.digest).finally(() =>
+      puller.close(),
+    );
     const nightly = await runAction('promote-version', {
       node: '24',
       inputs: {
