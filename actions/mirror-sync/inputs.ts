@@ -1,6 +1,7 @@
 import type { ActionContext } from '../lib/context.js';
 import { booleanInput, durationInput, listInput, stringInput } from '../lib/inputs.js';
 import { UserError } from '../lib/errors.js';
+import { basicCredential } from '../lib/git/auth.js';
 
 /** Input names, exactly as in mirror-sync/action.yml. */
 export const Inputs = {
@@ -98,6 +99,8 @@ export function readInputs(ctx: Pick<ActionContext, 'getInput' | 'setSecret'>): 
   const mirrorToken = stringInput(ctx, Inputs.mirrorToken);
   const sshKey = stringInput(ctx, Inputs.sshKey);
   for (const secret of [upstreamToken, mirrorToken, sshKey]) if (secret) ctx.setSecret(secret);
+  // The Basic credential git and the ls-refs request send is derived from a token: masked too.
+  for (const token of [upstreamToken, mirrorToken]) if (token) ctx.setSecret(basicCredential(token));
 
   const list = (name: string) => {
     const items = listInput(ctx, name);

@@ -255,10 +255,10 @@ describe('inputs and configuration', () => {
     };
   };
 
-  it('reads allow-force as a boolean or as patterns, and masks secrets first', () => {
+  it('reads allow-force as a boolean or as patterns, and masks secrets (and the Basic credential git sends) first', () => {
     const c = ctx({ 'allow-force': 'true', 'upstream-token': 'tok-abc' });
     expect(readInputs(c).allowForce).toBe(true);
-    expect(c.secrets).toEqual(['tok-abc']);
+    expect(c.secrets).toEqual(['tok-abc', Buffer.from('x-access-token:tok-abc').toString('base64')]);
     expect(readInputs(ctx({ 'allow-force': 'master, stable/*' })).allowForce).toEqual(['master', 'stable/*']);
     expect(() => readInputs(ctx({ 'gate-timeout': 'soon' }))).toThrow(/Input 'gate-timeout'/);
   });
