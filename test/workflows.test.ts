@@ -114,12 +114,11 @@ describe('reusable workflows warn when taco/actions runs from a moving ref', () 
   for (const file of workflowFiles(repoRoot)) {
     const wf = read(file) as Workflow & {
       on: Record<string, { inputs?: Record<string, unknown> } | null>;
-      jobs: Record<string, { steps?: Step[] }>;
     };
     if (!wf.on.workflow_call?.inputs?.['actions-ref']) continue;
     it(`${file}: a job checks actions-ref with scripts/check-actions-ref.sh after checking taco/actions out`, () => {
-      const checks = Object.values(wf.jobs).flatMap((job) => {
-        const steps = job.steps ?? [];
+      const checks = Object.values(wf.jobs ?? {}).flatMap((job) => {
+        const steps = (job.steps ?? []) as Step[];
         const at = steps.findIndex((s) => s.run?.trim() === '.taco-actions/scripts/check-actions-ref.sh');
         if (at < 0) return [];
         const checkout = steps.slice(0, at).find((s) => s.with?.repository === 'taco/actions');

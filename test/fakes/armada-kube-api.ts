@@ -2,11 +2,13 @@
  * A FAKE Kubernetes API server with the reads and deletes deploy-armada's KubeCluster makes (no
  * real API server can run here): pods (list, delete, log), events, jobs and cronjobs (list,
  * delete), and deployments/statefulsets/daemonsets (list). Plain Node http on 127.0.0.1; objects
- * are whatever the test puts in `state`; label selectors are equality-based (`a=b,c=d`).
+ * are whatever the test puts in `state`; label selectors are equality-based (`a=b,c=d`). Namespaces,
+ * RoleBindings and discovery for kubectl come from ./namespace-api.ts.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
+import { FakeNamespaces } from './namespace-api.js';
 
 type Json = Record<string, unknown> & {
   metadata: { name: string; namespace: string; labels?: Record<string, string> };
@@ -50,6 +52,8 @@ export class FakeArmadaKubeApi {
     logs: {},
   };
   readonly calls: RecordedCall[] = [];
+  /** Namespaces and RoleBindings, and the discovery documents kubectl reads first. */
+  readonly namespaces = new FakeNamespaces();
 
   private constructor(
     private readonly server: Server,
@@ -58,7 +62,13 @@ export class FakeArmadaKubeApi {
 
   static async start(): Promise<FakeArmadaKubeApi> {
     const holder: { api?: FakeArmadaKubeApi } = {};
-    const server = createServer((req, res) => holder.api!.handle(req.method ?? 'GET', req.url ?? '/', res));
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () =>
+        holder.api!.handle(req.method ?? 'GET', req.url ?? '/', res, Buffer.concat(chunks)),
+      );
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     holder.api = new FakeArmadaKubeApi(server, `http://127.0.0.1:${port}`);
@@ -82,7 +92,7 @@ export class FakeArmadaKubeApi {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private handle(method: string, url: string, res: import('node:http').ServerResponse): void {
+  private handle(method: string, url: string, res: import('node:http').ServerResponse, body: Buffer): void {
     const parsed = new URL(url, 'http://fake');
     const query = Object.fromEntries(parsed.searchParams);
     this.calls.push({ method, path: parsed.pathname, query });
@@ -99,6 +109,8 @@ export class FakeArmadaKubeApi {
         code: 404,
         message: `${parsed.pathname} not found`,
       });
+    const answer = this.namespaces.handle(method, parsed.pathname, body);
+    if (answer) return send(answer.status, answer.body);
     const m =
       /^\/api\/v1\/namespaces\/([^/]+)\/(pods|events)(?:\/([^/]+))?(\/log)?$/.exec(parsed.pathname) ??
       /^\/apis\/(?:batch|apps)\/v1\/namespaces\/([^/]+)\/(jobs|cronjobs|deployments|statefulsets|daemonsets)(?:\/([^/]+))?()$/.exec(
