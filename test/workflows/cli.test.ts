@@ -47,7 +47,7 @@ describe('taco-ci workflow run', () => {
     );
     expect(result.stderr).toBe('');
     expect(result.code, result.stdout).toBe(0);
-    expect(result.stdout).toContain('── jobs ──\nlist: success\nsync: success\n');
+    expect(result.stdout).toContain('── jobs ──\nlist: success\ngate: success\nsync: success\n');
     expect(result.stdout).not.toContain('ghp_cliToken_777');
     expect(repos.refs(repos.mirror)).toEqual(repos.refs(repos.upstream));
   });
