@@ -3,7 +3,7 @@
  * pointed at real file:// repositories, the secret from the environment; bad inputs exit 2.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,5 +90,6 @@ describe('taco-ci workflow run', () => {
     expect(result.stdout).toMatch(/── jobs ──\ncandidate: failure\ndeploy: skipped\n/);
     expect(result.stderr).toMatch(/^failed: workflow nightly failed: candidate \(failure\)/m);
     expect(result.stdout + result.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    rmSync(dir, { recursive: true, force: true });
   }, 180_000);
 });
