@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -124,6 +125,50 @@ describe("a profile path in the caller's repository exists where it is read", ()
   }
 });
 
+describe('reusable workflows warn when taco/actions runs from a moving ref', () => {
+  type Step = { uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, string> };
+  const script = path.join(repoRoot, 'scripts', 'check-actions-ref.sh');
+  const check = (ref: string) =>
+    spawnSync(script, [], { env: { PATH: process.env.PATH, ACTIONS_REF: ref }, encoding: 'utf8' });
+
+  for (const file of workflowFiles(repoRoot)) {
+    const wf = read(file) as Workflow & {
+      on: Record<string, { inputs?: Record<string, unknown> } | null>;
+    };
+    if (!wf.on.workflow_call?.inputs?.['actions-ref']) continue;
+    it(`${file}: a job checks actions-ref with scripts/check-actions-ref.sh after checking taco/actions out`, () => {
+      const checks = Object.values(wf.jobs ?? {}).flatMap((job) => {
+        const steps = (job.steps ?? []) as Step[];
+        const at = steps.findIndex((s) => s.run?.trim() === '.taco-actions/scripts/check-actions-ref.sh');
+        if (at < 0) return [];
+        const checkout = steps.slice(0, at).find((s) => s.with?.repository === 'taco/actions');
+        return [{ checkout: checkout?.with, env: steps[at].env }];
+      });
+      expect(checks.length, file).toBeGreaterThan(0);
+      for (const { checkout, env } of checks) {
+        expect(checkout?.path).toBe('.taco-actions');
+        // The ref it judges is the ref the actions were checked out at.
+        expect(env?.ACTIONS_REF).toBe(checkout?.ref);
+      }
+    });
+  }
+
+  it('the script warns for a tag or a short SHA and is silent for a full commit SHA', () => {
+    for (const ref of ['v1', 'main', '0123abc', 'refs/tags/v1.2.0']) {
+      const result = check(ref);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toBe(
+        `::warning::taco/actions code runs from '${ref}', a moving ref: pass actions-ref with the commit SHA this workflow is pinned to\n`,
+      );
+    }
+    const pinned = check('0123456789abcdef0123456789abcdef01234567');
+    expect([pinned.status, pinned.stdout]).toEqual([0, '']);
+    const unset = spawnSync(script, [], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    expect(unset.status).not.toBe(0);
+    expect(unset.stderr).toContain('ACTIONS_REF is not set');
+  });
+});
+
 describe('taco-ci plan and the workflows agree', () => {
   for (const pipeline of PIPELINES) {
     for (const { file, jobs } of pipeline.workflows) {
@@ -155,9 +200,26 @@ describe('stage jobs: their own runners, only the credentials they use', () => {
   /** job → [its runs-on input, the default runner (docs/runners.md), the secrets it uses]. */
   const STAGES: Record<string, Record<string, [string, string[], string[]]>> = {
     '.github/workflows/nightly.yml': {
-      deploy: ['deploy-runs-on', ['taco-dev-deploy-armada'], ['REGISTRY_PASSWORD', 'REGISTRY_USERNAME']],
-      tempest: ['tempest-runs-on', ['self-hosted', 'taco', 'dev'], ['OS_PASSWORD']],
-      cookiemonster: ['chaos-runs-on', ['taco-dev-cookiemonster'], ['OS_PASSWORD']],
+      // The Armada manifest's passwords (the built-in profiles' armada.variables and tokens).
+      deploy: [
+        'deploy-runs-on',
+        ['taco-dev-deploy-armada'],
+        [
+          'REGISTRY_PASSWORD',
+          'REGISTRY_USERNAME',
+          'TACO_CEPH_ADMIN_KEYRING',
+          'TACO_KEYSTONE_ADMIN_PASSWORD',
+          'TACO_MARIADB_ADMIN_PASSWORD',
+          'TACO_RABBITMQ_ADMIN_PASSWORD',
+        ],
+      ],
+      tempest: ['tempest-runs-on', ['self-hosted', 'taco', 'dev'], ['OS_PASSWORD', 'TEMPEST_ADMIN_PASSWORD']],
+      // The Rally deployment the chaos load runs against reads the Keystone admin password.
+      cookiemonster: [
+        'chaos-runs-on',
+        ['taco-dev-cookiemonster'],
+        ['OS_PASSWORD', 'TACO_KEYSTONE_ADMIN_PASSWORD'],
+      ],
       shards: ['runs-on', ['self-hosted', 'taco', 'dev'], []],
       'tempest-report': ['runs-on', ['self-hosted', 'taco', 'dev'], []],
     },

@@ -2,11 +2,13 @@
  * `taco-ci workflow run` as a user runs it: mirror-sync.yml with the local profile's kolla mirror
  * pointed at real file:// repositories, the secret from the environment; bad inputs exit 2.
  */
-import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Repos } from '../mirror-sync/repos.js';
+import { freePort } from '../support/ports.js';
 import { taco } from '../support/taco-cli.js';
 import { localProfile } from './support.js';
 
@@ -45,7 +47,7 @@ describe('taco-ci workflow run', () => {
     );
     expect(result.stderr).toBe('');
     expect(result.code, result.stdout).toBe(0);
-    expect(result.stdout).toContain('── jobs ──\nlist: success\nsync: success\n');
+    expect(result.stdout).toContain('── jobs ──\nlist: success\ngate: success\nsync: success\n');
     expect(result.stdout).not.toContain('ghp_cliToken_777');
     expect(repos.refs(repos.mirror)).toEqual(repos.refs(repos.upstream));
   });
@@ -63,4 +65,31 @@ describe('taco-ci workflow run', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/workflow nigthly: no such file/);
   });
+
+  it('nightly without its services: exit 1, the unreachable service named, no stack trace', async () => {
+    // The local profile with its registry on a closed loopback port (5000 may be someone's registry here).
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'workflow-cli-nightly-'));
+    const closed = await freePort();
+    const site = path.join(dir, 'site');
+    mkdirSync(site);
+    execFileSync('git', ['init', '--quiet', site]);
+    const noServices = localProfile(dir, { registry: { url: `127.0.0.1:${closed}/taco`, insecure: true } });
+    const result = taco([
+      'workflow',
+      'run',
+      'nightly',
+      '--profile',
+      noServices,
+      '--repo',
+      site,
+      '--work-dir',
+      path.join(dir, 'run'),
+    ]);
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(result.stdout).toContain(`::error::GET http://127.0.0.1:${closed}/v2/: connect ECONNREFUSED`);
+    expect(result.stdout).toMatch(/── jobs ──\ncandidate: failure\ndeploy: skipped\n/);
+    expect(result.stderr).toMatch(/^failed: workflow nightly failed: candidate \(failure\)/m);
+    expect(result.stdout + result.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    rmSync(dir, { recursive: true, force: true });
+  }, 180_000);
 });

@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('mirror-sync.yml with the local profile', () => {
-  it('lists the mirrors, syncs each in its own job and keeps a report per mirror', async () => {
+  it('lists the mirrors, gates and then syncs each in its own jobs and keeps a report per mirror', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mirror-workflow-'));
     const profile = localProfile(dir, {
       mirrors: {
@@ -46,16 +46,26 @@ describe('mirror-sync.yml with the local profile', () => {
     });
     const run = await runLocalWorkflow('mirror-sync', {
       inputs: { profile },
-      secrets: { MIRROR_TOKEN: TOKEN, UPSTREAM_TOKEN: TOKEN },
+      // The gate job reads the private mirror with the read token; only the sync job gets MIRROR_TOKEN.
+      secrets: { MIRROR_TOKEN: TOKEN, MIRROR_READ_TOKEN: TOKEN, UPSTREAM_TOKEN: TOKEN },
     });
     expect(run.result, run.log).toBe('success');
     expect(JSON.parse(run.jobs.list.outputs.mirrors)).toEqual(['kolla', 'openstack-helm']);
+    expect(run.jobs.gate.runs.map((r) => [r.matrix.mirror, r.result])).toEqual([
+      ['kolla', 'success'],
+      ['openstack-helm', 'success'],
+    ]);
     expect(run.jobs.sync.runs.map((r) => [r.matrix.mirror, r.result])).toEqual([
       ['kolla', 'success'],
       ['openstack-helm', 'success'],
     ]);
     for (const repos of [kolla, helm]) expect(repos.refs(repos.mirror)).toEqual(repos.refs(repos.upstream));
-    expect(readdirSync(run.artifactsDir).sort()).toEqual(['mirror-sync-kolla', 'mirror-sync-openstack-helm']);
+    expect(readdirSync(run.artifactsDir).sort()).toEqual([
+      'mirror-sync-gate-kolla',
+      'mirror-sync-gate-openstack-helm',
+      'mirror-sync-kolla',
+      'mirror-sync-openstack-helm',
+    ]);
     expect(run.log).not.toContain(TOKEN);
   });
 });

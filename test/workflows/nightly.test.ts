@@ -4,8 +4,8 @@
  * candidate release artifact built from them, deploy-armada deploying it against the fake
  * Kubernetes API with the real helm (no real cluster here), real Tempest against a closed Keystone
  * port (so its tests fail for real), the merge of the shard artifacts, cookiemonster killing pods
- * of the fake cluster, and the ledger entry. One Kubernetes API address (one KUBECONFIG secret)
- * serves the Armada fake and the workload fake. One Tempest shard: a second `tempest init` on the
+ * of the fake cluster, and the ledger entry. One Kubernetes API address (the runner's own KUBECONFIG,
+ * as a stage runner's service account; no workflow secret) serves the Armada fake and the workload fake. One Tempest shard: a second `tempest init` on the
  * same host fails until each run gets its own workspace name (issue 15 item 4).
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -115,13 +115,13 @@ beforeAll(async () => {
       'tempest-shards': '1',
     },
     secrets: {
-      KUBECONFIG: api.kubeconfig(),
       REGISTRY_USERNAME: 'deployer',
       REGISTRY_PASSWORD: 'reg-Secret-77',
       TEMPEST_ADMIN_PASSWORD: 'tempest-Admin-45',
       ...ARMADA_SECRETS,
     },
     callerRepo: site,
+    kubeconfig: api.kubeconfig(),
     env: {
       ...helm.env,
       HOME: path.join(dir, 'home'),

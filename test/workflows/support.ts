@@ -21,6 +21,12 @@ export interface LocalRunOptions {
   secrets?: Record<string, string>;
   /** Added to the runner's environment (PATH of fakes, HOME, …). */
   env?: Record<string, string | undefined>;
+  /**
+   * The runner's own cluster credentials, as a stage runner pod has them from its service account
+   * (no workflow passes a kubeconfig secret): written to a file named by KUBECONFIG in the runner's
+   * environment.
+   */
+  kubeconfig?: string;
   callerRepo?: string;
   eventName?: string;
 }
@@ -42,12 +48,25 @@ export async function runLocalWorkflow(name: string, options: LocalRunOptions = 
     callerRepo: options.callerRepo,
     workDir,
     node: nodeBinary('24'),
-    baseEnv: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...options.env },
+    baseEnv: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LANG: 'C.UTF-8',
+      ...runnerKubeconfig(workDir, options.kubeconfig),
+      ...options.env,
+    },
     eventName: options.eventName,
     log: (line) => lines.push(line),
   });
   const log = lines.join('\n');
   return { ...run, log, workDir };
+}
+
+function runnerKubeconfig(workDir: string, kubeconfig: string | undefined): Record<string, string> {
+  if (kubeconfig === undefined) return {};
+  const file = path.join(workDir, 'runner-kubeconfig.yaml');
+  writeFileSync(file, kubeconfig, { mode: 0o600 });
+  return { KUBECONFIG: file };
 }
 
 /** The built-in local profile with this test's loopback ports and paths on top (`extends:` it). */

@@ -1,7 +1,8 @@
 /**
  * unit-helm.yml end to end with the built-in local profile: the caller's repository (a real git
  * repository) holds helm-toolkit and a keystone chart; the changes job finds keystone, the matrix
- * job deploys it with the fake helm against the fake Kubernetes API (neither exists for real here),
+ * job creates its per-run namespace with real kubectl and deploys the chart with the fake helm, both
+ * against the fake Kubernetes API (no real cluster here; the runner's own KUBECONFIG),
  * runs its helm test, publishes it to a real docker-registry, and the published job collects it.
  */
 import { execFileSync } from 'node:child_process';
@@ -46,7 +47,7 @@ describe('unit-helm.yml with the local profile', () => {
     });
     const run = await runLocalWorkflow('unit-helm', {
       inputs: { profile, 'charts-dir': 'charts', mode: 'helm-test', candidate: 'c.20261206.1' },
-      secrets: { KUBECONFIG: api.kubeconfig() },
+      kubeconfig: api.kubeconfig(),
       callerRepo: site,
       env: {
         FAKE_HELM_LOG: path.join(dir, 'helm.log'),
@@ -69,5 +70,21 @@ describe('unit-helm.yml with the local profile', () => {
       headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
     });
     expect(head.headers.get('docker-content-digest')).toBe(charts[0].digest);
+    // The rally job made its per-run namespace (Pod Security labels) and the stage account's binding, then removed it.
+    const [namespace, binding] = api.namespaces.created;
+    expect(namespace.metadata).toMatchObject({
+      name: expect.stringMatching(/^taco-unit-\d+-1-0$/),
+      labels: {
+        'pod-security.kubernetes.io/enforce': 'baseline',
+        'pod-security.kubernetes.io/warn': 'restricted',
+        'taco.example/per-run-namespace': 'helm-rally',
+      },
+    });
+    expect(binding).toMatchObject({
+      metadata: { name: 'taco-helm-rally', namespace: namespace.metadata.name },
+      roleRef: { kind: 'ClusterRole', name: 'taco-helm-rally-release' },
+      subjects: [{ kind: 'ServiceAccount', name: 'taco-helm-rally', namespace: 'arc-runners' }],
+    });
+    expect(api.namespaces.namespaces).toEqual([]);
   });
 });
