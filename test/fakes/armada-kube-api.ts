@@ -145,6 +145,11 @@ export class FakeArmadaKubeApi {
       .map((o) => o.object);
   }
 
+  /** Every object of a type that was ever created, as created (deleted ones too), in order. */
+  created(type: string): Json[] {
+    return this.history.filter((e) => e.type === 'ADDED' && e.resource.plural === type).map((e) => e.object);
+  }
+
   private put(type: ResourceType, object: Json, event: StoredEvent['type']): Json {
     object.apiVersion ??= groupVersion(type);
     object.kind ??= type.kind;

@@ -1,7 +1,7 @@
 /**
  * unit-helm.yml end to end with the built-in local profile: the caller's repository (a real git
  * repository) holds helm-toolkit and a keystone chart; the changes job finds keystone, the matrix
- * job creates its per-run namespace with real kubectl and deploys the chart with the fake helm, both
+ * job creates its per-run namespace with real kubectl and deploys the chart with the real helm, both
  * against the fake Kubernetes API (no real cluster here; the runner's own KUBECONFIG),
  * runs its helm test, publishes it to a real docker-registry, and the published job collects it.
  */
@@ -12,10 +12,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeArmadaKubeApi } from '../fakes/armada-kube-api.js';
 import { repoRoot } from '../harness/run-action.js';
+import { realHelmOnPath } from '../support/helm.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { localProfile, runLocalWorkflow } from './support.js';
 
-const fakeHelm = path.join(repoRoot, 'test', 'helm-rally', 'fakes', 'helm');
 let registry: TestRegistry;
 let api: FakeArmadaKubeApi;
 let site: string;
@@ -41,19 +41,17 @@ afterAll(async () => {
 describe('unit-helm.yml with the local profile', () => {
   it('tests the charts of the change one job each and publishes the ones that passed', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'unit-helm-workflow-'));
+    const helm = realHelmOnPath(path.join(dir, 'helm'));
     const profile = localProfile(dir, {
       registry: { url: `${registry.host}/taco`, insecure: true },
-      rally: { helm: { binary: fakeHelm, 'namespace-prefix': 'taco-unit' } },
+      rally: { helm: { 'namespace-prefix': 'taco-unit' } },
     });
     const run = await runLocalWorkflow('unit-helm', {
       inputs: { profile, 'charts-dir': 'charts', mode: 'helm-test', candidate: 'c.20261206.1' },
       kubeconfig: api.kubeconfig(),
       callerRepo: site,
       env: {
-        FAKE_HELM_LOG: path.join(dir, 'helm.log'),
-        // helm-rally resolves the local profile's Rally deployment password even in helm-test mode
-        // (issue 16: secrets per mode), and unit-helm.yml has no secret to pass it from.
-        TACO_KEYSTONE_ADMIN_PASSWORD: 'not-used-by-helm-test',
+        ...helm.env,
       },
     });
     expect(run.result, run.log).toBe('success');
@@ -71,7 +69,8 @@ describe('unit-helm.yml with the local profile', () => {
     });
     expect(head.headers.get('docker-content-digest')).toBe(charts[0].digest);
     // The rally job made its per-run namespace (Pod Security labels) and the stage account's binding, then removed it.
-    const [namespace, binding] = api.namespaces.created;
+    const [namespace] = api.created('namespaces');
+    const [binding] = api.created('rolebindings');
     expect(namespace.metadata).toMatchObject({
       name: expect.stringMatching(/^taco-unit-\d+-1-0$/),
       labels: {
@@ -85,6 +84,6 @@ describe('unit-helm.yml with the local profile', () => {
       roleRef: { kind: 'ClusterRole', name: 'taco-helm-rally-release' },
       subjects: [{ kind: 'ServiceAccount', name: 'taco-helm-rally', namespace: 'arc-runners' }],
     });
-    expect(api.namespaces.namespaces).toEqual([]);
+    expect(api.list('namespaces').map((n) => n.metadata.name)).not.toContain(namespace.metadata.name);
   });
 });
