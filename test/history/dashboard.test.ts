@@ -61,18 +61,18 @@ describe('buildDashboard', () => {
       NIGHTS.map((n) => `https://github.example/taco/ci/actions/runs/${n.runId}`),
     );
     expect(rows.map((r) => [r.stages.deploy, r.stages.tempest, r.stages.chaos])).toEqual([
-      ['unknown', 'passed', 'passed'],
-      ['unknown', 'failed', 'passed'],
-      ['unknown', 'passed', 'failed'],
-      ['unknown', 'passed', 'passed'],
-      ['unknown', 'failed', 'passed'],
+      ['passed', 'passed', 'passed'],
+      ['passed', 'failed', 'passed'],
+      ['passed', 'passed', 'failed'],
+      ['passed', 'passed', 'passed'],
+      ['passed', 'failed', 'passed'],
     ]);
     expect(rows.map((r) => r.promote)).toEqual([
       { can: true, why: 'promoted as 1.0.0' },
-      { can: false, why: 'the nightly failed (tempest failed)' },
-      { can: false, why: 'the nightly failed (chaos failed)' },
+      { can: false, why: 'the run failed; tempest failed' },
+      { can: false, why: 'the run failed; chaos failed' },
       { can: true, why: 'promoted as 2.0.0' },
-      { can: false, why: 'the nightly failed (tempest failed)' },
+      { can: false, why: 'the run failed; tempest failed' },
     ]);
   });
 
@@ -122,7 +122,8 @@ describe('buildDashboard', () => {
       ['nightly-2', ['failed'], []],
       ['nightly-1', ['passed', 'failed'], ['1.0.0']],
     ]);
-    const nightly1 = world.entries[0].images.map((i) => i.digest);
+    // What the first nightly deployed: its images and its charts, by digest.
+    const nightly1 = [...world.entries[0].images, ...(world.entries[0].charts ?? [])].map((a) => a.digest);
     expect(lineage[2].artifacts.map((a) => a.digest)).toEqual(nightly1);
   });
 });

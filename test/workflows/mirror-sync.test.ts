@@ -3,7 +3,7 @@
  * test's real git repositories: kolla over file:// with the profile's gate, openstack-helm over
  * HTTP (git http-backend) with the mirror token, one matrix job each.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,8 +44,12 @@ describe('mirror-sync.yml with the local profile', () => {
         },
       },
     });
+    // The caller's repository, which every job that reads a profile checks out first.
+    const site = path.join(dir, 'site');
+    mkdirSync(site);
     const run = await runLocalWorkflow('mirror-sync', {
       inputs: { profile },
+      callerRepo: site,
       // The gate job reads the private mirror with the read token; only the sync job gets MIRROR_TOKEN.
       secrets: { MIRROR_TOKEN: TOKEN, MIRROR_READ_TOKEN: TOKEN, UPSTREAM_TOKEN: TOKEN },
     });
