@@ -249,7 +249,8 @@ describe('the bundled action', () => {
         duration: '2s',
         interval: '400ms',
         seed: 'bundle',
-        'max-concurrent-kills': '2',
+        // Room for every target's kill at once: each target needs its min-kills (default 1).
+        'max-concurrent-kills': '4',
         'kill-mode': 'evict',
         'grace-period': '1s',
         'recovery-timeout': '30s',

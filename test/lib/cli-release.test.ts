@@ -117,7 +117,8 @@ describe('taco-ci release', () => {
     const anonymous = taco(['release', 'show', '1.0.0', '-p', profile], {
       env: { REG_USER: '', REG_PASS: '' },
     });
-    expect(anonymous.code).toBe(1);
-    expect(anonymous.stderr).toMatch(/HTTP 401.*needs credentials/);
+    // The profile names its credentials' variables: unset, that is the user's mistake, named (exit 2).
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.stderr).toMatch(/REG_USER/);
   });
 });

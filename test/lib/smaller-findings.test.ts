@@ -42,7 +42,7 @@ describe('tempest.conf holds the admin password: 0600 however it was made', () =
         : kind === 'file'
           ? { kind, file: given }
           : { kind };
-    expect(writeConfig(ctx, workspace, source)).toBe(conf);
+    expect(writeConfig(ctx, workspace, source).file).toBe(conf);
     expect(mode(conf)).toBe(0o600);
   });
 });

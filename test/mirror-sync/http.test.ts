@@ -82,7 +82,7 @@ describe('syncMirror over HTTP with token auth (git http-backend)', () => {
     // Every command line was logged (debug) and the gate printed its whole environment.
     const log = env.lines.join('\n');
     expect(log).toContain(`ls-refs ${upstreamServer.url}/upstream.git`);
-    expect(log).toMatch(/\$ git .* fetch --quiet/);
+    expect(log).toMatch(/\$ git .* fetch --progress /);
     expect(log).toMatch(/\$ git .* -c push\.followTags=false -c push\.gpgSign=false push/);
     expect(log).toContain('MIRROR_SYNC_COMMIT=');
     for (const secret of [...forms(UPSTREAM_TOKEN), ...forms(MIRROR_TOKEN)])
