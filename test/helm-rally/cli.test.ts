@@ -1,11 +1,22 @@
 /** `taco-ci run helm-rally --input mode=rally` with real Rally: the verdict reaches the exit code. */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../harness/run-action.js';
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'helm-rally');
+
+/** A task with an OpenStack scenario: it needs the profile's deployment (a Dummy task does not). */
+function openStackTask(): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'helm-rally-cli-')), 'users.yaml');
+  writeFileSync(
+    file,
+    'version: 2\ntitle: users\nsubtasks:\n  - title: users\n    workloads:\n      - scenario: {KeystoneBasic.create_user: {}}\n        runner: {constant: {times: 1, concurrency: 1}}\n',
+  );
+  return file;
+}
 const profile = path.join(fixtures, 'profile-dummy.yaml');
 
 function taco(
@@ -99,14 +110,7 @@ describe('taco-ci run helm-rally (real Rally)', () => {
     'exit 2 before Rally starts when the profile wants a deployment from OS_* variables that are not set',
     async () => {
       const { code, out } = await taco(
-        [
-          'run',
-          'helm-rally',
-          '--profile',
-          'production',
-          '--input',
-          `task=${path.join(fixtures, 'dummy-pass.yaml')}`,
-        ],
+        ['run', 'helm-rally', '--profile', 'production', '--input', `task=${openStackTask()}`],
         { OS_AUTH_URL: undefined },
       );
       expect(code).toBe(2);

@@ -186,9 +186,9 @@ describe('taco-ci', () => {
     writeFileSync(ledger, `${staged('skipped')}\n${staged('passed')}\n`);
     const stages = taco(['history', '--ledger', ledger]).stdout;
     expect(stages).toContain('deploy passed, tempest passed, chaos skipped');
-    expect(stages).toContain('release@bbbbbbbbbbbb keystone@aaaaaaaaaaaa chart:glance@cccccccccccc');
+    expect(stages).toContain('release@bbbbbbbbbbbb keystone@aaaaaaaaaaaa chart:glance:0.1.0@cccccccccccc');
     expect(stages).toContain('no: chaos skipped');
-    expect(stages).toMatch(/chaos passed\s+release@\S+ keystone@\S+ chart:glance@\S+\s+yes/);
+    expect(stages).toMatch(/chaos passed\s+release@\S+ keystone@\S+ chart:glance:\S+\s+yes/);
     writeFileSync(ledger, 'not json\n');
     expect(taco(['history', '--ledger', ledger]).code).toBe(2);
   });

@@ -14,12 +14,15 @@ import { localProfile } from './support.js';
 
 let repos: Repos;
 let profile: string;
+let site: string;
 
 beforeAll(() => {
   repos = new Repos();
   repos.commit('master');
   repos.pushUpstream('master');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'workflow-cli-'));
+  site = path.join(dir, 'site');
+  mkdirSync(site);
   profile = localProfile(dir, {
     mirrors: {
       'cache-dir': path.join(dir, 'cache'),
@@ -42,6 +45,8 @@ describe('taco-ci workflow run', () => {
         'mirrors=["kolla"]',
         '--secret',
         'MIRROR_TOKEN',
+        '--repo',
+        site,
       ],
       { env: { MIRROR_TOKEN: 'ghp_cliToken_777' } },
     );

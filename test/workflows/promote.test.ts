@@ -3,13 +3,13 @@
  * test's): a candidate release artifact and a passing nightly for it, made by the promote-version
  * bundle as nightly.yml makes them, then the workflow promotes the release to 1.0.0.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHistory } from '../../actions/lib/history/index.js';
 import { runAction } from '../harness/run-action.js';
-import { MANIFEST, pushCandidateCharts } from '../promote-version/support/release-world.js';
+import { deployedRelease, MANIFEST, pushCandidateCharts } from '../promote-version/support/release-world.js';
 import { pushCandidates } from '../promote-version/support/world.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { localProfile, runLocalWorkflow } from './support.js';
@@ -18,10 +18,14 @@ let registry: TestRegistry;
 let dir: string;
 let profile: string;
 let history: string;
+/** The caller's repository, which the promote job checks out before it reads the profile. */
+let site: string;
 
 beforeAll(async () => {
   registry = await startRegistry();
   dir = mkdtempSync(path.join(os.tmpdir(), 'promote-workflow-'));
+  site = path.join(dir, 'site');
+  mkdirSync(site);
   history = path.join(dir, 'ledger.jsonl');
   await pushCandidates(registry.host, 'taco', ['nightly-1', 'nightly-2'], { images: ['a', 'b'] });
   await pushCandidateCharts(registry.host, 'taco', 'nightly-1');
@@ -35,12 +39,24 @@ beforeAll(async () => {
       'target-prefix': 'release',
     },
   });
-  for (const mode of ['candidate-release', 'record-nightly']) {
-    const step = await runAction('promote-version', {
+  const steps = [
+    { mode: 'candidate-release' },
+    // A nightly that deployed that release and passed every stage.
+    async () => ({
+      mode: 'record-nightly',
+      deployed: await deployedRelease(registry.host, 'taco', 'nightly-1'),
+      'deploy-result': 'success',
+      'tempest-result': 'success',
+      'chaos-result': 'success',
+    }),
+  ];
+  for (const step of steps) {
+    const inputs = typeof step === 'function' ? await step() : step;
+    const run = await runAction('promote-version', {
       node: '24',
-      inputs: { profile, mode, candidate: 'nightly-1', 'nightly-passed': 'true' },
+      inputs: { profile, candidate: 'nightly-1', ...inputs },
     });
-    expect(step.exitCode, step.stdout + step.stderr).toBe(0);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
   }
 }, 300_000);
 afterAll(async () => {
@@ -49,7 +65,10 @@ afterAll(async () => {
 
 describe('promote.yml with the local profile', () => {
   it('promotes the release artifact of a candidate with a passing nightly', async () => {
-    const run = await runLocalWorkflow('promote', { inputs: { profile, candidate: 'nightly-1' } });
+    const run = await runLocalWorkflow('promote', {
+      inputs: { profile, candidate: 'nightly-1' },
+      callerRepo: site,
+    });
     expect(run.result, run.log).toBe('success');
     expect(run.outputs.version).toBe('1.0.0');
     expect(JSON.parse(run.outputs.release).ref).toBe(`${registry.host}/taco/taco-release:1.0.0`);
@@ -61,7 +80,10 @@ describe('promote.yml with the local profile', () => {
   });
 
   it('refuses a candidate without a passing nightly, promoting nothing', async () => {
-    const run = await runLocalWorkflow('promote', { inputs: { profile, candidate: 'nightly-2' } });
+    const run = await runLocalWorkflow('promote', {
+      inputs: { profile, candidate: 'nightly-2' },
+      callerRepo: site,
+    });
     expect(run.jobs.promote.result).toBe('failure');
     expect(run.log).toContain('Refusing to promote nightly-2: require-nightly needs a passing nightly run');
     expect(

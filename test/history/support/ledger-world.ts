@@ -13,12 +13,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type HistoryEntry, readHistory } from '../../../actions/lib/history/index.js';
-import { pullRelease } from '../../../actions/lib/release/index.js';
 import { type ActionRun, runAction } from '../../harness/run-action.js';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
 import {
-  client,
   copyCandidates,
+  deployedRelease,
   MANIFEST,
   pushCandidateCharts,
 } from '../../promote-version/support/release-world.js';
@@ -78,23 +77,6 @@ function ok(run: ActionRun, what: string): ActionRun {
   return run;
 }
 
-/** What deploy-armada's `release` output says of the candidate release it deployed. */
-async function deployedRelease(host: string, candidate: string): Promise<string> {
-  const c = client(host);
-  try {
-    const release = await pullRelease(c, 'site/taco-release', candidate);
-    return JSON.stringify({
-      ref: release.ref,
-      digest: release.digest,
-      candidate: release.bom.candidate,
-      images: release.bom.images.map(({ name, ref, digest }) => ({ name, ref, digest })),
-      charts: release.bom.charts,
-    });
-  } finally {
-    c.close();
-  }
-}
-
 export async function buildLedgerWorld(): Promise<LedgerWorld> {
   const registry = await startRegistry();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'history-world-'));
@@ -139,7 +121,7 @@ async function writeLedger(registry: TestRegistry, dir: string): Promise<LedgerW
       {
         mode: 'record-nightly',
         candidate: n.candidate,
-        deployed: await deployedRelease(registry.host, n.candidate),
+        deployed: await deployedRelease(registry.host, 'site', n.candidate),
         'deploy-result': 'success',
         'tempest-result': n.failing.length ? 'failure' : 'success',
         'chaos-result': n.chaos.some((w) => w.recoveries.includes(undefined)) ? 'failure' : 'success',

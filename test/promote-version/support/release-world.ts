@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { packageChart, pushChart, type PushedChart } from '../../../actions/lib/charts/index.js';
 import { copyManifest, RegistryClient } from '../../../actions/lib/registry/index.js';
+import { pullRelease } from '../../../actions/lib/release/index.js';
 
 export const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures');
 export const MANIFEST = path.join(FIXTURES, 'promote-version/armada.yaml');
@@ -71,3 +72,20 @@ export async function pushCandidateCharts(
 }
 
 export { KEYSTONE };
+
+/** What deploy-armada's `release` output says of the candidate release it deployed. */
+export async function deployedRelease(host: string, namespace: string, candidate: string): Promise<string> {
+  const c = client(host);
+  try {
+    const release = await pullRelease(c, `${namespace}/taco-release`, candidate);
+    return JSON.stringify({
+      ref: release.ref,
+      digest: release.digest,
+      candidate: release.bom.candidate,
+      images: release.bom.images.map(({ name, ref, digest }) => ({ name, ref, digest })),
+      charts: release.bom.charts,
+    });
+  } finally {
+    c.close();
+  }
+}
