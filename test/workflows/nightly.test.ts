@@ -95,7 +95,13 @@ beforeAll(async () => {
       manifest: SITE_MANIFEST,
       history: path.join(dir, 'ledger.jsonl'),
     },
-    cookiemonster: { duration: '3s', interval: '500ms', 'recovery-timeout': '30s' },
+    // One kill in flight per target: each of the three needs its own (min-kills 1) within 3 s.
+    cookiemonster: {
+      duration: '3s',
+      interval: '500ms',
+      'recovery-timeout': '30s',
+      'max-concurrent-kills': 3,
+    },
     tempest: {
       regex: '^tempest\\.api\\.identity\\.v3\\.test_tokens\\.',
       concurrency: 1,
