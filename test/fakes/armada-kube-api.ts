@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { stringify } from 'yaml';
+import { fakeKubeconfig } from './kube-api.js';
 import { selectorMatcher, statusBody } from './kube-api.js';
 import { decodeKubeProtobuf } from './kube-protobuf.js';
 import {
@@ -104,14 +104,7 @@ export class FakeArmadaKubeApi {
 
   /** A kubeconfig for this server (the client refuses plain http without insecure-skip-tls-verify). */
   kubeconfig(): string {
-    return stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'fake', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'ci', user: { token: 'fake-token-for-tests' } }],
-      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'ci', namespace: 'default' } }],
-      'current-context': 'fake',
-    });
+    return fakeKubeconfig(this.url, { user: 'ci', token: 'fake-token-for-tests', namespace: 'default' });
   }
 
   async close(): Promise<void> {

@@ -91,6 +91,29 @@ interface WatchEvent {
   object: Json;
 }
 
+/**
+ * A kubeconfig for a fake API on plain http (the client refuses plain http without
+ * insecure-skip-tls-verify); each fake keeps its own token so tests can look for it.
+ */
+export function fakeKubeconfig(
+  server: string,
+  options: { user: string; token: string; namespace?: string },
+): string {
+  const context = {
+    cluster: 'fake',
+    user: options.user,
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+  };
+  return toYaml({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'fake', cluster: { server, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: options.user, user: { token: options.token } }],
+    contexts: [{ name: 'fake', context }],
+    'current-context': 'fake',
+  });
+}
+
 const wsRequire = createRequire(import.meta.url);
 
 export class FakeKubeApi {
@@ -132,16 +155,9 @@ export class FakeKubeApi {
     return api;
   }
 
-  /** A kubeconfig for this server (plain HTTP needs insecure-skip-tls-verify with client-node). */
+  /** A kubeconfig for this server. */
   get kubeconfig(): string {
-    return toYaml({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'fake', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'fake', user: { token: 'fake-token' } }],
-      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake' } }],
-      'current-context': 'fake',
-    });
+    return fakeKubeconfig(this.url, { user: 'fake', token: 'fake-token' });
   }
 
   async close(): Promise<void> {

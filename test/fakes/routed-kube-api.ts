@@ -5,7 +5,7 @@
  * workload fake. Requests and responses are piped through unchanged.
  */
 import http, { type Server } from 'node:http';
-import { stringify } from 'yaml';
+import { fakeKubeconfig } from './kube-api.js';
 
 export class RoutedKubeApi {
   private constructor(
@@ -34,14 +34,7 @@ export class RoutedKubeApi {
   }
 
   kubeconfig(): string {
-    return stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'fake', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'ci', user: { token: 'fake-token-for-tests' } }],
-      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'ci' } }],
-      'current-context': 'fake',
-    });
+    return fakeKubeconfig(this.url, { user: 'ci', token: 'fake-token-for-tests' });
   }
 
   async close(): Promise<void> {
