@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { node24Binary } from '../setup/requirements.js';
+import { parseKeyValueFile } from '../../actions/lib/workflow/file-commands.js';
+import { inputEnvName } from '../../actions/lib/workflow/process-steps.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 // Installed outside node_modules (by the global setup) so that its `.bin/node` cannot shadow the Node the tests run on.
@@ -57,9 +59,7 @@ export function readActionYaml(action: string): ActionYaml {
   return parseYaml(readFileSync(path.join(repoRoot, action, 'action.yml'), 'utf8')) as ActionYaml;
 }
 
-export function inputEnvName(name: string): string {
-  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
-}
+export { inputEnvName };
 
 export function nodeBinary(which: 'current' | '24' = 'current'): string {
   if (which === 'current') return process.execPath;
@@ -172,23 +172,9 @@ function evaluateDefault(value: string, env: Record<string, string | undefined>)
   });
 }
 
-/** Parses the `name<<DELIMITER\nvalue\nDELIMITER` records @actions/core writes to file commands. */
-export function parseFileCommands(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]);
-    if (heredoc) {
-      const [, name, delimiter] = heredoc;
-      const value: string[] = [];
-      for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i]);
-      out[name] = value.join('\n');
-    } else if (lines[i].includes('=')) {
-      const at = lines[i].indexOf('=');
-      out[lines[i].slice(0, at)] = lines[i].slice(at + 1);
-    }
-  }
-  return out;
+/** The file commands a step wrote, read as the runner (and the local workflow runner) reads them. */
+export function parseFileCommands(text: string, file = 'file command'): Record<string, string> {
+  return parseKeyValueFile(text, file);
 }
 
 const unescapeData = (s: string) => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
