@@ -93,6 +93,51 @@ jobs:
     expect(r.result).toBe('failure');
   });
 
+  it('skips a job whose need failed without evaluating its matrix; a bad matrix fails only that job', async () => {
+    const r = await run(`${header}
+jobs:
+  list:
+    runs-on: x
+    outputs:
+      items: \${{ steps.l.outputs.items }}
+    steps:
+      - run: exit 1
+      - id: l
+        run: echo "items=[1]" >> "$GITHUB_OUTPUT"
+  each:
+    needs: list
+    runs-on: x
+    strategy:
+      matrix:
+        i: \${{ fromJSON(needs.list.outputs.items) }}
+    steps: [{ run: echo never }]
+  anyway:
+    needs: list
+    if: always()
+    runs-on: x
+    strategy:
+      matrix:
+        i: \${{ fromJSON(needs.list.outputs.items) }}
+    steps: [{ run: echo never }]
+  report:
+    needs: [each, anyway]
+    if: always()
+    runs-on: x
+    steps: [{ run: 'echo "report sees \${{ needs.each.result }} and \${{ needs.anyway.result }}"' }]
+`);
+    expect(Object.fromEntries(Object.entries(r.jobs).map(([id, j]) => [id, j.result]))).toEqual({
+      list: 'failure',
+      each: 'skipped',
+      anyway: 'failure',
+      report: 'success',
+    });
+    expect(r.log).toContain(
+      '[anyway] ::error::jobs.anyway.strategy: ${{ fromJSON(needs.list.outputs.items) }}',
+    );
+    expect(r.log).toContain('report sees skipped and failure');
+    expect(r.log).not.toContain('never');
+  });
+
   it('passes outputs through needs, the matrix and the workflow outputs, and refuses an output nobody produced', async () => {
     const r = await run(`${header}
     outputs:

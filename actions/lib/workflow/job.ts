@@ -12,6 +12,7 @@ import {
   type ExpressionScope,
   type Json,
 } from './expressions.js';
+import { UserError } from '../errors.js';
 import { expandMatrix, type Combination } from './matrix.js';
 import type { JobDef } from './model.js';
 import type { Runtime } from './runtime.js';
@@ -72,11 +73,14 @@ export async function runJob(s: JobSetting): Promise<JobRun> {
     rt.log(`[${id}] skipped (if: ${String(job.if ?? 'success()')})`);
     return { result: 'skipped', outputs: {}, runs: [] };
   }
-  const strategy = (
-    job.strategy ? interpolate(job.strategy as Json, { ...jobScope, where: `${where}.strategy` }) : {}
-  ) as Record<string, Json>;
-  const combos = expandMatrix(strategy.matrix, where);
-  const failFast = strategy['fail-fast'] === undefined || truthy(strategy['fail-fast']);
+  const strategy = jobStrategy(job, { ...jobScope, where: `${where}.strategy` });
+  if ('error' in strategy) {
+    // GitHub fails only this job (its dependents then follow their own if:), not the whole run.
+    rt.log(`[${id}] ::error::${strategy.error}`);
+    rt.log(`[${id}] failure`);
+    return { result: 'failure', outputs: {}, runs: [] };
+  }
+  const { combos, failFast } = strategy;
   const runs: CombinationRun[] = [];
   for (const [index, matrix] of combos.entries()) {
     if (failFast && runs.some((r) => r.result === 'failure')) {
@@ -107,6 +111,26 @@ export async function runJob(s: JobSetting): Promise<JobRun> {
         : 'success';
   rt.log(`[${id}] ${result}`);
   return { result, outputs, runs };
+}
+
+/**
+ * The job's matrix combinations, evaluated only once its `if:` let it run (a matrix read from a
+ * skipped or failed job's outputs is never evaluated then); a bad strategy is this job's error.
+ */
+function jobStrategy(
+  job: JobDef,
+  scope: ExpressionScope,
+): { combos: Combination[]; failFast: boolean } | { error: string } {
+  try {
+    const strategy = (job.strategy ? interpolate(job.strategy as Json, scope) : {}) as Record<string, Json>;
+    return {
+      combos: expandMatrix(strategy.matrix, scope.where.replace(/\.strategy$/, '')),
+      failFast: strategy['fail-fast'] === undefined || truthy(strategy['fail-fast']),
+    };
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return { error: err.message };
+  }
 }
 
 async function runCombination(
