@@ -40,6 +40,8 @@ let workloadApi: FakeKubeApi;
 let api: RoutedKubeApi;
 let dir: string;
 let run: LocalRun;
+/** How the nightly was called: the second describe calls it again with another candidate. */
+let call: Parameters<typeof runLocalWorkflow>[1] & { inputs: Record<string, string> };
 
 beforeAll(async () => {
   world = await startReleaseWorld();
@@ -114,7 +116,7 @@ beforeAll(async () => {
   writeFileSync(path.join(site, 'README.md'), 'site\n');
   const helm = realHelmOnPath(path.join(dir, 'helm'));
   mkdirSync(path.join(dir, 'home'));
-  run = await runLocalWorkflow('nightly', {
+  call = {
     inputs: {
       profile,
       candidate: CANDIDATE,
@@ -132,7 +134,8 @@ beforeAll(async () => {
       ...helm.env,
       HOME: path.join(dir, 'home'),
     },
-  });
+  };
+  run = await runLocalWorkflow('nightly', call);
 }, 600_000);
 
 afterAll(async () => {
@@ -207,5 +210,35 @@ describe('nightly.yml with the local profile', () => {
       .map((l) => JSON.parse(l));
     expect(entries.at(-1)).toMatchObject({ kind: 'nightly', candidate: CANDIDATE, status: 'failed' });
     expect(run.result).toBe('failure');
+  });
+});
+
+describe('nightly.yml when the candidate release cannot be built', () => {
+  const MISSING = 'nightly-20261126'; // no image or chart of this candidate is in the registry
+  let failed: LocalRun;
+  beforeAll(async () => {
+    failed = await runLocalWorkflow('nightly', { ...call, inputs: { ...call.inputs, candidate: MISSING } });
+  }, 300_000);
+
+  it('skips the deploy and its stages, and still records the failed nightly under the candidate name', () => {
+    const results = Object.fromEntries(Object.entries(failed.jobs).map(([id, job]) => [id, job.result]));
+    expect(results, failed.log).toMatchObject({
+      candidate: 'failure',
+      deploy: 'skipped',
+      tempest: 'skipped',
+      'tempest-report': 'skipped',
+      cookiemonster: 'skipped',
+      record: 'failure',
+    });
+    const entries = readFileSync(path.join(dir, 'ledger.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(entries.at(-1), jobLog(failed, 'Record the run')).toMatchObject({
+      kind: 'nightly',
+      candidate: MISSING,
+      status: 'failed',
+    });
+    expect(failed.result).toBe('failure');
   });
 });
