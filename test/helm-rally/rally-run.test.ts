@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   RallyDeploymentError,
+  RallyProgress,
   RallyTaskFileError,
   allWorkloads,
   rallyConf,
@@ -12,7 +13,7 @@ import {
   taskIdFromOutput,
 } from '../../actions/lib/rally/index.js';
 import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
-import { PASSING_TEMPLATE, rallyTestEnv } from '../support/rally.js';
+import { PASSING_TEMPLATE, dummyTask, rallyTestEnv } from '../support/rally.js';
 
 const t = rallyTestEnv('rally-run-');
 // Rally needs a few seconds of CPU per command; on a busy machine a run takes minutes.
@@ -153,6 +154,69 @@ describe('runRallyTask (real Rally)', () => {
     },
     REAL_RALLY_TIMEOUT,
   );
+
+  it.concurrent(
+    "logs the iterations done and failed while Rally runs, from Rally's own iteration lines",
+    async () => {
+      const lines: string[] = [];
+      const run = await runRallyTask({
+        taskFile: t.taskFile(
+          'progress.yaml',
+          dummyTask('progress', [
+            { times: 5 },
+            { scenario: 'Dummy.dummy_exception', args: {}, times: 3, sla: { failure_rate: { max: 100 } } },
+          ]),
+        ),
+        workDir: t.workDir('progress'),
+        log: (line) => lines.push(line),
+        // No second line within the hour: the first iteration's line, then the total.
+        progressIntervalMs: 3_600_000,
+      });
+      expect(run).toMatchObject({ exitCode: 0, slaPassed: true });
+      const progress = lines.filter((line) => line.startsWith('progress: '));
+      expect(progress, lines.join('\n')).toEqual([
+        'progress: 1 iteration finished: 1 ok, 0 failed',
+        'progress: 8 iterations finished: 5 ok, 3 failed',
+      ]);
+      const iterations = allWorkloads(run.report!).flatMap((w) => w.iterations);
+      expect(iterations.filter((i) => i.error)).toHaveLength(3);
+      // Rally's two lines per iteration stay in its log file, out of the job's log.
+      expect(lines.filter((line) => line.includes('| ITER: '))).toEqual([]);
+      expect(readFileSync(run.logFile, 'utf8').match(/\| ITER: \d+ END: /g)).toHaveLength(8);
+    },
+    REAL_RALLY_TIMEOUT,
+  );
+});
+
+describe('RallyProgress', () => {
+  const iteration = (n: number, status: string) =>
+    `2026-12-06 20:51:35.641 13266 INFO rally.task.runner [-] Task 7c1085dc-1254-4cdc-bef2-e778fb57ca55 | ITER: ${n} ${status}`;
+
+  it('counts finished iterations into a line at most every interval, and the total at the end', () => {
+    const out: string[] = [];
+    let clock = 0;
+    const progress = new RallyProgress((line) => out.push(line), { intervalMs: 1_000, now: () => clock });
+    expect(progress.take(iteration(1, 'START'))).toBe(true);
+    expect(progress.take(iteration(1, 'END: OK'))).toBe(true);
+    clock = 400;
+    progress.take(iteration(2, "END: Error KeyError: 'Dummy test exception'"));
+    clock = 1_000;
+    progress.take(iteration(3, 'END: OK'));
+    expect(progress.take('2026-12-06 INFO rally.task.engine [-] Load duration is: 0.027381')).toBe(false);
+    progress.finish();
+    expect(out).toEqual([
+      'progress: 1 iteration finished: 1 ok, 0 failed',
+      'progress: 3 iterations finished: 2 ok, 1 failed',
+    ]);
+    progress.finish();
+    expect(out).toHaveLength(2);
+  });
+
+  it('says so when no iteration finished', () => {
+    const out: string[] = [];
+    new RallyProgress((line) => out.push(line)).finish();
+    expect(out).toEqual(['progress: 0 iterations finished: 0 ok, 0 failed']);
+  });
 });
 
 describe('taskIdFromOutput', () => {

@@ -4,3 +4,4 @@ export * from './run.js';
 export * from './junit.js';
 export * from './summary.js';
 export * from './deployment.js';
+export * from './progress.js';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import { type ProcessResult, runProcess, tail } from '../process.js';
 import { rallyReportToJUnit } from './junit.js';
+import { RallyProgress } from './progress.js';
 import { type RallyReport, parseRallyReport, reportPassed } from './report.js';
 
 /**
@@ -38,8 +39,13 @@ export interface RunRallyTaskOptions {
   signal?: AbortSignal;
   /** Limit for `rally task start` (the run itself). */
   timeoutMs?: number;
-  /** Receives Rally's output line by line (ANSI colours removed) and the commands run. */
+  /**
+   * Receives Rally's output line by line (ANSI colours removed) and the commands run; its
+   * per-iteration lines come as progress lines instead (`progress: 40 iterations finished: 38 ok,
+   * 2 failed`), at most one every `progressIntervalMs` (default 10 s) and the total at the end.
+   */
   log?: (line: string) => void;
+  progressIntervalMs?: number;
   /** Environment of the rally processes (default process.env). */
   env?: Record<string, string | undefined>;
   /** Tags recorded with the task (`--tag`). */
@@ -154,14 +160,17 @@ export async function runRallyTask(options: RunRallyTaskOptions): Promise<RallyR
   const env = options.env ?? process.env;
   const rallyCli = (
     args: string[],
-    extra: { timeoutMs?: number; stream?: boolean } = {},
+    extra: { timeoutMs?: number; stream?: boolean; progress?: RallyProgress } = {},
   ): Promise<ProcessResult> => {
     let pending = '';
+    const logLine = (line: string) => {
+      if (!extra.progress?.take(line)) log(line);
+    };
     const emit = (text: string) => {
       pending += text.replace(ANSI, '');
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
-      for (const line of lines) log(line);
+      for (const line of lines) logLine(line);
     };
     return runProcess(rally, ['--config-file', confFile, ...args], {
       cwd: workDir,
@@ -171,7 +180,8 @@ export async function runRallyTask(options: RunRallyTaskOptions): Promise<RallyR
       log,
       ...(extra.stream ? { onStdout: emit, onStderr: emit } : {}),
     }).finally(() => {
-      if (pending) log(pending);
+      if (pending) logLine(pending);
+      extra.progress?.finish();
     });
   };
   const finish = (run: Omit<RallyRun, 'startedAt' | 'finishedAt' | 'workDir' | 'logFile'>): RallyRun => ({
@@ -236,7 +246,14 @@ export async function runRallyTask(options: RunRallyTaskOptions): Promise<RallyR
     '--no-use',
   ];
   if (options.tags?.length) startArgs.push('--tag', ...options.tags);
-  const started = await rallyCli(startArgs, { timeoutMs: options.timeoutMs, stream: true });
+  const started = await rallyCli(startArgs, {
+    timeoutMs: options.timeoutMs,
+    stream: true,
+    progress: new RallyProgress(
+      log,
+      options.progressIntervalMs !== undefined ? { intervalMs: options.progressIntervalMs } : {},
+    ),
+  });
   const taskId = taskIdFromOutput(started.stdout);
   if (started.cancelled) return cancelledRun(started.exitCode, taskId);
 
