@@ -146,7 +146,7 @@ describe('cookiemonster run()', () => {
   it('fails with the Rally SLA when the load fails, and correlates the failed iterations with the kills', async () => {
     const task = path.join(dir, 'failing-load.yaml');
     rallyTask(task, { 'Dummy.dummy_random_fail_in_atomic': { exception_probability: 1 } }, 6);
-    const { ctx } = context({
+    const { ctx, lines } = context({
       kubeconfig,
       profile: '',
       namespaces: 'openstack',
@@ -166,6 +166,10 @@ describe('cookiemonster run()', () => {
     expect(report.rally?.failedIterations).toHaveLength(6);
     expect(report.timeline.filter((e) => e.event === 'rally-iteration-failed')).toHaveLength(6);
     expect(ctx.summary.join('\n')).toContain('❌ SLA failed');
+    // The load's progress while it ran, from Rally's iteration lines (which stay in rally.log).
+    const output = lines.join('');
+    expect(output).toContain('rally │ progress: 6 iterations finished: 0 ok, 6 failed\n');
+    expect(output).not.toContain('| ITER: ');
   });
 });
 

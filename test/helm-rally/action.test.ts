@@ -69,8 +69,9 @@ describe('helm-rally bundle', () => {
       expect(parseJUnitXml(readFileSync(run.outputs.junit, 'utf8'))[0].cases[0].status).toBe('passed');
       expect(run.summary).toContain('SLA passed');
       expect(run.summary).toContain('| ✅ | dummy sleeps | `Dummy.dummy` | constant 2×2 | 2/2 |');
-      // Rally's output is in the log, inside a group.
+      // Rally's output is in the log, inside a group, its iterations counted into progress lines.
       expect(run.stdout).toMatch(/::group::rally task start dummy-pass.yaml/);
+      expect(run.stdout).toContain('progress: 2 iterations finished: 2 ok, 0 failed\n');
       const post = await runPost('helm-rally', run, { node: '24' });
       expect(post.exitCode).toBe(0);
     },
