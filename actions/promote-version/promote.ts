@@ -332,6 +332,7 @@ function bomChart(plan: ChartPlan): BomChart {
   return {
     name: plan.chart.name,
     version: plan.version,
+    sourceVersion: plan.chart.version,
     ref: plan.ref,
     digest: plan.digest,
     contentDigest: plan.contentDigest,

@@ -3,7 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../actions/lib/registry/client.js';
-import { type BillOfMaterials, pushRelease, renderReleaseManifest } from '../../actions/lib/release/index.js';
+import {
+  type BillOfMaterials,
+  type BomChart,
+  pushRelease,
+  renderReleaseManifest,
+} from '../../actions/lib/release/index.js';
 import { repoRoot } from '../harness/run-action.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { taco } from '../support/taco-cli.js';
@@ -26,12 +31,21 @@ function bom(host: string, release: string, charts: string[], keystoneSeed: stri
       name,
       version: release,
       ref: `${host}/taco/charts/${name}:${release}`,
-      digest: digest(`c${i}`),
+      // keystone changed: re-versioned from another candidate version in each release
+      ...(name === 'keystone' ? keystoneSource(host, release) : {}),
+      digest: digest(name === 'keystone' ? `${keystoneSeed}${i}` : `c${i}`),
       contentDigest: digest(`d${i}`),
     })),
     commits: [{ repository: 'https://git.example/openstack-helm', commit: `${keystoneSeed}`.repeat(40) }],
     manifest: { file: 'examples/armada/openstack.yaml' },
   };
+}
+
+/** Release 1.0.0's BOM predates sourceVersion: only its source reference names the candidate version. */
+function keystoneSource(host: string, release: string): Partial<BomChart> {
+  return release === '1.0.0'
+    ? { source: `${host}/taco/charts/keystone:0.1.0-nightly-1@${digest('f')}` }
+    : { sourceVersion: '0.2.0', source: `${host}/taco/charts/keystone:0.2.0-nightly-2@${digest('f')}` };
 }
 
 describe('taco-ci release', () => {
@@ -94,14 +108,19 @@ describe('taco-ci release', () => {
       { env },
     );
     expect(code).toBe(0);
-    expect(stdout).toMatch(/5 image\(s\)\/chart\(s\) changed, 8 unchanged/);
+    expect(stdout).toMatch(/6 image\(s\)\/chart\(s\) changed, 7 unchanged/);
     expect(stdout).toMatch(/^image +keystone +changed +1\.0\.0 a{12} +2\.0\.0 e{12}$/m);
     expect(stdout).toMatch(/^chart +nova +added +— +2\.0\.0 (c9){6}$/m);
+    // The candidate versions the releases' keystone chart was re-versioned from.
+    expect(stdout).toMatch(
+      /^chart +keystone +changed +1\.0\.0 \(from 0\.1\.0-nightly-1\) (a5){6} +2\.0\.0 \(from 0\.2\.0\) (e5){6}$/m,
+    );
     expect(stdout).toMatch(/^commit +https:\/\/git\.example\/openstack-helm +changed +a{12} +e{12}$/m);
     const json = JSON.parse(
       taco(['release', 'diff', '1.0.0', '2.0.0', '-p', profile, '--format', 'json'], { env }).stdout,
     );
     expect(json.artifacts.map((a: { name: string; change: string }) => `${a.name} ${a.change}`)).toEqual([
+      'keystone changed',
       'keystone changed',
       'libvirt added',
       'neutron added',

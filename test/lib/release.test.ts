@@ -16,6 +16,7 @@ import {
   pullRelease,
   pushRelease,
   releaseDiffMarkdown,
+  releaseDiffRows,
   releaseRepository,
   renderReleaseManifest,
   serializeBom,
@@ -212,6 +213,36 @@ describe('diffReleases', () => {
       '| image | keystone | changed | `1.0.0 a0a0a0a0a0a0` | `2.0.0 eeeeeeeeeeee` |',
     );
     expect(releaseDiffMarkdown(diffReleases(a, a))).toMatch(/Nothing changed/);
+  });
+
+  it("shows each re-versioned chart's source version, recorded or (older BOMs) read from its source tag", () => {
+    const registry = 'registry.example:5000/taco';
+    const a = bomFor('1.0.0', 'a');
+    const b = bomFor('2.0.0', 'b');
+    // Written before sourceVersion was recorded: only the source reference names the candidate.
+    a.charts[5].source = `${registry}/charts/keystone:0.1.0-nightly_1@${digestFor('5')}`;
+    b.charts[5] = { ...b.charts[5], sourceVersion: '0.2.0', source: `${registry}/charts/keystone:0.2.0` };
+    // A candidate release keeps the candidate version: nothing to show.
+    b.charts[4] = { ...b.charts[4], sourceVersion: '2.0.0' };
+    const keystoneOf = (bom: BillOfMaterials) =>
+      checkBom(JSON.parse(serializeBom(bom).toString()), bom.release).charts.find(
+        (c) => c.name === 'keystone',
+      );
+    expect(keystoneOf(b)?.sourceVersion).toBe('0.2.0');
+    expect(keystoneOf(a)).not.toHaveProperty('sourceVersion');
+
+    const keystone = diffReleases(a, b).artifacts.find((c) => c.kind === 'chart' && c.name === 'keystone')!;
+    expect(keystone.before).toMatchObject({ version: '1.0.0', sourceVersion: '0.1.0-nightly+1' });
+    expect(keystone.after).toMatchObject({ version: '2.0.0', sourceVersion: '0.2.0' });
+    const rows = releaseDiffRows(diffReleases(a, b));
+    expect(rows.find((r) => r[0] === 'chart' && r[1] === 'keystone')).toEqual([
+      'chart',
+      'keystone',
+      'changed',
+      `1.0.0 (from 0.1.0-nightly+1) ${'ac5'.repeat(4)}`,
+      `2.0.0 (from 0.2.0) ${'bc5'.repeat(4)}`,
+    ]);
+    expect(rows.find((r) => r[0] === 'chart' && r[1] === DEPLOYED[4])?.[4]).toBe(`2.0.0 ${'bc4'.repeat(4)}`);
   });
 });
 

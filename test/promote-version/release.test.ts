@@ -12,7 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { pullChart, readChartPackage } from '../../actions/lib/charts/index.js';
 import { readHistory } from '../../actions/lib/history/index.js';
-import { type BillOfMaterials, pullRelease, pushRelease } from '../../actions/lib/release/index.js';
+import {
+  type BillOfMaterials,
+  pullRelease,
+  pushRelease,
+  shortDigest,
+} from '../../actions/lib/release/index.js';
 import { startFaultyProxy, status } from '../support/faulty-proxy.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { client, copyCandidates, MANIFEST, pushCandidateCharts } from './support/release-world.js';
@@ -131,9 +136,10 @@ describe('promotion of images, charts and the Armada manifest', () => {
       ['candidates/a', `${registry.host}/${ns}/release/a:1.0.0`, candidates.digests['a:nightly-1']],
       ['candidates/b', `${registry.host}/${ns}/release/b:1.0.0`, candidates.digests['b:nightly-1']],
     ]);
-    expect(r1.bom.charts.map((c) => [c.name, c.version, c.ref])).toEqual([
-      ['glance', '1.0.0', `${registry.host}/${ns}/charts/glance:1.0.0`],
-      ['keystone', '1.0.0', `${registry.host}/${ns}/charts/keystone:1.0.0`],
+    // Each chart re-versioned to the release, with the candidate version it came from recorded.
+    expect(r1.bom.charts.map((c) => [c.name, c.version, c.sourceVersion, c.ref])).toEqual([
+      ['glance', '1.0.0', '2025.1.7-nightly-1', `${registry.host}/${ns}/charts/glance:1.0.0`],
+      ['keystone', '1.0.0', '2025.1.3-nightly-1', `${registry.host}/${ns}/charts/keystone:1.0.0`],
     ]);
     expect(r1.bom.charts.find((c) => c.name === 'keystone')!.source).toBe(
       `${charts1.keystone.ref}@${charts1.keystone.digest}`,
@@ -178,7 +184,10 @@ describe('promotion of images, charts and the Armada manifest', () => {
     expect(chart(r2.bom, 'keystone').contentDigest).not.toBe(chart(r1.bom, 'keystone').contentDigest);
     expect(chart(r2.bom, 'glance').source).toContain('glance:2025.1.7-nightly-2@');
     expect(second.summary).toContain('Changes from 1.0.0 to 2.0.0');
-    expect(second.summary).toMatch(/chart \| glance \| changed/);
+    expect(second.summary).toContain(
+      '| chart | glance | changed | `1.0.0 (from 2025.1.7-nightly-1) ' +
+        `${shortDigest(chart(r1.bom, 'glance').digest)}\` | \`2.0.0 (from 2025.1.7-nightly-2) `,
+    );
     expect(await tagsOf(registry.host, `${ns}/taco-release`)).toEqual(['1.0.0', '2.0.0']);
     expect((await tagsOf(registry.host, `${ns}/charts/glance`)).sort()).toEqual(
       ['1.0.0', '2.0.0', '2025.1.7-nightly-1', '2025.1.7-nightly-2'].sort(),

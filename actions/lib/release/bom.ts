@@ -30,6 +30,11 @@ export interface BomChart {
   name: string;
   /** The packaged Chart.yaml version (= the tag, with `+` written `_`). */
   version: string;
+  /**
+   * The candidate's Chart.yaml version when the release re-versioned the chart (0.2.0 → 3.0.0).
+   * Absent in candidate releases and in BOMs written before it was recorded.
+   */
+  sourceVersion?: string;
   /** `host/ns/charts/name:tag` */
   ref: string;
   /** Digest of the chart's OCI manifest. */
@@ -90,6 +95,7 @@ const BOM_SCHEMA = {
         properties: {
           name: text,
           version: text,
+          sourceVersion: text,
           ref: text,
           digest,
           contentDigest: digest,
@@ -173,7 +179,7 @@ export function serializeBom(bom: BillOfMaterials): Buffer {
     candidate: bom.candidate,
     images: byName(bom.images).map((i) => pick(i, ['name', 'ref', 'digest', 'source', 'commit'])),
     charts: byName(bom.charts).map((c) =>
-      pick(c, ['name', 'version', 'ref', 'digest', 'contentDigest', 'source', 'commit']),
+      pick(c, ['name', 'version', 'sourceVersion', 'ref', 'digest', 'contentDigest', 'source', 'commit']),
     ),
     commits: [...bom.commits]
       .sort((a, b) => (a.repository < b.repository ? -1 : a.repository > b.repository ? 1 : 0))

@@ -3,13 +3,21 @@ import type { BillOfMaterials, BomChart, BomCommit, BomImage } from './bom.js';
 
 export type ChangeKind = 'added' | 'removed' | 'changed';
 
+/** One release's side of a change: a chart's `sourceVersion` is the candidate version it was re-versioned from. */
+export interface ArtifactSide {
+  version: string;
+  sourceVersion?: string;
+  digest: string;
+  commit?: string;
+}
+
 /** One image or chart that differs between two releases; `before`/`after` are absent when added/removed. */
 export interface ArtifactChange {
   kind: 'image' | 'chart';
   name: string;
   change: ChangeKind;
-  before?: { version: string; digest: string; commit?: string };
-  after?: { version: string; digest: string; commit?: string };
+  before?: ArtifactSide;
+  after?: ArtifactSide;
 }
 
 export interface CommitChange {
@@ -36,13 +44,30 @@ export function tagOf(ref: string): string {
 }
 
 const imageSide = (i: BomImage) => ({ version: tagOf(i.ref), digest: i.digest, commit: i.commit });
-const chartSide = (c: BomChart) => ({ version: c.version, digest: c.digest, commit: c.commit });
+const chartSide = (c: BomChart): ArtifactSide => {
+  const sourceVersion = chartSourceVersion(c);
+  return {
+    version: c.version,
+    ...(sourceVersion ? { sourceVersion } : {}),
+    digest: c.digest,
+    commit: c.commit,
+  };
+};
+
+/**
+ * The candidate version a release chart was re-versioned from: recorded in the BOM, else (BOMs
+ * written before it was) the tag of its source reference, where `+` is written `_`.
+ */
+export function chartSourceVersion(chart: BomChart): string | undefined {
+  const version = chart.sourceVersion ?? (chart.source ? tagOf(chart.source).replaceAll('_', '+') : '');
+  return version && version !== chart.version ? version : undefined;
+}
 
 function compare<T extends { name: string }>(
   kind: ArtifactChange['kind'],
   before: readonly T[],
   after: readonly T[],
-  side: (item: T) => NonNullable<ArtifactChange['before']>,
+  side: (item: T) => ArtifactSide,
 ): { changes: ArtifactChange[]; unchanged: number } {
   const old = new Map(before.map((i) => [i.name, i]));
   const changes: ArtifactChange[] = [];
@@ -94,9 +119,10 @@ export const shortDigest = (digest: string | undefined): string =>
 
 const shortCommit = (commit: string | undefined) => (commit ? commit.slice(0, 12) : '');
 
-function sideText(side: ArtifactChange['before']): string {
+function sideText(side: ArtifactSide | undefined): string {
   if (!side) return '—';
-  return `${side.version} ${shortDigest(side.digest)}${side.commit ? ` (${shortCommit(side.commit)})` : ''}`;
+  const from = side.sourceVersion ? ` (from ${side.sourceVersion})` : '';
+  return `${side.version}${from} ${shortDigest(side.digest)}${side.commit ? ` (${shortCommit(side.commit)})` : ''}`;
 }
 
 /** Plain-text rows (for a terminal): kind, name, change, before, after. */

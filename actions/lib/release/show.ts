@@ -1,7 +1,7 @@
 import { escapeMarkdown, markdownTable } from '../reports/markdown.js';
 import { textTable } from '../reports/text-table.js';
 import type { BillOfMaterials } from './bom.js';
-import { shortDigest, tagOf } from './diff.js';
+import { chartSourceVersion, shortDigest, tagOf } from './diff.js';
 
 export interface ReleaseView {
   ref: string;
@@ -26,7 +26,17 @@ function sections(view: ReleaseView) {
       headers: ['kind', 'name', 'version', 'digest', 'ref', 'commit'],
       rows: [
         ...bom.images.map((i) => ['image', i.name, tagOf(i.ref), i.digest, i.ref, i.commit ?? '']),
-        ...bom.charts.map((c) => ['chart', c.name, c.version, c.digest, c.ref, c.commit ?? '']),
+        ...bom.charts.map((c) => {
+          const from = chartSourceVersion(c);
+          return [
+            'chart',
+            c.name,
+            `${c.version}${from ? ` (from ${from})` : ''}`,
+            c.digest,
+            c.ref,
+            c.commit ?? '',
+          ];
+        }),
       ],
     },
     commits: {
