@@ -3,6 +3,7 @@
  * the fake Kubernetes API, and a real docker-registry on 127.0.0.1 receives the chart (or nothing). The registry is read
  * back with plain HTTP and an independent tar reader, not with the library that pushed.
  */
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -240,6 +241,10 @@ describe('helm-rally publish after a real Rally run', () => {
 
   it('publish: false: the SLA passes, the chart directory is deployed as is, nothing is pushed', async () => {
     const ws = workspace();
+    // Unpackaged, helm needs the file:// dependency built into charts/ first, as a user would.
+    execFileSync(cluster.helm.helm, ['dependency', 'build', path.join(ws.dir, 'charts', 'keystone')], {
+      env: cluster.env,
+    });
     const a = action(ws, { mode: 'rally', publish: 'false' });
     await a.run();
     expect(a.ctx.outputs['sla-passed']).toBe('true');
