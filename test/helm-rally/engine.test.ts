@@ -89,10 +89,13 @@ function setup(
   return { dir, ctx, namespaces, settings, controller, log };
 }
 
-describe(`helm-test mode with the real Helm ${defaultHelmMajor()} on the fake Kubernetes API`, () => {
+describe.each([3, 4] as const)('helm-test mode with the real Helm %i on the fake Kubernetes API', (major) => {
+  // What goes through the flags that differ per major (install, --wait) runs on both helms, the
+  // rest on the default one only.
+  const helmIndependent = it.runIf(major === defaultHelmMajor());
   let cluster: HelmCluster;
   beforeEach(async () => {
-    cluster = await startHelmCluster(defaultHelmMajor());
+    cluster = await startHelmCluster(major);
   });
   afterEach(() => cluster.close());
 
@@ -130,7 +133,7 @@ describe(`helm-test mode with the real Helm ${defaultHelmMajor()} on the fake Ku
       'taco-unit-4242-2',
     ]);
     expect(argv).toEqual(expect.arrayContaining(['--create-namespace', '--timeout', '120s']));
-    expect(argv).toContain(defaultHelmMajor() === 4 ? '--wait=legacy' : '--wait');
+    expect(argv).toContain(major === 4 ? '--wait=legacy' : '--wait');
     // Generated values first (profile values + image tags, the input winning), then the files:
     // helm merged them in that order, so the values file's replica count wins.
     const { config } = storedRelease(cluster.api, 'taco-unit-4242-2', 'keystone', 1);
@@ -160,7 +163,7 @@ describe(`helm-test mode with the real Helm ${defaultHelmMajor()} on the fake Ku
     expect(s.namespaces.deleted).toEqual(['taco-unit-4242-2']);
   });
 
-  it('a failing test pod fails the job with the pod named, and still cleans up', async () => {
+  helmIndependent('a failing test pod fails the job with the pod named, and still cleans up', async () => {
     const s = helmTest({ release: 'osh-keystone' });
     podsEnd('Failed', (name) => name === 'osh-keystone-test');
     await expect(runHelmRally(s.ctx, s.settings(), s.deps)).rejects.toThrow(
@@ -190,7 +193,7 @@ describe(`helm-test mode with the real Helm ${defaultHelmMajor()} on the fake Ku
     expect(s.namespaces.deleted).toEqual(['taco-unit-4242-2']);
   });
 
-  it('cancel during the install: the state was saved first, so cleanup still runs', async () => {
+  helmIndependent('cancel during the install: the state was saved first, so cleanup still runs', async () => {
     const s = helmTest({});
     podsEnd('Pending', (name) => name === 'keystone-server');
     const running = runHelmRally(s.ctx, s.settings(), s.deps);
@@ -214,7 +217,7 @@ describe(`helm-test mode with the real Helm ${defaultHelmMajor()} on the fake Ku
     expect(s.namespaces.deleted).toEqual(['taco-unit-4242-2']);
   });
 
-  it('keep: true leaves release and namespace; a given namespace is never deleted', async () => {
+  helmIndependent('keep: true leaves release and namespace; a given namespace is never deleted', async () => {
     const kept = helmTest({ keep: 'true' });
     await runHelmRally(kept.ctx, kept.settings(), kept.deps);
     await cleanupHelmRally(kept.ctx, kept.deps);
@@ -236,28 +239,31 @@ describe(`helm-test mode with the real Helm ${defaultHelmMajor()} on the fake Ku
     expect(shared.namespaces.deleted).toEqual([]);
   });
 
-  it('cleanup reports problems as warnings and goes on; a release already gone is fine', async () => {
-    const s = helmTest({});
-    s.ctx.saveState(
-      STATE_DEPLOYED,
-      JSON.stringify({
-        release: 'gone',
-        namespace: 'taco-unit-1-1',
-        perRunNamespace: true,
-        keep: false,
-        helmBinary: 'helm',
-      }),
-    );
-    const failing: NamespaceClient = {
-      delete: async () =>
-        Promise.reject(new Error('Could not delete namespace taco-unit-1-1: 403 Forbidden')),
-    };
-    await cleanupHelmRally(s.ctx, { helm: () => s.helm, namespaces: () => failing });
-    const out = s.log.join('');
-    expect(out).toContain('Release gone: was not installed; namespace taco-unit-1-1: failed.');
-    expect(out).toContain('warning: Could not delete namespace taco-unit-1-1: 403 Forbidden');
-    expect(s.recorder.releasesOf('uninstall')).toEqual(['gone']);
-  });
+  helmIndependent(
+    'cleanup reports problems as warnings and goes on; a release already gone is fine',
+    async () => {
+      const s = helmTest({});
+      s.ctx.saveState(
+        STATE_DEPLOYED,
+        JSON.stringify({
+          release: 'gone',
+          namespace: 'taco-unit-1-1',
+          perRunNamespace: true,
+          keep: false,
+          helmBinary: 'helm',
+        }),
+      );
+      const failing: NamespaceClient = {
+        delete: async () =>
+          Promise.reject(new Error('Could not delete namespace taco-unit-1-1: 403 Forbidden')),
+      };
+      await cleanupHelmRally(s.ctx, { helm: () => s.helm, namespaces: () => failing });
+      const out = s.log.join('');
+      expect(out).toContain('Release gone: was not installed; namespace taco-unit-1-1: failed.');
+      expect(out).toContain('warning: Could not delete namespace taco-unit-1-1: 403 Forbidden');
+      expect(s.recorder.releasesOf('uninstall')).toEqual(['gone']);
+    },
+  );
 });
 
 describe.each([3, 4] as const)('helm-test mode through HelmCli with the real Helm %i', (major) => {
