@@ -13,6 +13,7 @@ import {
   uninstallArgs,
   upgradeInstallArgs,
 } from '../../actions/lib/helm/index.js';
+import { runProcess } from '../../actions/lib/process.js';
 import { fakeKubeconfig } from '../fakes/kube-api.js';
 import { defaultHelmMajor, helmEnv, installHelm } from '../support/helm.js';
 import { writeTestChart } from '../support/helm-cluster.js';
@@ -149,11 +150,17 @@ describe('HelmCli with the real helm', () => {
     writeFileSync(kubeconfig, fakeKubeconfig(url, { user: 'ci', token: 'fake-token-for-tests' }), {
       mode: 0o600,
     });
+    const guards: (number | undefined)[] = [];
     const helm = new HelmCli({
       binary: installHelm(defaultHelmMajor()).helm,
       kubeconfig,
       env: helmEnv(dir),
       graceMs: 500,
+      // The real runner; the test only notes the time limit each helm process got.
+      runner: (file, args, options) => {
+        guards.push(options.timeoutMs);
+        return runProcess(file, args, options);
+      },
     });
     const error = await helm
       .upgradeInstall({
@@ -169,6 +176,8 @@ describe('HelmCli with the real helm', () => {
     expect(error).toBeInstanceOf(HelmError);
     expect((error as HelmError).details).toMatchObject({ timedOut: true, exitCode: null });
     expect((error as HelmError).message).toMatch(/^helm upgrade --install osh-glance: `.*` timed out/);
+    // helm version, then the upgrade: its own --timeout 1s plus the grace.
+    expect(guards).toEqual([300_000, 1500]);
   });
 
   it('refuses a binary that is not Helm 3 or Helm 4', async () => {
