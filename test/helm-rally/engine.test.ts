@@ -24,7 +24,7 @@ import type { ProcessRunner } from '../../actions/lib/helm/index.js';
 import { loadProfile } from '../../actions/lib/profile/load.js';
 import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
 import { terminalContext } from '../../actions/lib/terminal-context.js';
-import { defaultHelmMajor } from '../support/helm.js';
+import { defaultHelmMajor, installHelm } from '../support/helm.js';
 import {
   recordHelmCalls,
   startHelmCluster,
@@ -237,6 +237,43 @@ describe.each([3, 4] as const)('helm-test mode with the real Helm %i on the fake
     expect(shared.recorder.releasesOf('uninstall')).toEqual(['keystone']);
     expect(releaseSecrets('openstack')).toEqual([]);
     expect(shared.namespaces.deleted).toEqual([]);
+  });
+
+  helmIndependent("takes the profile's helm binary and refuses it outside the pinned version", async () => {
+    const helm4 = installHelm(4).helm;
+    const pinned = (version: string) =>
+      PROFILE.replace(
+        '    timeout: 2m\n',
+        `    timeout: 2m\n    binary: ${helm4}\n    version: "${version}"\n`,
+      );
+    // The helm as helm-rally's main builds it: binary and pin from the state the profile filled.
+    const deps = (s: ReturnType<typeof setup>): Dependencies => ({
+      helm: (state) =>
+        new HelmCli({
+          binary: state.helmBinary,
+          version: state.helmVersion,
+          kubeconfig: cluster.kubeconfig,
+          env: cluster.env,
+        }),
+      namespaces: () => s.namespaces,
+    });
+    const chart = writeTestChart(cluster.dir, { name: 'keystone', server: true, testHook: true });
+    const refused = setup({ mode: 'helm-test', chart }, pinned('3.17.x'));
+    const error = await runHelmRally(refused.ctx, refused.settings(), deps(refused)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toBe(`${helm4} is helm 4.1.4, but the profile pins helm version 3.17.x`);
+    expect(releaseSecrets('taco-unit-4242-2')).toEqual([]);
+
+    const allowed = setup({ mode: 'helm-test', chart }, pinned('>=4.1 <5'));
+    const helm = deps(allowed).helm({ helmBinary: helm4, helmVersion: '>=4.1 <5' });
+    await runHelmRally(allowed.ctx, allowed.settings(), deps(allowed));
+    // Helm 4 installed it (server-side apply), whichever helm this block runs.
+    expect(await helm.status('keystone', 'taco-unit-4242-2')).toMatchObject({
+      status: 'deployed',
+      applyMethod: 'ssa',
+    });
+    await cleanupHelmRally(allowed.ctx, deps(allowed));
+    expect(releaseSecrets('taco-unit-4242-2')).toEqual([]);
   });
 
   helmIndependent(
