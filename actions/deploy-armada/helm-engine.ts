@@ -71,6 +71,8 @@ export class HelmEngine {
   }
 
   async apply(model: DeploymentModel): Promise<DeploymentReport> {
+    // A helm the profile does not allow is one configuration error, not a failure of every chart.
+    await this.options.helm.checkVersion();
     const report: DeploymentReport = { results: [] };
     for (const group of model.groups) {
       const results = await this.applyGroup(group);

@@ -52,10 +52,8 @@ describe('deploy-armada action.yml', () => {
 });
 
 let api: FakeArmadaKubeApi;
-let defaultOutcome: FakeArmadaKubeApi['podOutcome'];
 beforeAll(async () => {
   api = await FakeArmadaKubeApi.start();
-  defaultOutcome = api.podOutcome;
 });
 afterAll(async () => {
   await api.close();
@@ -98,8 +96,34 @@ describe('the bundled action (Node 24)', () => {
     expect(world.calls()).toEqual([]);
   });
 
-  it('deploys with the helm CLI and the kube API, kubeconfig in a 0600 file that the post step removes', async () => {
+  it('does not start a deployment without its secrets', async () => {
     const world = makeWorld();
+    const run = await runAction('deploy-armada', {
+      node: '24',
+      inputs: { profile: world.profile },
+      env: { ...world.env, SITE_MARIADB_PASSWORD: '' },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toContain(
+      'armada.variables.MARIADB_ADMIN_PASSWORD takes a secret from environment variable SITE_MARIADB_PASSWORD, which is not set',
+    );
+    expect(world.calls()).toEqual([]);
+  });
+});
+
+/** The deployment itself goes through the argv, waits, status JSON and failure texts that differ per major. */
+describe.each([3, 4] as const)('the bundled action (Node 24) deploying with Helm %i', (major) => {
+  // Its own fake cluster per helm: the second test finds the first one's releases.
+  let api: FakeArmadaKubeApi;
+  let defaultOutcome: FakeArmadaKubeApi['podOutcome'];
+  beforeAll(async () => {
+    api = await FakeArmadaKubeApi.start();
+    defaultOutcome = api.podOutcome;
+  });
+  afterAll(() => api.close());
+
+  it('deploys with the helm CLI and the kube API, kubeconfig in a 0600 file that the post step removes', async () => {
+    const world = makeWorld(major);
     api.state.pods = [
       {
         metadata: {
@@ -171,7 +195,7 @@ describe('the bundled action (Node 24)', () => {
   });
 
   it('fails the job on a failed chart, stops there and leaves diagnostics', async () => {
-    const world = makeWorld();
+    const world = makeWorld(major);
     api.state.pods = [];
     // keystone's db-sync hook pod fails: helm fails the install and records the release as failed.
     api.podOutcome = (pod) => (pod.metadata.name === 'taco-keystone-db-sync' ? 'Failed' : 'Ready');
@@ -195,20 +219,6 @@ describe('the bundled action (Node 24)', () => {
     // The fake cluster is shared by the tests: keystone exists from the previous one, so it upgrades.
     expect(run.summary).toMatch(/pre-(install|upgrade) hooks failed/);
     expect(run.summary).toContain('pod taco-keystone-db-sync failed');
-  });
-
-  it('does not start a deployment without its secrets', async () => {
-    const world = makeWorld();
-    const run = await runAction('deploy-armada', {
-      node: '24',
-      inputs: { profile: world.profile },
-      env: { ...world.env, SITE_MARIADB_PASSWORD: '' },
-    });
-    expect(run.exitCode).toBe(1);
-    expect(run.annotations.find((a) => a.level === 'error')?.message).toContain(
-      'armada.variables.MARIADB_ADMIN_PASSWORD takes a secret from environment variable SITE_MARIADB_PASSWORD, which is not set',
-    );
-    expect(world.calls()).toEqual([]);
   });
 });
 

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import type { ProcessResult, RunOptions } from '../../actions/lib/process.js';
+import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   HelmCli,
   HelmError,
@@ -11,20 +13,11 @@ import {
   uninstallArgs,
   upgradeInstallArgs,
 } from '../../actions/lib/helm/index.js';
-
-function result(partial: Partial<ProcessResult>): ProcessResult {
-  return {
-    command: 'helm',
-    exitCode: 0,
-    signal: null,
-    stdout: '',
-    stderr: '',
-    timedOut: false,
-    cancelled: false,
-    durationMs: 1,
-    ...partial,
-  };
-}
+import { runProcess } from '../../actions/lib/process.js';
+import { fakeKubeconfig } from '../fakes/kube-api.js';
+import { defaultHelmMajor, helmEnv, installHelm } from '../support/helm.js';
+import { writeTestChart } from '../support/helm-cluster.js';
+import { tempDir } from './support.js';
 
 /** argv and parsing without a binary; the real Helm 3 and 4 run in test/lib/helm-cli.test.ts. */
 describe('helm argv', () => {
@@ -140,33 +133,61 @@ describe('parsing what helm prints', () => {
   });
 });
 
-describe('HelmCli', () => {
+describe('HelmCli with the real helm', () => {
+  const servers: Server[] = [];
+  afterAll(() => servers.forEach((server) => server.close()));
+
   it('kills helm that outlives its own timeout (plus grace) and reports it as timed out', async () => {
-    const calls: { args: readonly string[]; options: RunOptions }[] = [];
-    const runner = async (_file: string, args: readonly string[], options: RunOptions) => {
-      calls.push({ args, options });
-      return result(args[0] === 'version' ? { stdout: 'v3.17.3' } : { exitCode: null, timedOut: true });
-    };
-    const helm = new HelmCli({ binary: '/opt/helm', runner, graceMs: 5000 });
+    // An API server that accepts connections and never answers: helm's --timeout covers its waits,
+    // not its API requests, so helm would hang there for good.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    servers.push(silent);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const dir = tempDir('helm-silent-api-');
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    writeFileSync(kubeconfig, fakeKubeconfig(url, { user: 'ci', token: 'fake-token-for-tests' }), {
+      mode: 0o600,
+    });
+    const guards: (number | undefined)[] = [];
+    const helm = new HelmCli({
+      binary: installHelm(defaultHelmMajor()).helm,
+      kubeconfig,
+      env: helmEnv(dir),
+      graceMs: 500,
+      // The real runner; the test only notes the time limit each helm process got.
+      runner: (file, args, options) => {
+        guards.push(options.timeoutMs);
+        return runProcess(file, args, options);
+      },
+    });
     const error = await helm
       .upgradeInstall({
         release: 'osh-glance',
-        chart: 'c',
+        chart: writeTestChart(dir, { name: 'glance' }),
         namespace: 'openstack',
         valuesFiles: [],
         wait: true,
-        timeoutMs: 10_000,
+        timeoutMs: 1000,
       })
       .catch((e: unknown) => e);
+    sockets.forEach((socket) => socket.destroy());
     expect(error).toBeInstanceOf(HelmError);
-    expect((error as HelmError).details.timedOut).toBe(true);
-    expect(calls[1].options.timeoutMs).toBe(15_000);
+    expect((error as HelmError).details).toMatchObject({ timedOut: true, exitCode: null });
+    expect((error as HelmError).message).toMatch(/^helm upgrade --install osh-glance: `.*` timed out/);
+    // helm version, then the upgrade: its own --timeout 1s plus the grace.
+    expect(guards).toEqual([300_000, 1500]);
   });
 
-  it('refuses a binary that is neither Helm 3 nor Helm 4', async () => {
-    const runner = async () => result({ stdout: 'v2.17.0' });
-    await expect(new HelmCli({ binary: '/opt/helm2', runner }).list()).rejects.toThrow(
-      '/opt/helm2 is helm "v2.17.0"; Helm 3 or Helm 4 is needed',
+  it('refuses a binary that is not Helm 3 or Helm 4', async () => {
+    // kubectl has no `version --template`; echo answers, but not with a helm version.
+    const kubectl = installHelm(3).kubectl;
+    await expect(new HelmCli({ binary: kubectl }).list()).rejects.toThrow(
+      `${kubectl} version: \`${kubectl} version --template '{{.Version}}'\` exited with code 1:\n\nerror: unknown flag: --template`,
+    );
+    await expect(new HelmCli({ binary: '/bin/echo' }).list()).rejects.toThrow(
+      '/bin/echo is helm "version --template {{.Version}}"; Helm 3 or Helm 4 is needed',
     );
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Deploy by release, in process: a release artifact in a real docker-registry (charts, images and
- * the rendered manifest pushed with the suite's libraries), deployed with the fake helm CLI and
+ * the rendered manifest pushed with the suite's libraries), deployed with the real helm on
  * the fake Kubernetes API. Every refusal must leave the fake cluster untouched.
  */
 import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';

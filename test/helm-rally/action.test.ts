@@ -1,7 +1,7 @@
 /**
  * The bundled action (dist/helm-rally/index.js) run the way the runner runs it: a real Rally task
- * on Node 24, report mode on a recorded report, and cleanup after a cancel (fake helm executable,
- * fake Kubernetes namespace endpoint).
+ * on Node 24, report mode on a recorded report, and cleanup after a cancel (the real helm on the
+ * fake Kubernetes API).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

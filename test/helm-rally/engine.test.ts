@@ -1,13 +1,13 @@
 /**
- * The helm part of helm-rally: deploy, helm test, cleanup, against the in-process Helm fake and
- * through HelmCli with the real Helm 3 and 4 on the fake Kubernetes API. No Rally here (see
- * rally-run / cli tests).
+ * The helm part of helm-rally: deploy, helm test, cleanup, through HelmCli with the real helm on the
+ * fake Kubernetes API (Helm 3 and Helm 4 for the argv they get). No Rally here (see rally-run / cli
+ * tests).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type Dependencies,
   STATE_DEPLOYED,
@@ -24,8 +24,14 @@ import type { ProcessRunner } from '../../actions/lib/helm/index.js';
 import { loadProfile } from '../../actions/lib/profile/load.js';
 import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
 import { terminalContext } from '../../actions/lib/terminal-context.js';
-import { FakeHelm } from '../fakes/helm.js';
-import { startHelmCluster, writeTestChart, type HelmCluster } from '../support/helm-cluster.js';
+import { defaultHelmMajor, installHelm } from '../support/helm.js';
+import {
+  recordHelmCalls,
+  startHelmCluster,
+  storedRelease,
+  writeTestChart,
+  type HelmCluster,
+} from '../support/helm-cluster.js';
 import { freePort } from '../support/ports.js';
 
 const dirs: string[] = [];
@@ -35,7 +41,10 @@ function workspace(profileYaml: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'helm-rally-engine-'));
   dirs.push(dir);
   writeFileSync(path.join(dir, 'profile.yaml'), profileYaml);
-  writeFileSync(path.join(dir, 'extra-values.yaml'), 'conf: {keystone: {DEFAULT: {debug: true}}}\n');
+  writeFileSync(
+    path.join(dir, 'extra-values.yaml'),
+    'conf: {keystone: {DEFAULT: {debug: true}}}\npod: {replicas: {api: 3}}\n',
+  );
   return dir;
 }
 
@@ -75,35 +84,69 @@ function setup(
     workspace: dir,
     tempDir: dir,
   });
-  const helm = new FakeHelm();
   const namespaces = new RecordingNamespaces();
-  const deps: Dependencies = { helm: () => helm, namespaces: () => namespaces };
   const settings = () => resolveSettings(readInputs(ctx), loadProfile(ctx.getInput('profile'), dir), ctx);
-  return { dir, ctx, helm, namespaces, deps, settings, controller, log };
+  return { dir, ctx, namespaces, settings, controller, log };
 }
 
-describe('helm-test mode with the Helm fake', () => {
+describe.each([3, 4] as const)('helm-test mode with the real Helm %i on the fake Kubernetes API', (major) => {
+  // What goes through the flags that differ per major (install, --wait) runs on both helms, the
+  // rest on the default one only.
+  const helmIndependent = it.runIf(major === defaultHelmMajor());
+  let cluster: HelmCluster;
+  beforeEach(async () => {
+    cluster = await startHelmCluster(major);
+  });
+  afterEach(() => cluster.close());
+
+  /** A workspace whose chart input is a small chart with a server pod and a `helm test` pod. */
+  function helmTest(inputs: Record<string, string>, profileYaml = PROFILE) {
+    const chart = writeTestChart(cluster.dir, { name: 'keystone', server: true, testHook: true });
+    const s = setup({ mode: 'helm-test', chart, ...inputs }, profileYaml);
+    const recorder = recordHelmCalls();
+    const helm = cluster.client({ runner: recorder.runner });
+    const deps: Dependencies = { helm: () => helm, namespaces: () => s.namespaces };
+    return { ...s, chart, helm, recorder, deps };
+  }
+  /** Pods that never get ready (`--wait` runs into its timeout), or test pods that fail. */
+  const podsEnd = (outcome: 'Pending' | 'Failed', which: (name: string) => boolean) => {
+    const before = cluster.api.podOutcome;
+    cluster.api.podOutcome = (pod) => (which(pod.metadata.name) ? outcome : before(pod));
+  };
+  const releaseSecrets = (namespace: string) =>
+    cluster.api.list('secrets', namespace).filter((secret) => secret.type === 'helm.sh/release.v1');
+
   it('deploys into a per-run namespace with profile values, image tags and values files, then cleans up', async () => {
-    const s = setup({
-      mode: 'helm-test',
+    const s = helmTest({
       'image-tags': '{keystone_api: "127.0.0.1:5000/taco/keystone:candidate"}',
       values: '',
     });
     await runHelmRally(s.ctx, s.settings(), s.deps);
 
-    const [revision] = s.helm.releases.get('taco-unit-4242-2/keystone')!;
-    expect(revision.request).toMatchObject({
-      release: 'keystone',
-      namespace: 'taco-unit-4242-2',
-      wait: true,
-      createNamespace: true,
-      timeoutMs: 120_000,
+    const argv = s.recorder.calls.find((c) => c.argv[0] === 'upgrade')!.argv;
+    expect(argv.slice(0, 6)).toEqual([
+      'upgrade',
+      'keystone',
+      s.chart,
+      '--install',
+      '--namespace',
+      'taco-unit-4242-2',
+    ]);
+    expect(argv).toEqual(expect.arrayContaining(['--create-namespace', '--timeout', '120s']));
+    expect(argv).toContain(major === 4 ? '--wait=legacy' : '--wait');
+    // Generated values first (profile values + image tags, the input winning), then the files:
+    // helm merged them in that order, so the values file's replica count wins.
+    const { config } = storedRelease(cluster.api, 'taco-unit-4242-2', 'keystone', 1);
+    expect(config).toMatchObject({
+      images: {
+        tags: {
+          keystone_api: '127.0.0.1:5000/taco/keystone:candidate',
+          db_init: 'docker.io/openstackhelm/heat:2024.1',
+        },
+      },
+      pod: { replicas: { api: 3 } },
+      conf: { keystone: { DEFAULT: { debug: true } } },
     });
-    // Generated values first (profile values + image tags, the input winning), then the files.
-    expect(revision.values[0]).toContain('keystone_api: 127.0.0.1:5000/taco/keystone:candidate');
-    expect(revision.values[0]).toContain('db_init: docker.io/openstackhelm/heat:2024.1');
-    expect(revision.values[0]).toContain('replicas:');
-    expect(revision.values[1]).toContain('debug: true');
     expect(s.ctx.outputs).toMatchObject({
       'sla-passed': 'true',
       release: 'keystone',
@@ -115,91 +158,149 @@ describe('helm-test mode with the Helm fake', () => {
     expect(s.ctx.summary.join('\n')).toContain('helm test keystone: passed');
 
     await cleanupHelmRally(s.ctx, s.deps);
-    expect(s.helm.callsOf('uninstall')).toEqual(['keystone']);
-    expect(s.helm.releases.size).toBe(0);
+    expect(s.recorder.releasesOf('uninstall')).toEqual(['keystone']);
+    expect(releaseSecrets('taco-unit-4242-2')).toEqual([]);
     expect(s.namespaces.deleted).toEqual(['taco-unit-4242-2']);
   });
 
-  it('a failing test pod fails the job with the pod named, and still cleans up', async () => {
-    const s = setup({ mode: 'helm-test', release: 'osh-keystone' });
-    s.helm.behave('osh-keystone', { failTest: true });
+  helmIndependent('a failing test pod fails the job with the pod named, and still cleans up', async () => {
+    const s = helmTest({ release: 'osh-keystone' });
+    podsEnd('Failed', (name) => name === 'osh-keystone-test');
     await expect(runHelmRally(s.ctx, s.settings(), s.deps)).rejects.toThrow(
-      new JobFailure('helm test osh-keystone failed: keystone-test'),
+      new JobFailure('helm test osh-keystone failed: osh-keystone-test'),
     );
     expect(s.ctx.outputs['sla-passed']).toBe('false');
-    expect(s.log.join('')).toContain('error: test pod keystone-test ended as Failed');
+    expect(s.log.join('')).toContain('error: test pod osh-keystone-test ended as Failed');
     await cleanupHelmRally(s.ctx, s.deps);
+    expect(releaseSecrets('taco-unit-4242-2')).toEqual([]);
     expect(s.namespaces.deleted).toEqual(['taco-unit-4242-2']);
   });
 
   it('a chart that does not deploy is a job failure; the post step removes what is left', async () => {
-    const s = setup({ mode: 'helm-test' });
-    s.helm.behave('keystone', { fail: 'timed out waiting for the condition' });
-    await expect(runHelmRally(s.ctx, s.settings(), s.deps)).rejects.toThrow(
-      /Deploying openstack-helm\/keystone as release keystone in namespace taco-unit-4242-2 failed:\n.*timed out waiting/,
+    const s = helmTest({}, PROFILE.replace('timeout: 2m', 'timeout: 1s'));
+    podsEnd('Pending', (name) => name === 'keystone-server');
+    const error = await runHelmRally(s.ctx, s.settings(), s.deps).catch((err: unknown) => err);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^Deploying ${s.chart} as release keystone in namespace taco-unit-4242-2 did not become ready within 1 s:\\n`,
+      ),
     );
+    expect((error as Error).message).toContain('context deadline exceeded');
+    expect(releaseSecrets('taco-unit-4242-2').map((r) => r.metadata.labels.status)).toEqual(['failed']);
     await cleanupHelmRally(s.ctx, s.deps);
-    expect(s.helm.callsOf('uninstall')).toEqual(['keystone']);
+    expect(s.recorder.releasesOf('uninstall')).toEqual(['keystone']);
+    expect(releaseSecrets('taco-unit-4242-2')).toEqual([]);
     expect(s.namespaces.deleted).toEqual(['taco-unit-4242-2']);
   });
 
-  it('cancel during the install: the state was saved first, so cleanup still runs', async () => {
-    const s = setup({ mode: 'helm-test' });
-    s.helm.behave('keystone', { hang: true });
+  helmIndependent('cancel during the install: the state was saved first, so cleanup still runs', async () => {
+    const s = helmTest({});
+    podsEnd('Pending', (name) => name === 'keystone-server');
     const running = runHelmRally(s.ctx, s.settings(), s.deps);
-    setTimeout(() => s.controller.abort(), 50);
-    const error = await running.catch((err: unknown) => err);
+    // Cancelled while helm waits for the server pod.
+    const watching = setInterval(() => {
+      if (cluster.api.list('pods').some((p) => p.metadata.name === 'keystone-server')) s.controller.abort();
+    }, 20);
+    const error = await running.catch((err: unknown) => err).finally(() => clearInterval(watching));
     expect(error).toBeInstanceOf(JobFailure);
-    expect((error as Error).message).toBe('Cancelled: helm upgrade --install keystone was cancelled');
+    expect((error as Error).message).toMatch(
+      /^Cancelled: helm upgrade --install keystone: `.*` was cancelled/,
+    );
     expect(JSON.parse(s.ctx.getState(STATE_DEPLOYED))).toMatchObject({
       release: 'keystone',
       namespace: 'taco-unit-4242-2',
       perRunNamespace: true,
     });
     await cleanupHelmRally(s.ctx, s.deps);
-    expect(s.helm.callsOf('uninstall')).toEqual(['keystone']);
+    expect(s.recorder.releasesOf('uninstall')).toEqual(['keystone']);
+    expect(releaseSecrets('taco-unit-4242-2')).toEqual([]);
     expect(s.namespaces.deleted).toEqual(['taco-unit-4242-2']);
   });
 
-  it('keep: true leaves release and namespace; a given namespace is never deleted', async () => {
-    const kept = setup({ mode: 'helm-test', keep: 'true' });
+  helmIndependent('keep: true leaves release and namespace; a given namespace is never deleted', async () => {
+    const kept = helmTest({ keep: 'true' });
     await runHelmRally(kept.ctx, kept.settings(), kept.deps);
     await cleanupHelmRally(kept.ctx, kept.deps);
-    expect(kept.helm.callsOf('uninstall')).toEqual([]);
+    expect(kept.recorder.releasesOf('uninstall')).toEqual([]);
+    expect(releaseSecrets('taco-unit-4242-2')).toHaveLength(1);
     expect(kept.log.join('')).toContain(
       'notice: Keeping release keystone in namespace taco-unit-4242-2 (keep: true)',
     );
 
-    const shared = setup({ mode: 'helm-test', namespace: 'openstack' });
+    const shared = helmTest({ namespace: 'openstack' });
     await runHelmRally(shared.ctx, shared.settings(), shared.deps);
     // A namespace the caller named exists with its Pod Security labels: Helm is not asked to create it.
-    expect(shared.helm.releases.get('openstack/keystone')![0].request.createNamespace).toBe(false);
+    expect(shared.recorder.calls.find((c) => c.argv[0] === 'upgrade')!.argv).not.toContain(
+      '--create-namespace',
+    );
     await cleanupHelmRally(shared.ctx, shared.deps);
-    expect(shared.helm.callsOf('uninstall')).toEqual(['keystone']);
+    expect(shared.recorder.releasesOf('uninstall')).toEqual(['keystone']);
+    expect(releaseSecrets('openstack')).toEqual([]);
     expect(shared.namespaces.deleted).toEqual([]);
   });
 
-  it('cleanup reports problems as warnings and goes on; a release already gone is fine', async () => {
-    const s = setup({ mode: 'helm-test' });
-    s.ctx.saveState(
-      STATE_DEPLOYED,
-      JSON.stringify({
-        release: 'gone',
-        namespace: 'taco-unit-1-1',
-        perRunNamespace: true,
-        keep: false,
-        helmBinary: 'helm',
-      }),
-    );
-    const failing: NamespaceClient = {
-      delete: async () =>
-        Promise.reject(new Error('Could not delete namespace taco-unit-1-1: 403 Forbidden')),
-    };
-    await cleanupHelmRally(s.ctx, { helm: () => s.helm, namespaces: () => failing });
-    const out = s.log.join('');
-    expect(out).toContain('Release gone: was not installed; namespace taco-unit-1-1: failed.');
-    expect(out).toContain('warning: Could not delete namespace taco-unit-1-1: 403 Forbidden');
+  helmIndependent("takes the profile's helm binary and refuses it outside the pinned version", async () => {
+    const helm4 = installHelm(4).helm;
+    const pinned = (version: string) =>
+      PROFILE.replace(
+        '    timeout: 2m\n',
+        `    timeout: 2m\n    binary: ${helm4}\n    version: "${version}"\n`,
+      );
+    // The helm as helm-rally's main builds it: binary and pin from the state the profile filled.
+    const deps = (s: ReturnType<typeof setup>): Dependencies => ({
+      helm: (state) =>
+        new HelmCli({
+          binary: state.helmBinary,
+          version: state.helmVersion,
+          kubeconfig: cluster.kubeconfig,
+          env: cluster.env,
+        }),
+      namespaces: () => s.namespaces,
+    });
+    const chart = writeTestChart(cluster.dir, { name: 'keystone', server: true, testHook: true });
+    const refused = setup({ mode: 'helm-test', chart }, pinned('3.17.x'));
+    const error = await runHelmRally(refused.ctx, refused.settings(), deps(refused)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toBe(`${helm4} is helm 4.1.4, but the profile pins helm version 3.17.x`);
+    expect(releaseSecrets('taco-unit-4242-2')).toEqual([]);
+
+    const allowed = setup({ mode: 'helm-test', chart }, pinned('>=4.1 <5'));
+    const helm = deps(allowed).helm({ helmBinary: helm4, helmVersion: '>=4.1 <5' });
+    await runHelmRally(allowed.ctx, allowed.settings(), deps(allowed));
+    // Helm 4 installed it (server-side apply), whichever helm this block runs.
+    expect(await helm.status('keystone', 'taco-unit-4242-2')).toMatchObject({
+      status: 'deployed',
+      applyMethod: 'ssa',
+    });
+    await cleanupHelmRally(allowed.ctx, deps(allowed));
+    expect(releaseSecrets('taco-unit-4242-2')).toEqual([]);
   });
+
+  helmIndependent(
+    'cleanup reports problems as warnings and goes on; a release already gone is fine',
+    async () => {
+      const s = helmTest({});
+      s.ctx.saveState(
+        STATE_DEPLOYED,
+        JSON.stringify({
+          release: 'gone',
+          namespace: 'taco-unit-1-1',
+          perRunNamespace: true,
+          keep: false,
+          helmBinary: 'helm',
+        }),
+      );
+      const failing: NamespaceClient = {
+        delete: async () =>
+          Promise.reject(new Error('Could not delete namespace taco-unit-1-1: 403 Forbidden')),
+      };
+      await cleanupHelmRally(s.ctx, { helm: () => s.helm, namespaces: () => failing });
+      const out = s.log.join('');
+      expect(out).toContain('Release gone: was not installed; namespace taco-unit-1-1: failed.');
+      expect(out).toContain('warning: Could not delete namespace taco-unit-1-1: 403 Forbidden');
+      expect(s.recorder.releasesOf('uninstall')).toEqual(['gone']);
+    },
+  );
 });
 
 describe.each([3, 4] as const)('helm-test mode through HelmCli with the real Helm %i', (major) => {

@@ -1,14 +1,15 @@
 /**
- * helm-rally publishes what it proved: real Rally `Dummy.*` tasks decide, the Helm fake deploys,
- * and a real docker-registry on 127.0.0.1 receives the chart (or nothing). The registry is read
+ * helm-rally publishes what it proved: real Rally `Dummy.*` tasks decide, the real helm deploys onto
+ * the fake Kubernetes API, and a real docker-registry on 127.0.0.1 receives the chart (or nothing). The registry is read
  * back with plain HTTP and an independent tar reader, not with the library that pushed.
  */
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { extract } from 'tar-stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type Dependencies, cleanupHelmRally, runHelmRally } from '../../actions/helm-rally/engine.js';
 import { readInputs } from '../../actions/helm-rally/inputs.js';
 import type { NamespaceClient } from '../../actions/helm-rally/namespace.js';
@@ -16,7 +17,8 @@ import { resolveSettings } from '../../actions/helm-rally/settings.js';
 import { JobFailure, UserError } from '../../actions/lib/errors.js';
 import { loadProfile } from '../../actions/lib/profile/load.js';
 import { terminalContext } from '../../actions/lib/terminal-context.js';
-import { FakeHelm } from '../fakes/helm.js';
+import { defaultHelmMajor } from '../support/helm.js';
+import { recordHelmCalls, startHelmCluster, type HelmCluster } from '../support/helm-cluster.js';
 import { type TestRegistry, startRegistry } from '../support/registry.js';
 
 const fixtures = path.join(import.meta.dirname, '..', 'fixtures', 'helm-rally');
@@ -25,15 +27,17 @@ const HELM_CONTENT = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
 
 let registry: TestRegistry;
 let authRegistry: TestRegistry;
+let cluster: HelmCluster;
 const dirs: string[] = [];
 beforeAll(async () => {
-  [registry, authRegistry] = await Promise.all([
+  [registry, authRegistry, cluster] = await Promise.all([
     startRegistry(),
     startRegistry({ username: 'ci', password: 'pa55-w0rd' }),
+    startHelmCluster(defaultHelmMajor()),
   ]);
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([registry?.stop(), authRegistry?.stop()]);
+  await Promise.all([registry?.stop(), authRegistry?.stop(), cluster?.close()]);
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
 
@@ -95,20 +99,20 @@ function action(ws: Setup, inputs: Record<string, string>, env: Record<string, s
     workspace: ws.dir,
     tempDir: ws.dir,
   });
-  const helm = new FakeHelm();
+  const recorder = recordHelmCalls();
+  const helm = cluster.client({ runner: recorder.runner });
   const deps: Dependencies = { helm: () => helm, namespaces: () => new RecordingNamespaces() };
   const settings = () => resolveSettings(readInputs(ctx), loadProfile(ctx.getInput('profile'), ws.dir), ctx);
-  /** The chart path of every install, kept before the cleanup removes the releases. */
-  const installed: string[] = [];
   const run = async () => {
     try {
       await runHelmRally(ctx, settings(), deps);
     } finally {
-      installed.push(...[...helm.releases.values()].flat().map((r) => r.request.chart));
       await cleanupHelmRally(ctx, deps);
     }
   };
-  return { ctx, helm, log, settings, run, controller, installed };
+  /** The chart helm installed, each time. */
+  const installed = () => recorder.calls.filter((c) => c.argv[0] === 'upgrade').map((c) => c.argv[2]);
+  return { ctx, helm, helmCalls: recorder.calls, log, settings, run, controller, installed };
 }
 
 async function http(url: string, init: RequestInit = {}, auth?: string) {
@@ -214,11 +218,11 @@ describe('helm-rally publish after a real Rally run', () => {
       digest: chart.digest,
     });
     // What helm installed is the package that was pushed, byte for byte.
-    expect(a.installed).toEqual([expect.stringMatching(/keystone-0\.3\.1-c\.20261124\.7\.tgz$/)]);
+    expect(a.installed()).toEqual([expect.stringMatching(/keystone-0\.3\.1-c\.20261124\.7\.tgz$/)]);
     const layer = await http(
       `http://${registry.host}/v2/${repository}/blobs/${chart.manifest.layers[0].digest}`,
     );
-    expect(Buffer.from(await layer.arrayBuffer()).equals(readFileSync(a.installed[0]))).toBe(true);
+    expect(Buffer.from(await layer.arrayBuffer()).equals(readFileSync(a.installed()[0]))).toBe(true);
     expect(a.ctx.summary.join('\n')).toContain(`\`${ws.registryUrl}/charts/keystone:0.3.1-c.20261124.7\``);
   }, 300_000);
 
@@ -237,11 +241,15 @@ describe('helm-rally publish after a real Rally run', () => {
 
   it('publish: false: the SLA passes, the chart directory is deployed as is, nothing is pushed', async () => {
     const ws = workspace();
+    // Unpackaged, helm needs the file:// dependency built into charts/ first, as a user would.
+    execFileSync(cluster.helm.helm, ['dependency', 'build', path.join(ws.dir, 'charts', 'keystone')], {
+      env: cluster.env,
+    });
     const a = action(ws, { mode: 'rally', publish: 'false' });
     await a.run();
     expect(a.ctx.outputs['sla-passed']).toBe('true');
     expect(a.ctx.outputs.chart).toBe('');
-    expect(a.installed).toEqual([path.join(ws.dir, 'charts', 'keystone')]);
+    expect(a.installed()).toEqual([path.join(ws.dir, 'charts', 'keystone')]);
     expect(await tags(registry.host, `${ws.registryUrl.split('/')[1]}/charts/keystone`)).toEqual([]);
   }, 300_000);
 
@@ -270,7 +278,7 @@ describe('helm-rally publish after a real Rally run', () => {
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(/already published with other content/);
     expect((err as Error).message).toContain(JSON.parse(first.ctx.outputs.chart).digest);
-    expect(other.helm.calls).toEqual([]);
+    expect(other.helmCalls).toEqual([]);
     expect(other.ctx.outputs.chart).toBe('');
     expect((await readChart(registry.host, repository, '0.3.1-c.20261124.9')).digest).toBe(
       JSON.parse(first.ctx.outputs.chart).digest,
@@ -288,7 +296,7 @@ describe('helm-rally publish settings (before anything runs)', () => {
       expect((err as Error).message).toContain(
         `Input 'candidate': ${JSON.stringify(candidate)} cannot be a semver pre-release`,
       );
-      expect(a.helm.calls).toEqual([]);
+      expect(a.helmCalls).toEqual([]);
     }
     expect(await tags(registry.host, `${ws.registryUrl.split('/')[1]}/charts/keystone`)).toEqual([]);
     // Also with publish off: a given candidate is always checked.
@@ -301,7 +309,7 @@ describe('helm-rally publish settings (before anything runs)', () => {
     const ws = workspace();
     const a = action(ws, { mode: 'rally', candidate: `c.${'x'.repeat(130)}` });
     await expect(a.run()).rejects.toThrow(/Input 'candidate': .* not a valid semver version or OCI tag/);
-    expect(a.helm.calls).toEqual([]);
+    expect(a.helmCalls).toEqual([]);
   });
 
   it('default candidate: c.<UTC yyyymmdd>.<GITHUB_RUN_NUMBER>', () => {
@@ -375,8 +383,18 @@ describe('helm-rally publish in mode helm-test', () => {
 
   it('a failing helm test publishes nothing', async () => {
     const ws = workspace();
+    // The chart gets a test pod, which fails.
+    writeFileSync(
+      path.join(ws.dir, 'charts', 'keystone', 'templates', 'test-keystone.yaml'),
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: keystone-test\n  annotations: {helm.sh/hook: test}\n' +
+        'spec:\n  restartPolicy: Never\n  containers: [{name: test, image: "registry.example/test:1"}]\n',
+    );
+    const before = cluster.api.podOutcome;
+    cluster.api.podOutcome = (pod) => (pod.metadata.name === 'keystone-test' ? 'Failed' : before(pod));
+    onTestFinished(() => {
+      cluster.api.podOutcome = before;
+    });
     const a = action(ws, { mode: 'helm-test', candidate: 'c.20261125.2' });
-    a.helm.behave('keystone', { failTest: true });
     await expect(a.run()).rejects.toThrow(/helm test keystone failed/);
     expect(a.ctx.outputs.chart).toBe('');
     expect(await tags(registry.host, `${ws.registryUrl.split('/')[1]}/charts/keystone`)).toEqual([]);
@@ -388,7 +406,7 @@ describe('helm-rally publish in mode helm-test', () => {
     const first = action(ws, { mode: 'helm-test', candidate: 'base' });
     await first.run();
     const tgz = path.join(ws.dir, 'keystone-given.tgz');
-    cpSync(first.installed[0], tgz);
+    cpSync(first.installed()[0], tgz);
     const a = action(ws, { mode: 'helm-test', chart: './keystone-given.tgz', candidate: 'c.20261125.3' });
     await a.run();
     const out = JSON.parse(a.ctx.outputs.chart) as { version: string };
@@ -441,7 +459,7 @@ describe('helm-rally publishes nothing after a crash or a cancel', () => {
       },
     );
     await expect(a.run()).rejects.toThrow(/^Rally crashed \(exit code 1\), not an SLA failure/);
-    expect(a.installed).toEqual([expect.stringMatching(/\.tgz$/)]);
+    expect(a.installed()).toEqual([expect.stringMatching(/\.tgz$/)]);
     expect(a.ctx.outputs.chart).toBe('');
     expect(await tags(registry.host, `${ws.registryUrl.split('/')[1]}/charts/keystone`)).toEqual([]);
   });

@@ -1,6 +1,6 @@
 /**
  * Done-when of issue 16, end to end through the bundles on Node 24 and taco-ci: a candidate
- * release, deploy-armada deploys it (fake cluster, fake helm), cookiemonster disrupts a fake
+ * release, deploy-armada deploys it (real helm, fake Kubernetes API), cookiemonster disrupts a fake
  * cluster, record-nightly records what was deployed, and the candidate tag is moved to other bytes
  * between deploy and record. Promotion must refuse the moved tag, and promote only the deployed
  * digests. (Tempest's stage result is given as a job result here; its own tests run the real tool.)

@@ -5,7 +5,9 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HelmCli, type HelmCliOptions } from '../../actions/lib/helm/index.js';
+import { gunzipSync } from 'node:zlib';
+import { HelmCli, type HelmCliOptions, type ProcessRunner } from '../../actions/lib/helm/index.js';
+import { runProcess } from '../../actions/lib/process.js';
 import { FakeArmadaKubeApi } from '../fakes/armada-kube-api.js';
 import { helmEnv, installHelm, type InstalledHelm } from './helm.js';
 
@@ -89,4 +91,65 @@ export function writeTestChart(parent: string, spec: TestChartSpec): string {
         'spec:\n  restartPolicy: Never\n  containers: [{name: test, image: "registry.example/test:1"}]\n',
     );
   return dir;
+}
+
+export interface RecordedHelmCall {
+  /** helm's argv (without the binary). */
+  argv: string[];
+  /** Positions on a clock shared by every call of this recorder: when it started and ended. */
+  startedAt: number;
+  finishedAt?: number;
+}
+
+export interface HelmCallRecorder {
+  /** Runs helm for real (runProcess) and records the call; give it to HelmCli as `runner`. */
+  runner: ProcessRunner;
+  calls: RecordedHelmCall[];
+  /** Release names of the calls of one helm command (`upgrade`, `test`, …), in start order. */
+  releasesOf(command: string): string[];
+  /** The most `helm upgrade` processes that ran at the same time. */
+  maxConcurrentUpgrades(): number;
+}
+
+/** Records every helm process a HelmCli starts: its argv and its place in time among the others. */
+export function recordHelmCalls(): HelmCallRecorder {
+  const calls: RecordedHelmCall[] = [];
+  let clock = 0;
+  let upgrades = 0;
+  let maxUpgrades = 0;
+  const runner: ProcessRunner = async (file, args, options) => {
+    const call: RecordedHelmCall = { argv: [...args], startedAt: ++clock };
+    calls.push(call);
+    const upgrade = args[0] === 'upgrade';
+    if (upgrade) maxUpgrades = Math.max(maxUpgrades, ++upgrades);
+    try {
+      return await runProcess(file, args, options);
+    } finally {
+      if (upgrade) upgrades--;
+      call.finishedAt = ++clock;
+    }
+  };
+  return {
+    runner,
+    calls,
+    releasesOf: (command) => calls.filter((c) => c.argv[0] === command).map((c) => c.argv[1]),
+    maxConcurrentUpgrades: () => maxUpgrades,
+  };
+}
+
+/**
+ * A release revision as helm stored it in the cluster: the Secret `sh.helm.release.v1.<name>.v<n>`
+ * holds the release JSON gzipped and base64-encoded (and base64 again as Secret data).
+ */
+export function storedRelease(api: FakeArmadaKubeApi, namespace: string, name: string, revision: number) {
+  const secret = api
+    .list('secrets', namespace)
+    .find((s) => s.metadata.name === `sh.helm.release.v1.${name}.v${revision}`);
+  if (!secret) throw new Error(`no revision ${revision} of release ${name} in namespace ${namespace}`);
+  const gzipped = Buffer.from(Buffer.from(secret.data.release, 'base64').toString('utf8'), 'base64');
+  return JSON.parse(gunzipSync(gzipped).toString('utf8')) as {
+    config?: Record<string, unknown>;
+    info: { status: string };
+    version: number;
+  };
 }

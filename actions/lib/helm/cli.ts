@@ -1,4 +1,5 @@
 import semver from 'semver';
+import { UserError } from '../errors.js';
 import { describeFailure, runProcess, type ProcessResult, type RunOptions } from '../process.js';
 import {
   historyArgs,
@@ -85,6 +86,10 @@ export class HelmCli implements HelmClient {
     });
   }
 
+  async checkVersion(): Promise<void> {
+    await this.globals();
+  }
+
   /** `helm version`, once: the flags of every later call depend on the major version. */
   globals(): Promise<HelmGlobals> {
     this.detected ??= this.detectVersion();
@@ -96,15 +101,14 @@ export class HelmCli implements HelmClient {
     if (result.exitCode !== 0) throw this.fail(`${this.binary} version`, result);
     const version = semver.coerce(result.stdout.trim())?.version;
     const major = version ? semver.major(version) : undefined;
+    // Both are the configuration's mistake (the profile's binary or pin), not a failed deployment.
     if (!version || (major !== 3 && major !== 4))
-      throw new HelmError(
+      throw new UserError(
         `${this.binary} is helm ${JSON.stringify(result.stdout.trim())}; Helm 3 or Helm 4 is needed`,
-        { command: result.command },
       );
     if (this.options.version && !semver.satisfies(version, this.options.version))
-      throw new HelmError(
+      throw new UserError(
         `${this.binary} is helm ${version}, but the profile pins helm version ${this.options.version}`,
-        { command: result.command },
       );
     return { kubeconfig: this.options.kubeconfig, kubeContext: this.options.kubeContext, major };
   }

@@ -133,6 +133,11 @@ export interface CallOptions {
 
 /** The operations the deployment engines need from Helm. */
 export interface HelmClient {
+  /**
+   * Asks the binary for its version (once): a UserError when it is not Helm 3 or Helm 4, or outside
+   * the profile's pin. Every other operation checks it too; this lets a caller check up front.
+   */
+  checkVersion(): Promise<void>;
   /** `helm upgrade --install`; resolves to the resulting release, throws HelmError when it failed. */
   upgradeInstall(request: UpgradeInstallRequest, options?: CallOptions): Promise<ReleaseDetail>;
   /** `helm status`; undefined when the release does not exist. */
