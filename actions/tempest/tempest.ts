@@ -5,7 +5,7 @@ import { formatDuration, parseDuration } from '../lib/duration.js';
 import { JobFailure, UserError } from '../lib/errors.js';
 import { tail } from '../lib/process.js';
 import type { Profile } from '../lib/profile/load.js';
-import { toJUnitXml } from '../lib/reports/junit.js';
+import { writeJUnitXml } from '../lib/reports/junit.js';
 import { subunitToJUnit, failureLine, traceback } from '../lib/subunit/junit.js';
 import { mergeStreams } from '../lib/subunit/merge.js';
 import { readSubunitFile } from '../lib/subunit/read.js';
@@ -359,28 +359,26 @@ export async function tempestAction(ctx: ActionContext, settings: TempestSetting
   const name = baseName(settings);
   const junit = path.join(settings.resultsDir, `${name}-junit.xml`);
   const timings = path.join(settings.resultsDir, `${name}-timings.json`);
-  writeFileSync(
+  writeJUnitXml(
     junit,
-    toJUnitXml(
-      subunitToJUnit(run, {
-        suiteName: 'tempest',
-        note: (test) => {
-          if (!FAILING.has(test.outcome))
-            return test.previous.some((o) => FAILING.has(o))
-              ? `flaky: failed, then passed on rerun`
-              : undefined;
-          const known = matchKnown(test.id, settings.known);
-          return known
-            ? `known failure${known.bug ? `: ${known.bug}` : known.reason ? `: ${known.reason}` : ''}`
+    subunitToJUnit(run, {
+      suiteName: 'tempest',
+      note: (test) => {
+        if (!FAILING.has(test.outcome))
+          return test.previous.some((o) => FAILING.has(o))
+            ? `flaky: failed, then passed on rerun`
             : undefined;
-        },
-        properties: {
-          profile: settings.profileName,
-          ...(settings.shardCount > 1 ? { shard: `${settings.shardIndex + 1}/${settings.shardCount}` } : {}),
-        },
-      }),
-      'tempest',
-    ),
+        const known = matchKnown(test.id, settings.known);
+        return known
+          ? `known failure${known.bug ? `: ${known.bug}` : known.reason ? `: ${known.reason}` : ''}`
+          : undefined;
+      },
+      properties: {
+        profile: settings.profileName,
+        ...(settings.shardCount > 1 ? { shard: `${settings.shardIndex + 1}/${settings.shardCount}` } : {}),
+      },
+    }),
+    'tempest',
   );
   writeTimings(timings, run.tests);
   const title = `Tempest — ${settings.profileName}${settings.mode === 'run' ? '' : ` (${settings.mode})`}`;

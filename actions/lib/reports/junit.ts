@@ -1,3 +1,4 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { XMLParser } from 'fast-xml-parser';
 
 /** One test in the JUnit model shared by every action's report (bats, Rally, Tempest). */
@@ -79,13 +80,43 @@ const xmlAttr = (name: string, value: string | number | undefined) =>
   value === undefined || value === '' ? '' : ` ${name}="${escapeAttr(String(value))}"`;
 
 export function toJUnitXml(suites: readonly JUnitSuite[], name = 'taco'): string {
+  const out: string[] = [];
+  junitLines(suites, name, (line) => out.push(line));
+  // The trailing '' ends the document with a newline; joining once keeps the result one flat string.
+  out.push('');
+  return out.join('\n');
+}
+
+/**
+ * Writes the document `toJUnitXml` returns to `file` in pieces of about 64 KiB, so a report of tens
+ * of thousands of cases is never one string in memory.
+ */
+export function writeJUnitXml(file: string, suites: readonly JUnitSuite[], name = 'taco'): void {
+  const fd = openSync(file, 'w');
+  try {
+    let pending = '';
+    junitLines(suites, name, (line) => {
+      pending += `${line}\n`;
+      if (pending.length >= 65_536) {
+        writeSync(fd, pending);
+        pending = '';
+      }
+    });
+    writeSync(fd, pending);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The document line by line (a test case with its failure is one "line" of several). */
+function junitLines(suites: readonly JUnitSuite[], name: string, emit: (line: string) => void): void {
   const all = suites.flatMap((s) => s.cases);
   const total = countCases(all);
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  emit('<?xml version="1.0" encoding="UTF-8"?>');
   const totalTime = suites.reduce((sum, s) => sum + (s.timeSeconds ?? sumTime(s.cases)), 0);
-  out.push(`<testsuites${xmlAttr('name', name)}${counts(total)}${xmlAttr('time', seconds(totalTime))}>`);
+  emit(`<testsuites${xmlAttr('name', name)}${counts(total)}${xmlAttr('time', seconds(totalTime))}>`);
   for (const suite of suites) {
-    out.push(
+    emit(
       `  <testsuite${xmlAttr('name', suite.name)}${counts(countCases(suite.cases))}${xmlAttr(
         'time',
         seconds(suite.timeSeconds ?? sumTime(suite.cases)),
@@ -93,17 +124,15 @@ export function toJUnitXml(suites: readonly JUnitSuite[], name = 'taco'): string
     );
     const properties = Object.entries(suite.properties ?? {});
     if (properties.length) {
-      out.push('    <properties>');
+      emit('    <properties>');
       for (const [key, value] of properties)
-        out.push(`      <property${xmlAttr('name', key)}${xmlAttr('value', value)}/>`);
-      out.push('    </properties>');
+        emit(`      <property${xmlAttr('name', key)}${xmlAttr('value', value)}/>`);
+      emit('    </properties>');
     }
-    for (const test of suite.cases) out.push(testcase(test, suite.name));
-    out.push('  </testsuite>');
+    for (const test of suite.cases) emit(testcase(test, suite.name));
+    emit('  </testsuite>');
   }
-  // The trailing '' ends the document with a newline; joining once keeps the result one flat string.
-  out.push('</testsuites>', '');
-  return out.join('\n');
+  emit('</testsuites>');
 }
 
 function counts(c: JUnitCounts): string {
