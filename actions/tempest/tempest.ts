@@ -6,7 +6,7 @@ import { JobFailure, UserError } from '../lib/errors.js';
 import { tail } from '../lib/process.js';
 import type { Profile } from '../lib/profile/load.js';
 import { writeJUnitXml } from '../lib/reports/junit.js';
-import { subunitToJUnit, failureLine, traceback } from '../lib/subunit/junit.js';
+import { subunitJUnitSource, failureLine, traceback } from '../lib/subunit/junit.js';
 import { mergeStreams } from '../lib/subunit/merge.js';
 import { readSubunitFile } from '../lib/subunit/read.js';
 import type { SubunitRun } from '../lib/subunit/results.js';
@@ -361,23 +361,25 @@ export async function tempestAction(ctx: ActionContext, settings: TempestSetting
   const timings = path.join(settings.resultsDir, `${name}-timings.json`);
   writeJUnitXml(
     junit,
-    subunitToJUnit(run, {
-      suiteName: 'tempest',
-      note: (test) => {
-        if (!FAILING.has(test.outcome))
-          return test.previous.some((o) => FAILING.has(o))
-            ? `flaky: failed, then passed on rerun`
+    [
+      subunitJUnitSource(run, {
+        suiteName: 'tempest',
+        note: (test) => {
+          if (!FAILING.has(test.outcome))
+            return test.previous.some((o) => FAILING.has(o))
+              ? `flaky: failed, then passed on rerun`
+              : undefined;
+          const known = matchKnown(test.id, settings.known);
+          return known
+            ? `known failure${known.bug ? `: ${known.bug}` : known.reason ? `: ${known.reason}` : ''}`
             : undefined;
-        const known = matchKnown(test.id, settings.known);
-        return known
-          ? `known failure${known.bug ? `: ${known.bug}` : known.reason ? `: ${known.reason}` : ''}`
-          : undefined;
-      },
-      properties: {
-        profile: settings.profileName,
-        ...(settings.shardCount > 1 ? { shard: `${settings.shardIndex + 1}/${settings.shardCount}` } : {}),
-      },
-    }),
+        },
+        properties: {
+          profile: settings.profileName,
+          ...(settings.shardCount > 1 ? { shard: `${settings.shardIndex + 1}/${settings.shardCount}` } : {}),
+        },
+      }),
+    ],
     'tempest',
   );
   writeTimings(timings, run.tests);

@@ -14,6 +14,8 @@ import {
   encodePacket,
   filePackets,
   readSubunit,
+  subunitJUnitSource,
+  subunitToJUnit,
   type SubunitPacket,
   type TestResult,
 } from '../../actions/lib/subunit/index.js';
@@ -144,6 +146,24 @@ describe('report files written in pieces', () => {
         expect(readFileSync(file, 'utf8')).toBe(toJUnitXml(suites, 'tempest'));
       }),
       { numRuns: 50 },
+    );
+  });
+
+  it('a suite made while written equals the one built in memory', async () => {
+    await fc.assert(
+      fc.asyncProperty(packetsArb, fc.boolean(), async (packets, timed) => {
+        const run = await readSubunit([Buffer.concat(packets.map(encodePacket))]);
+        if (!timed) delete run.startMs;
+        const options = {
+          suiteName: 'tempest',
+          note: (t: TestResult) => (t.outcome === 'fail' ? 'known failure: bug 1' : undefined),
+          properties: { profile: 'dev' },
+        };
+        const file = path.join(dir, 'source.xml');
+        writeJUnitXml(file, [subunitJUnitSource(run, options)], 'tempest');
+        expect(readFileSync(file, 'utf8')).toBe(toJUnitXml(subunitToJUnit(run, options), 'tempest'));
+      }),
+      { numRuns: 100 },
     );
   });
 

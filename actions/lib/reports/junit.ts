@@ -25,6 +25,16 @@ export interface JUnitSuite {
   properties?: Record<string, string>;
 }
 
+/**
+ * A suite whose cases are made one at a time as they are written (a report of tens of thousands of
+ * cases then never holds them all): its counts and time are given up front.
+ */
+export interface JUnitSuiteSource extends Omit<JUnitSuite, 'cases' | 'timeSeconds'> {
+  counts: JUnitCounts;
+  timeSeconds: number;
+  cases: Iterable<JUnitCase>;
+}
+
 export interface JUnitCounts {
   tests: number;
   failures: number;
@@ -91,7 +101,11 @@ export function toJUnitXml(suites: readonly JUnitSuite[], name = 'taco'): string
  * Writes the document `toJUnitXml` returns to `file` in pieces of about 64 KiB, so a report of tens
  * of thousands of cases is never one string in memory.
  */
-export function writeJUnitXml(file: string, suites: readonly JUnitSuite[], name = 'taco'): void {
+export function writeJUnitXml(
+  file: string,
+  suites: readonly (JUnitSuite | JUnitSuiteSource)[],
+  name = 'taco',
+): void {
   const fd = openSync(file, 'w');
   try {
     let pending = '';
@@ -109,17 +123,27 @@ export function writeJUnitXml(file: string, suites: readonly JUnitSuite[], name 
 }
 
 /** The document line by line (a test case with its failure is one "line" of several). */
-function junitLines(suites: readonly JUnitSuite[], name: string, emit: (line: string) => void): void {
-  const all = suites.flatMap((s) => s.cases);
-  const total = countCases(all);
+function junitLines(
+  suites: readonly (JUnitSuite | JUnitSuiteSource)[],
+  name: string,
+  emit: (line: string) => void,
+): void {
+  const heads = suites.map((suite) =>
+    'counts' in suite
+      ? { counts: suite.counts, time: suite.timeSeconds }
+      : { counts: countCases(suite.cases), time: suite.timeSeconds ?? sumTime(suite.cases) },
+  );
+  const total = { tests: 0, failures: 0, errors: 0, skipped: 0, passed: 0 };
+  for (const { counts: c } of heads)
+    for (const key of Object.keys(total) as (keyof JUnitCounts)[]) total[key] += c[key];
+  const totalTime = heads.reduce((sum, h) => sum + h.time, 0);
   emit('<?xml version="1.0" encoding="UTF-8"?>');
-  const totalTime = suites.reduce((sum, s) => sum + (s.timeSeconds ?? sumTime(s.cases)), 0);
   emit(`<testsuites${xmlAttr('name', name)}${counts(total)}${xmlAttr('time', seconds(totalTime))}>`);
-  for (const suite of suites) {
+  suites.forEach((suite, i) => {
     emit(
-      `  <testsuite${xmlAttr('name', suite.name)}${counts(countCases(suite.cases))}${xmlAttr(
+      `  <testsuite${xmlAttr('name', suite.name)}${counts(heads[i].counts)}${xmlAttr(
         'time',
-        seconds(suite.timeSeconds ?? sumTime(suite.cases)),
+        seconds(heads[i].time),
       )}${xmlAttr('timestamp', suite.timestamp)}>`,
     );
     const properties = Object.entries(suite.properties ?? {});
@@ -131,7 +155,7 @@ function junitLines(suites: readonly JUnitSuite[], name: string, emit: (line: st
     }
     for (const test of suite.cases) emit(testcase(test, suite.name));
     emit('  </testsuite>');
-  }
+  });
   emit('</testsuites>');
 }
 
