@@ -12,7 +12,17 @@
  *   npx tsx bench/tempest.bench.ts --generate <file> [--tests 20000]   (only write the stream, e.g. to profile)
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { encodePacket, filePackets } from '../actions/lib/subunit/encoder.js';
@@ -145,7 +155,10 @@ function runAction(stream: string, dir: string): Measure & { tests: number } {
   const outputs = readFileSync(files.output, 'utf8');
   const count = (name: string) => Number(new RegExp(`^${name}<<.*\\n(\\d+)`, 'm').exec(outputs)?.[1]);
   const tests = count('passed') + count('failed') + count('skipped');
-  if (!Number.isFinite(tests)) throw new Error(`the action did not finish:\n${readFileSync(path.join(runner, 'stdout.txt'), 'utf8').slice(-2000)}`);
+  if (!Number.isFinite(tests))
+    throw new Error(
+      `the action did not finish:\n${readFileSync(path.join(runner, 'stdout.txt'), 'utf8').slice(-2000)}`,
+    );
   return { ...measure, tests };
 }
 
@@ -197,7 +210,9 @@ function main(): void {
       { file: path.join(dir, 'single.subunit'), tests: TESTS },
       { file: path.join(dir, 'double.subunit'), tests: 2 * TESTS },
     ].map((s) => ({ ...s, bytes: generate(s.file, s.tests, LOG_BYTES) }));
-    console.log(`tempest report mode (dist/tempest on Node 24) vs subunit2junitxml, ${RUNS} runs each, alternating`);
+    console.log(
+      `tempest report mode (dist/tempest on Node 24) vs subunit2junitxml, ${RUNS} runs each, alternating`,
+    );
     const results = streams.map((stream) => {
       console.log(`\nload average before: ${load()} on ${os.cpus().length} CPUs`);
       console.log(`stream: ${stream.tests} tests (1 in 20 failing with a traceback), ${mb(stream.bytes)}`);
@@ -221,7 +236,9 @@ function main(): void {
       `\naction peak RSS: ${mb(single)} at ${mb(streams[0].bytes)}, ${mb(double)} at ${mb(streams[1].bytes)}: ${(double / single).toFixed(2)}× for the doubled stream (goal ≤ 1.2×, and ≤ 100 MB at 64 MB)`,
     );
     const [refSingle, refDouble] = results.map((r) => Math.max(...r.ref.rss));
-    console.log(`subunit2junitxml peak RSS: ${mb(refSingle)}, ${mb(refDouble)} (${(refDouble / refSingle).toFixed(2)}×)`);
+    console.log(
+      `subunit2junitxml peak RSS: ${mb(refSingle)}, ${mb(refDouble)} (${(refDouble / refSingle).toFixed(2)}×)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -201,7 +201,9 @@ export class SubunitScanner {
 
   push(chunk: Uint8Array): void {
     if (this.failed) throw this.failed;
-    const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const data = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let pos = 0;
     try {
       // Complete a carried packet with just the bytes it lacks, so a large chunk is never copied whole.
@@ -351,7 +353,8 @@ export class SubunitScanner {
     if (flags & Flag.fileContent) {
       this.scanString(this.fields.fileName, 'file name');
       const size = this.readNumber('file length');
-      if (this.pos + size > this.packetEnd) this.overrun(`file ${JSON.stringify(this.fields.fileName.get())}`);
+      if (this.pos + size > this.packetEnd)
+        this.overrun(`file ${JSON.stringify(this.fields.fileName.get())}`);
       view.fileStart = this.pos;
       view.fileEnd = this.pos += size;
     }

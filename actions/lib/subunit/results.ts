@@ -77,7 +77,9 @@ class PendingFile {
   append(data: Buffer, start: number, end: number, max: number): void {
     const size = end - start;
     if (this.length + size > this.bytes.length && this.bytes.length < 2 * max) {
-      const grown = Buffer.allocUnsafe(Math.min(2 * max, Math.max(this.length + size, 2 * this.bytes.length)));
+      const grown = Buffer.allocUnsafe(
+        Math.min(2 * max, Math.max(this.length + size, 2 * this.bytes.length)),
+      );
       this.bytes.copy(grown, 0, 0, this.length);
       this.bytes = grown;
     }
