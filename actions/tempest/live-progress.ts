@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { SubunitDecoder } from '../lib/subunit/decoder.js';
+import { SubunitScanner } from '../lib/subunit/decoder.js';
 
 const FINAL = new Set(['success', 'fail', 'skip', 'xfail', 'uxsuccess']);
 
@@ -14,12 +14,13 @@ export class LiveProgress {
   private finished = 0;
   private lastLogged = 0;
   private broken = false;
-  private readonly decoder = new SubunitDecoder({
+  private readonly scanner = new SubunitScanner({
     packet: (packet) => {
-      if (!packet.testId || !packet.status || !FINAL.has(packet.status)) return;
+      const status = packet.status;
+      if (!status || !FINAL.has(status) || !packet.testId) return;
       this.finished++;
-      if (packet.status === 'success' || packet.status === 'xfail') this.counts.passed++;
-      else if (packet.status === 'skip') this.counts.skipped++;
+      if (status === 'success' || status === 'xfail') this.counts.passed++;
+      else if (status === 'skip') this.counts.skipped++;
       else this.counts.failed++;
       if (this.finished - this.lastLogged >= this.every) this.log();
     },
@@ -45,7 +46,7 @@ export class LiveProgress {
         const read = readSync(fd, buffer, 0, buffer.length, this.offset);
         if (read === 0) break;
         this.offset += read;
-        this.decoder.push(buffer.subarray(0, read));
+        this.scanner.push(buffer.subarray(0, read));
       }
     } catch {
       // A damaged stream is reported by the reader afterwards; progress lines are best effort.

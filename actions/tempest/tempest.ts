@@ -5,8 +5,8 @@ import { formatDuration, parseDuration } from '../lib/duration.js';
 import { JobFailure, UserError } from '../lib/errors.js';
 import { tail } from '../lib/process.js';
 import type { Profile } from '../lib/profile/load.js';
-import { toJUnitXml } from '../lib/reports/junit.js';
-import { subunitToJUnit, failureLine, traceback } from '../lib/subunit/junit.js';
+import { writeJUnitXml } from '../lib/reports/junit.js';
+import { subunitJUnitSource, failureLine, traceback } from '../lib/subunit/junit.js';
 import { mergeStreams } from '../lib/subunit/merge.js';
 import { readSubunitFile } from '../lib/subunit/read.js';
 import type { SubunitRun } from '../lib/subunit/results.js';
@@ -359,10 +359,10 @@ export async function tempestAction(ctx: ActionContext, settings: TempestSetting
   const name = baseName(settings);
   const junit = path.join(settings.resultsDir, `${name}-junit.xml`);
   const timings = path.join(settings.resultsDir, `${name}-timings.json`);
-  writeFileSync(
+  writeJUnitXml(
     junit,
-    toJUnitXml(
-      subunitToJUnit(run, {
+    [
+      subunitJUnitSource(run, {
         suiteName: 'tempest',
         note: (test) => {
           if (!FAILING.has(test.outcome))
@@ -379,8 +379,8 @@ export async function tempestAction(ctx: ActionContext, settings: TempestSetting
           ...(settings.shardCount > 1 ? { shard: `${settings.shardIndex + 1}/${settings.shardCount}` } : {}),
         },
       }),
-      'tempest',
-    ),
+    ],
+    'tempest',
   );
   writeTimings(timings, run.tests);
   const title = `Tempest — ${settings.profileName}${settings.mode === 'run' ? '' : ` (${settings.mode})`}`;

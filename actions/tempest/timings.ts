@@ -1,4 +1,4 @@
-import { openSync, readSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { openSync, readSync, closeSync, readFileSync, writeSync } from 'node:fs';
 import { UserError } from '../lib/errors.js';
 import { SIGNATURE } from '../lib/subunit/packet.js';
 import { readSubunitFile } from '../lib/subunit/read.js';
@@ -54,10 +54,25 @@ export function timingsOf(tests: readonly TestResult[]): Map<string, number> {
   return timings;
 }
 
+/** Writes {"id": seconds, …} sorted by id, one entry a line (what `JSON.stringify(…, null, 1)` gives), in pieces. */
 export function writeTimings(file: string, tests: readonly TestResult[]): void {
   const entries = [...timingsOf(tests)].sort(([a], [b]) => (a < b ? -1 : 1));
-  writeFileSync(
-    file,
-    `${JSON.stringify(Object.fromEntries(entries.map(([id, s]) => [id, Math.round(s * 1000) / 1000])), null, 1)}\n`,
-  );
+  const fd = openSync(file, 'w');
+  try {
+    if (entries.length === 0) {
+      writeSync(fd, '{}\n');
+      return;
+    }
+    let pending = '{';
+    entries.forEach(([id, seconds], i) => {
+      pending += `${i ? ',' : ''}\n ${JSON.stringify(id)}: ${Math.round(seconds * 1000) / 1000}`;
+      if (pending.length >= 65_536) {
+        writeSync(fd, pending);
+        pending = '';
+      }
+    });
+    writeSync(fd, `${pending}\n}\n`);
+  } finally {
+    closeSync(fd);
+  }
 }

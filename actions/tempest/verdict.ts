@@ -28,9 +28,11 @@ export interface Verdict {
  * x.Y — the class set up fine when run again — counts as flaky, not failing.
  */
 export function classify(run: SubunitRun, known: readonly KnownFailure[]): Verdict {
-  const position = new Map(run.tests.map((t, i) => [t.id, i]));
+  // Only a failed class fixture needs positions: most runs have none.
+  let position: Map<string, number> | undefined;
   const passedLaterInClass = (fixture: TestResult): boolean => {
     const cls = classOf(fixture.id);
+    position ??= new Map(run.tests.map((t, i) => [t.id, i]));
     const at = position.get(fixture.id)!;
     return run.tests.some(
       (t, i) => i > at && !isFixtureId(t.id) && classOf(t.id) === cls && PASSING.has(t.outcome),

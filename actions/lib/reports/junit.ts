@@ -1,3 +1,4 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { XMLParser } from 'fast-xml-parser';
 
 /** One test in the JUnit model shared by every action's report (bats, Rally, Tempest). */
@@ -22,6 +23,16 @@ export interface JUnitSuite {
   timestamp?: string;
   timeSeconds?: number;
   properties?: Record<string, string>;
+}
+
+/**
+ * A suite whose cases are made one at a time as they are written (a report of tens of thousands of
+ * cases then never holds them all): its counts and time are given up front.
+ */
+export interface JUnitSuiteSource extends Omit<JUnitSuite, 'cases' | 'timeSeconds'> {
+  counts: JUnitCounts;
+  timeSeconds: number;
+  cases: Iterable<JUnitCase>;
 }
 
 export interface JUnitCounts {
@@ -79,31 +90,73 @@ const xmlAttr = (name: string, value: string | number | undefined) =>
   value === undefined || value === '' ? '' : ` ${name}="${escapeAttr(String(value))}"`;
 
 export function toJUnitXml(suites: readonly JUnitSuite[], name = 'taco'): string {
-  const all = suites.flatMap((s) => s.cases);
-  const total = countCases(all);
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  const totalTime = suites.reduce((sum, s) => sum + (s.timeSeconds ?? sumTime(s.cases)), 0);
-  out.push(`<testsuites${xmlAttr('name', name)}${counts(total)}${xmlAttr('time', seconds(totalTime))}>`);
-  for (const suite of suites) {
-    out.push(
-      `  <testsuite${xmlAttr('name', suite.name)}${counts(countCases(suite.cases))}${xmlAttr(
+  const out: string[] = [];
+  junitLines(suites, name, (line) => out.push(line));
+  // The trailing '' ends the document with a newline; joining once keeps the result one flat string.
+  out.push('');
+  return out.join('\n');
+}
+
+/**
+ * Writes the document `toJUnitXml` returns to `file` in pieces of about 64 KiB, so a report of tens
+ * of thousands of cases is never one string in memory.
+ */
+export function writeJUnitXml(
+  file: string,
+  suites: readonly (JUnitSuite | JUnitSuiteSource)[],
+  name = 'taco',
+): void {
+  const fd = openSync(file, 'w');
+  try {
+    let pending = '';
+    junitLines(suites, name, (line) => {
+      pending += `${line}\n`;
+      if (pending.length >= 65_536) {
+        writeSync(fd, pending);
+        pending = '';
+      }
+    });
+    writeSync(fd, pending);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The document line by line (a test case with its failure is one "line" of several). */
+function junitLines(
+  suites: readonly (JUnitSuite | JUnitSuiteSource)[],
+  name: string,
+  emit: (line: string) => void,
+): void {
+  const heads = suites.map((suite) =>
+    'counts' in suite
+      ? { counts: suite.counts, time: suite.timeSeconds }
+      : { counts: countCases(suite.cases), time: suite.timeSeconds ?? sumTime(suite.cases) },
+  );
+  const total = { tests: 0, failures: 0, errors: 0, skipped: 0, passed: 0 };
+  for (const { counts: c } of heads)
+    for (const key of Object.keys(total) as (keyof JUnitCounts)[]) total[key] += c[key];
+  const totalTime = heads.reduce((sum, h) => sum + h.time, 0);
+  emit('<?xml version="1.0" encoding="UTF-8"?>');
+  emit(`<testsuites${xmlAttr('name', name)}${counts(total)}${xmlAttr('time', seconds(totalTime))}>`);
+  suites.forEach((suite, i) => {
+    emit(
+      `  <testsuite${xmlAttr('name', suite.name)}${counts(heads[i].counts)}${xmlAttr(
         'time',
-        seconds(suite.timeSeconds ?? sumTime(suite.cases)),
+        seconds(heads[i].time),
       )}${xmlAttr('timestamp', suite.timestamp)}>`,
     );
     const properties = Object.entries(suite.properties ?? {});
     if (properties.length) {
-      out.push('    <properties>');
+      emit('    <properties>');
       for (const [key, value] of properties)
-        out.push(`      <property${xmlAttr('name', key)}${xmlAttr('value', value)}/>`);
-      out.push('    </properties>');
+        emit(`      <property${xmlAttr('name', key)}${xmlAttr('value', value)}/>`);
+      emit('    </properties>');
     }
-    for (const test of suite.cases) out.push(testcase(test, suite.name));
-    out.push('  </testsuite>');
-  }
-  // The trailing '' ends the document with a newline; joining once keeps the result one flat string.
-  out.push('</testsuites>', '');
-  return out.join('\n');
+    for (const test of suite.cases) emit(testcase(test, suite.name));
+    emit('  </testsuite>');
+  });
+  emit('</testsuites>');
 }
 
 function counts(c: JUnitCounts): string {

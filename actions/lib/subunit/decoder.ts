@@ -5,7 +5,7 @@ import {
   MAX_PACKET_LENGTH,
   SIGNATURE,
   STATUSES,
-  type SubunitTime,
+  type TestStatus,
   VERSION_2,
   VERSION_MASK,
 } from './packet.js';
@@ -24,48 +24,175 @@ export class SubunitParseError extends Error {
   }
 }
 
-export interface DecoderHandlers {
-  packet(packet: LocatedPacket): void;
+export interface ScannerHandlers {
+  /** Called per packet with the scanner's one reusable view: read what you need, copy what you keep. */
+  packet(packet: PacketView): void;
   /**
    * Bytes between packets that are not Subunit, e.g. a test printing straight to stdout under
-   * `python -m subunit.run`. The reference tools pass these through; so do we.
+   * `python -m subunit.run`. The reference tools pass these through; so do we. A view valid only
+   * during the call.
    */
   nonSubunit?(bytes: Uint8Array, offset: number): void;
 }
 
-/** The string fields of a packet, each with its own one-entry cache. */
-const Field = { testId: 0, tag: 1, otherTag: 2, mimeType: 3, fileName: 4, routeCode: 5 } as const;
-type Field = (typeof Field)[keyof typeof Field];
-const FIELD_NAMES = ['test id', 'tag', 'other tag', 'MIME type', 'file name', 'route code'];
+export interface DecoderHandlers {
+  packet(packet: LocatedPacket): void;
+  nonSubunit?(bytes: Uint8Array, offset: number): void;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The last value of one string field (test id, tags, MIME type, file name, route code): its bytes,
+ * already checked, and its text once someone asked for it. Consecutive packets mostly repeat these,
+ * so most packets decode no string at all.
+ */
+class FieldCache<T> {
+  private bytes = new Uint8Array(256);
+  private length = -1;
+  private value: T | undefined;
+
+  constructor(private readonly decode: (bytes: Buffer, start: number, end: number) => T) {}
+
+  /** True when `data[start, end)` equals the cached bytes; otherwise the caller checks them, then calls `store`. */
+  matches(data: Buffer, start: number, end: number): boolean {
+    const size = end - start;
+    if (size !== this.length) return false;
+    const bytes = this.bytes;
+    for (let i = 0; i < size; i++) if (bytes[i] !== data[start + i]) return false;
+    return true;
+  }
+
+  store(data: Buffer, start: number, end: number): void {
+    const size = end - start;
+    if (this.bytes.length < size) this.bytes = new Uint8Array(Math.max(size, 2 * this.bytes.length));
+    this.bytes.set(data.subarray(start, end));
+    this.length = size;
+    this.value = undefined;
+  }
+
+  get(): T {
+    return (this.value ??= this.decode(
+      Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.length),
+      0,
+      this.length,
+    ));
+  }
+}
+
+/** UTF-8 that was checked already (ASCII decodes faster as Latin-1, which is the same there). */
+function decodeText(bytes: Buffer, start: number, end: number): string {
+  for (let i = start; i < end; i++) if (bytes[i] > 0x7f) return bytes.toString('utf8', start, end);
+  return bytes.toString('latin1', start, end);
+}
+
+/** The tags part of a packet (count, then each tag): checked when scanned. */
+function decodeTags(bytes: Buffer, start: number): readonly string[] {
+  let pos = start;
+  const count = readVarint(bytes, pos);
+  pos += varintLength(bytes[pos]);
+  const tags: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const size = readVarint(bytes, pos);
+    pos += varintLength(bytes[pos]);
+    tags.push(decodeText(bytes, pos, pos + size));
+    pos += size;
+  }
+  return Object.freeze(tags);
+}
+
+/**
+ * One packet, as the scanner hands it out: numbers read, string fields checked but decoded only
+ * when read (and then once per distinct value). The scanner reuses this object and the bytes it
+ * points into: it is valid only during the `packet` call.
+ */
+export class PacketView {
+  /** Stream offset of the packet and its length (signature to CRC). */
+  offset = 0;
+  length = 0;
+  flags = 0;
+  /** The timestamp, when `hasTimestamp`. */
+  seconds = 0;
+  nanos = 0;
+  /** The bytes the packet sits in: a file chunk is `data[fileStart, fileEnd)`. */
+  data: Buffer = EMPTY;
+  fileStart = 0;
+  fileEnd = 0;
+
+  /** @internal */ constructor(private readonly fields: PacketFields) {}
+
+  get status(): TestStatus | undefined {
+    return STATUSES[this.flags & Flag.statusMask];
+  }
+  get runnable(): boolean {
+    return (this.flags & Flag.runnable) !== 0;
+  }
+  get eof(): boolean {
+    return (this.flags & Flag.eof) !== 0;
+  }
+  get hasTimestamp(): boolean {
+    return (this.flags & Flag.timestamp) !== 0;
+  }
+  get hasFile(): boolean {
+    return (this.flags & Flag.fileContent) !== 0;
+  }
+  get testId(): string | undefined {
+    return this.flags & Flag.testId ? this.fields.testId.get() : undefined;
+  }
+  /** The same (frozen) array for as long as consecutive packets carry the same tags. */
+  get tags(): readonly string[] | undefined {
+    return this.flags & Flag.tags ? this.fields.tags.get() : undefined;
+  }
+  get mimeType(): string | undefined {
+    return this.flags & Flag.mimeType ? this.fields.mimeType.get() : undefined;
+  }
+  get fileName(): string | undefined {
+    return this.flags & Flag.fileContent ? this.fields.fileName.get() : undefined;
+  }
+  get routeCode(): string | undefined {
+    return this.flags & Flag.routeCode ? this.fields.routeCode.get() : undefined;
+  }
+}
+
+interface PacketFields {
+  testId: FieldCache<string>;
+  tags: FieldCache<readonly string[]>;
+  mimeType: FieldCache<string>;
+  fileName: FieldCache<string>;
+  routeCode: FieldCache<string>;
+}
 
 // Signature, two flag bytes and the first length byte tell how long the header is.
 const MIN_PREFIX = 4;
-const EMPTY = Buffer.alloc(0);
 // Bytes taken to complete a held header: more than the longest header (6 bytes).
 const HEADER_PEEK = 64;
 
 /**
- * An incremental Subunit v2 decoder: push chunks as they arrive, get packets through the handler.
- * Memory is bounded by the largest packet (< 4 MiB), whatever the size of the stream.
+ * An incremental Subunit v2 reader: push chunks as they arrive, get a view of each packet. A chunk
+ * is not kept after `push` returns (a packet cut between chunks is copied into the scanner's own
+ * buffer), so the caller may reuse it; memory is bounded by the largest packet (< 4 MiB).
  */
-export class SubunitDecoder {
-  private held: Buffer[] = [];
-  private heldBytes = 0;
-  /** Bytes the held packet needs before it can be decoded (0 while its length is unknown). */
+export class SubunitScanner {
+  /** A packet (or header) cut at the end of a chunk, waiting for the rest. */
+  private carry: Buffer = Buffer.allocUnsafe(1 << 16);
+  private carryLength = 0;
+  /** Bytes the carried packet needs before it can be decoded (0 while its length is unknown). */
   private needed = 0;
-  /** Stream offset of the first held byte, or of the next byte pushed when nothing is held. */
+  /** Stream offset of the first carried byte, or of the next byte pushed when nothing is carried. */
   private offset = 0;
   /** UTF-8 continuation bytes still expected inside non-Subunit text: 0xB3 there is text. */
   private utf8Pending = 0;
   private failed: SubunitParseError | undefined;
-  /** The last string seen per field: consecutive packets mostly repeat the test id, tags, MIME type. */
-  // Each field's bytes live in a reused buffer: a fresh typed array per new string would cost an
-  // off-heap allocation and garbage-collector work for every test.
-  private readonly lastBytes: Uint8Array[] = FIELD_NAMES.map(() => new Uint8Array(64));
-  private readonly lastLength: number[] = FIELD_NAMES.map(() => -1);
-  private readonly lastText: string[] = FIELD_NAMES.map(() => '');
+  private readonly fields: PacketFields = {
+    testId: new FieldCache(decodeText),
+    tags: new FieldCache(decodeTags),
+    mimeType: new FieldCache(decodeText),
+    fileName: new FieldCache(decodeText),
+    routeCode: new FieldCache(decodeText),
+  };
+  private readonly view = new PacketView(this.fields);
 
-  constructor(private readonly handlers: DecoderHandlers) {}
+  constructor(private readonly handlers: ScannerHandlers) {}
 
   /** Bytes consumed so far (complete packets and non-Subunit text). */
   get bytesRead(): number {
@@ -74,24 +201,24 @@ export class SubunitDecoder {
 
   push(chunk: Uint8Array): void {
     if (this.failed) throw this.failed;
-    let data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const data = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let pos = 0;
     try {
-      // Complete a held packet with just the bytes it lacks, so a large chunk is never copied whole.
-      while (this.heldBytes > 0 && data.length > 0) {
-        const take = this.needed > 0 ? this.needed - this.heldBytes : Math.min(HEADER_PEEK, data.length);
-        if (data.length < take) {
-          this.held.push(data);
-          this.heldBytes += data.length;
-          return;
-        }
-        const joined = Buffer.concat([...this.held, data.subarray(0, take)], this.heldBytes + take);
-        this.held = [];
-        this.heldBytes = 0;
+      // Complete a carried packet with just the bytes it lacks, so a large chunk is never copied whole.
+      while (this.carryLength > 0 && pos < data.length) {
+        const want = this.needed > 0 ? this.needed - this.carryLength : HEADER_PEEK;
+        const take = Math.min(want, data.length - pos);
+        this.appendCarry(data, pos, pos + take);
+        pos += take;
+        if (take < want && this.needed > 0) return;
+        const length = this.carryLength;
+        this.carryLength = 0;
         this.needed = 0;
-        data = data.subarray(take);
-        this.consume(joined);
+        this.consume(this.carry, 0, length);
       }
-      if (data.length > 0) this.consume(data);
+      if (pos < data.length) this.consume(data, pos, data.length);
     } catch (err) {
       if (err instanceof SubunitParseError) this.failed = err;
       throw err;
@@ -101,25 +228,46 @@ export class SubunitDecoder {
   /** Call at the end of the stream: a packet cut short is an error. */
   end(): void {
     if (this.failed) throw this.failed;
-    if (this.heldBytes === 0) return;
-    const head = Buffer.concat(this.held, this.heldBytes);
+    if (this.carryLength === 0) return;
     const expected = this.needed > 0 ? ` of ${this.needed}` : '';
     this.failed = new SubunitParseError(
-      `stream truncated: the last packet has only ${head.length}${expected} bytes`,
+      `stream truncated: the last packet has only ${this.carryLength}${expected} bytes`,
       this.offset,
     );
     throw this.failed;
   }
 
-  private consume(data: Buffer): void {
-    const length = data.length;
-    let pos = 0;
-    while (pos < length) {
+  private appendCarry(data: Buffer, start: number, end: number): void {
+    const size = this.carryLength + end - start;
+    if (this.carry.length < size) {
+      const grown = Buffer.allocUnsafe(Math.max(size, 2 * this.carry.length));
+      this.carry.copy(grown, 0, 0, this.carryLength);
+      this.carry = grown;
+    }
+    data.copy(this.carry, this.carryLength, start, end);
+    this.carryLength = size;
+  }
+
+  /** Keeps `data[from, end)` for the next chunk (it may be the carry buffer itself). */
+  private hold(data: Buffer, from: number, end: number, needed: number): void {
+    if (data === this.carry) {
+      this.carry.copyWithin(0, from, end);
+      this.carryLength = end - from;
+    } else {
+      this.carryLength = 0;
+      this.appendCarry(data, from, end);
+    }
+    this.needed = needed;
+  }
+
+  private consume(data: Buffer, start: number, end: number): void {
+    let pos = start;
+    while (pos < end) {
       if (data[pos] !== SIGNATURE || this.utf8Pending > 0) {
-        pos = this.skipText(data, pos);
+        pos = this.skipText(data, pos, end);
         continue;
       }
-      if (length - pos < MIN_PREFIX) return this.hold(data, pos, 0);
+      if (end - pos < MIN_PREFIX) return this.hold(data, pos, end, 0);
       const flags = (data[pos + 1] << 8) | data[pos + 2];
       if ((flags & VERSION_MASK) !== VERSION_2) {
         throw new SubunitParseError(
@@ -133,29 +281,23 @@ export class SubunitDecoder {
           'packet length uses 4 bytes (at most 3 are allowed: packets are < 4 MiB)',
           this.offset,
         );
-      if (length - pos < 3 + lengthSize) return this.hold(data, pos, 0);
+      if (end - pos < 3 + lengthSize) return this.hold(data, pos, end, 0);
       const packetLength = readVarint(data, pos + 3);
       if (packetLength < 3 + lengthSize + 4 || packetLength > MAX_PACKET_LENGTH) {
         throw new SubunitParseError(`impossible packet length ${packetLength}`, this.offset);
       }
-      if (length - pos < packetLength) return this.hold(data, pos, packetLength);
-      this.handlers.packet(this.decode(data, pos, packetLength, flags, 3 + lengthSize));
+      if (end - pos < packetLength) return this.hold(data, pos, end, packetLength);
+      this.scanPacket(data, pos, packetLength, flags, 3 + lengthSize);
+      this.handlers.packet(this.view);
       pos += packetLength;
       this.offset += packetLength;
     }
   }
 
-  private hold(data: Buffer, from: number, needed: number): void {
-    const rest = data.subarray(from);
-    this.held = [rest];
-    this.heldBytes = rest.length;
-    this.needed = needed;
-  }
-
-  private skipText(data: Buffer, from: number): number {
+  private skipText(data: Buffer, from: number, end: number): number {
     let pos = from;
     let pending = this.utf8Pending;
-    for (; pos < data.length; pos++) {
+    for (; pos < end; pos++) {
       const byte = data[pos];
       if (pending === 0 && byte === SIGNATURE) break;
       if (byte < 0x80) pending = 0;
@@ -171,20 +313,15 @@ export class SubunitDecoder {
     return pos;
   }
 
-  // Field reading state of the packet being decoded (fields, not objects: this runs per packet).
+  // Field reading state of the packet being scanned (fields, not objects: this runs per packet).
   private data: Buffer = EMPTY;
   private pos = 0;
   private packetEnd = 0;
   /** Add to a position in `data` to get the stream offset. */
   private base = 0;
 
-  private decode(
-    data: Buffer,
-    start: number,
-    length: number,
-    flags: number,
-    headerLength: number,
-  ): LocatedPacket {
+  /** Checks the CRC and every field, and points the view at them. */
+  private scanPacket(data: Buffer, start: number, length: number, flags: number, headerLength: number): void {
     const offset = this.offset;
     const end = start + length - 4;
     const stored = u32(data, end);
@@ -199,43 +336,35 @@ export class SubunitDecoder {
     this.pos = start + headerLength;
     this.packetEnd = end;
     this.base = offset - start;
-    // Every field present, in one order: one object shape for all packets keeps consumers fast.
-    const packet: LocatedPacket = {
-      offset,
-      length,
-      status: STATUSES[flags & Flag.statusMask],
-      testId: undefined,
-      timestamp: undefined,
-      tags: undefined,
-      runnable: (flags & Flag.runnable) !== 0,
-      mimeType: undefined,
-      file: undefined,
-      eof: (flags & Flag.eof) !== 0,
-      routeCode: undefined,
-    };
-    if (flags & Flag.timestamp) packet.timestamp = this.readTimestamp();
-    if (flags & Flag.testId) packet.testId = this.readString(Field.testId);
-    if (flags & Flag.tags) {
-      const count = this.readNumber('tag count');
-      const tags: string[] = [];
-      for (let i = 0; i < count; i++) tags.push(this.readString(i === 0 ? Field.tag : Field.otherTag));
-      packet.tags = tags;
+    const view = this.view;
+    view.offset = offset;
+    view.length = length;
+    view.flags = flags;
+    view.data = data;
+    if (flags & Flag.timestamp) {
+      if (this.pos + 4 > this.packetEnd) this.overrun('timestamp');
+      view.seconds = u32(data, this.pos);
+      this.pos += 4;
+      view.nanos = this.readNumber('timestamp');
     }
-    if (flags & Flag.mimeType) packet.mimeType = this.readString(Field.mimeType);
+    if (flags & Flag.testId) this.scanString(this.fields.testId, 'test id');
+    if (flags & Flag.tags) this.scanTags();
+    if (flags & Flag.mimeType) this.scanString(this.fields.mimeType, 'MIME type');
     if (flags & Flag.fileContent) {
-      const name = this.readString(Field.fileName);
+      this.scanString(this.fields.fileName, 'file name');
       const size = this.readNumber('file length');
-      packet.file = { name, content: this.readFileContent(size, name) };
+      if (this.pos + size > this.packetEnd)
+        this.overrun(`file ${JSON.stringify(this.fields.fileName.get())}`);
+      view.fileStart = this.pos;
+      view.fileEnd = this.pos += size;
     }
-    if (flags & Flag.routeCode) packet.routeCode = this.readString(Field.routeCode);
+    if (flags & Flag.routeCode) this.scanString(this.fields.routeCode, 'route code');
     if (this.pos !== this.packetEnd) {
       throw new SubunitParseError(
         `corrupt packet: ${this.packetEnd - this.pos} bytes left over after the fields its flags announce`,
         this.pos + this.base,
       );
     }
-    this.data = EMPTY;
-    return packet;
   }
 
   private overrun(what: string): never {
@@ -254,28 +383,46 @@ export class SubunitDecoder {
     return value;
   }
 
-  private readFileContent(size: number, name: string): Buffer {
-    if (this.pos + size > this.packetEnd) this.overrun(`file ${JSON.stringify(name)}`);
-    const view = this.data.subarray(this.pos, this.pos + size);
-    this.pos += size;
-    return view;
+  /** Moves past one string, checking it unless it repeats the field's last value. */
+  private scanString(cache: FieldCache<string>, what: string): void {
+    const at = this.skipString(what);
+    const end = this.pos;
+    if (!cache.matches(this.data, at, end)) {
+      this.checkText(at, end, what);
+      cache.store(this.data, at, end);
+    }
   }
 
-  private readString(field: Field): string {
-    const what = FIELD_NAMES[field];
+  /** The tags part (count, then the strings) is cached as one value: checked only when it changed. */
+  private scanTags(): void {
+    const start = this.pos;
+    const count = this.readNumber('tag count');
+    const first = this.pos;
+    for (let i = 0; i < count; i++) this.skipString(i === 0 ? 'tag' : 'other tag');
+    const tags = this.fields.tags;
+    if (tags.matches(this.data, start, this.pos)) return;
+    const end = this.pos;
+    this.pos = first;
+    for (let i = 0; i < count; i++) {
+      const what = i === 0 ? 'tag' : 'other tag';
+      const at = this.skipString(what);
+      this.checkText(at, this.pos, what);
+    }
+    tags.store(this.data, start, end);
+  }
+
+  /** Moves past a string; returns where its bytes start. */
+  private skipString(what: string): number {
     const size = this.readNumber(what);
     const at = this.pos;
-    const end = at + size;
-    if (end > this.packetEnd) this.overrun(what);
-    this.pos = end;
+    if (at + size > this.packetEnd) this.overrun(what);
+    this.pos = at + size;
+    return at;
+  }
+
+  /** Subunit strings are UTF-8 without NUL. */
+  private checkText(at: number, end: number, what: string): void {
     const data = this.data;
-    let last = this.lastBytes[field];
-    if (this.lastLength[field] === size) {
-      let i = 0;
-      while (i < size && last[i] === data[at + i]) i++;
-      if (i === size) return this.lastText[field];
-    }
-    // One pass for the common case: ASCII without NUL, where latin1 decoding is UTF-8 decoding.
     let ascii = true;
     for (let i = at; i < end; i++) {
       const byte = data[i];
@@ -283,26 +430,56 @@ export class SubunitDecoder {
         throw new SubunitParseError(`corrupt packet: ${what} contains a NUL byte`, at + this.base);
       if (byte > 0x7f) ascii = false;
     }
-    let text: string;
-    if (ascii) text = data.toString('latin1', at, end);
-    else if (isUtf8(data.subarray(at, end))) text = data.toString('utf8', at, end);
-    else throw new SubunitParseError(`corrupt packet: ${what} is not UTF-8`, at + this.base);
-    if (size <= 1024) {
-      // A copy, so the cache does not keep the chunk it came from alive.
-      if (last.length < size) last = this.lastBytes[field] = new Uint8Array(1024);
-      for (let i = 0; i < size; i++) last[i] = data[at + i];
-      this.lastLength[field] = size;
-      this.lastText[field] = text;
-    }
-    return text;
+    if (!ascii && !isUtf8(data.subarray(at, end)))
+      throw new SubunitParseError(`corrupt packet: ${what} is not UTF-8`, at + this.base);
+  }
+}
+
+/**
+ * The scanner with a plain object per packet (for merges, progress lines and tests): strings
+ * decoded, file content copied, so a packet may be kept. The results collector reads views instead.
+ */
+export class SubunitDecoder {
+  private readonly scanner: SubunitScanner;
+
+  constructor(handlers: DecoderHandlers) {
+    this.scanner = new SubunitScanner({
+      packet: (view) => handlers.packet(toPacket(view)),
+      ...(handlers.nonSubunit ? { nonSubunit: handlers.nonSubunit } : {}),
+    });
   }
 
-  private readTimestamp(): SubunitTime {
-    if (this.pos + 4 > this.packetEnd) this.overrun('timestamp');
-    const seconds = u32(this.data, this.pos);
-    this.pos += 4;
-    return { seconds, nanos: this.readNumber('timestamp') };
+  get bytesRead(): number {
+    return this.scanner.bytesRead;
   }
+
+  push(chunk: Uint8Array): void {
+    this.scanner.push(chunk);
+  }
+
+  end(): void {
+    this.scanner.end();
+  }
+}
+
+/** A packet object from a view: every field present, in one order (one object shape for all packets). */
+export function toPacket(view: PacketView): LocatedPacket {
+  const tags = view.tags;
+  return {
+    offset: view.offset,
+    length: view.length,
+    status: view.status,
+    testId: view.testId,
+    timestamp: view.hasTimestamp ? { seconds: view.seconds, nanos: view.nanos } : undefined,
+    tags: tags === undefined ? undefined : [...tags],
+    runnable: view.runnable,
+    mimeType: view.mimeType,
+    file: view.hasFile
+      ? { name: view.fileName!, content: Buffer.from(view.data.subarray(view.fileStart, view.fileEnd)) }
+      : undefined,
+    eof: view.eof,
+    routeCode: view.routeCode,
+  };
 }
 
 function u32(data: Uint8Array, at: number): number {

@@ -1,4 +1,4 @@
-import type { JUnitCase, JUnitSuite } from '../reports/junit.js';
+import type { JUnitCase, JUnitCounts, JUnitSuite, JUnitSuiteSource } from '../reports/junit.js';
 import type { Attachment, SubunitRun, TestResult } from './results.js';
 
 /** `setUpClass (pkg.mod.Class)` and friends: unittest's stand-in ids for class and module fixtures. */
@@ -122,17 +122,48 @@ export function toJUnitCase(test: TestResult, note?: string): JUnitCase {
 /** One JUnit suite holding every test of the stream, in stream order. */
 export function subunitToJUnit(run: SubunitRun, options: JUnitOptions = {}): JUnitSuite[] {
   const cases = run.tests.map((test) => toJUnitCase(test, options.note?.(test)));
-  return [
-    {
-      name: options.suiteName ?? 'subunit',
-      cases,
-      ...(run.startMs !== undefined
-        ? { timestamp: new Date(run.startMs).toISOString().replace(/\.\d+Z$/, 'Z') }
-        : {}),
-      ...(run.startMs !== undefined && run.endMs !== undefined
-        ? { timeSeconds: (run.endMs - run.startMs) / 1000 }
-        : {}),
-      ...(options.properties ? { properties: options.properties } : {}),
-    },
-  ];
+  return [{ ...suiteHead(run, options), cases }];
+}
+
+/** The same suite with its cases made one at a time while they are written (see writeJUnitXml). */
+export function subunitJUnitSource(run: SubunitRun, options: JUnitOptions = {}): JUnitSuiteSource {
+  const counts: JUnitCounts = { tests: run.tests.length, failures: 0, errors: 0, skipped: 0, passed: 0 };
+  let durations = 0;
+  for (const test of run.tests) {
+    const status = caseStatus(test.outcome);
+    if (status === 'failed') counts.failures++;
+    else if (status === 'error') counts.errors++;
+    else if (status === 'skipped') counts.skipped++;
+    else counts.passed++;
+    durations += test.durationMs !== undefined ? test.durationMs / 1000 : 0;
+  }
+  const head = suiteHead(run, options);
+  return {
+    ...head,
+    counts,
+    timeSeconds: head.timeSeconds ?? durations,
+    cases: (function* () {
+      for (const test of run.tests) yield toJUnitCase(test, options.note?.(test));
+    })(),
+  };
+}
+
+/** The JUnit status `toJUnitCase` gives an outcome. */
+function caseStatus(outcome: TestResult['outcome']): JUnitCase['status'] {
+  if (outcome === 'success' || outcome === 'xfail') return 'passed';
+  if (outcome === 'skip') return 'skipped';
+  return outcome === 'unfinished' ? 'error' : 'failed';
+}
+
+function suiteHead(run: SubunitRun, options: JUnitOptions): Omit<JUnitSuite, 'cases'> {
+  return {
+    name: options.suiteName ?? 'subunit',
+    ...(run.startMs !== undefined
+      ? { timestamp: new Date(run.startMs).toISOString().replace(/\.\d+Z$/, 'Z') }
+      : {}),
+    ...(run.startMs !== undefined && run.endMs !== undefined
+      ? { timeSeconds: (run.endMs - run.startMs) / 1000 }
+      : {}),
+    ...(options.properties ? { properties: options.properties } : {}),
+  };
 }

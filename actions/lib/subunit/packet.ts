@@ -62,8 +62,8 @@ export interface SubunitPacket {
   runnable: boolean;
   mimeType?: string;
   /**
-   * A chunk of an attachment. When decoded, `content` is a view of the stream's bytes (the decoder
-   * never reuses or changes a buffer); keeping it keeps its chunk of the stream in memory.
+   * A chunk of an attachment. `SubunitDecoder` hands out a copy (the scanner under it reuses its
+   * buffers), so a packet may be kept.
    */
   file?: { name: string; content: Uint8Array };
   /** The last chunk of the file named in this packet. */

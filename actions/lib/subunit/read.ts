@@ -1,52 +1,94 @@
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { UserError } from '../errors.js';
-import { type DecoderHandlers, SubunitDecoder, SubunitParseError } from './decoder.js';
+import {
+  type DecoderHandlers,
+  type ScannerHandlers,
+  SubunitDecoder,
+  SubunitParseError,
+  SubunitScanner,
+} from './decoder.js';
 import type { LocatedPacket } from './packet.js';
 import { type CollectorOptions, ResultCollector, type SubunitRun } from './results.js';
 
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
+interface Sink {
+  push(chunk: Uint8Array): void;
+  end(): void;
+  readonly bytesRead: number;
+}
+
+/** Feeds a byte source to a scanner or decoder; a parse error is returned, not thrown. */
+async function feed(source: ByteSource, sink: Sink): Promise<{ bytes: number; error?: SubunitParseError }> {
+  try {
+    for await (const chunk of source) sink.push(chunk);
+    sink.end();
+    return { bytes: sink.bytesRead };
+  } catch (err) {
+    if (err instanceof SubunitParseError) return { bytes: sink.bytesRead, error: err };
+    throw err;
+  }
+}
+
 /**
- * Feeds a byte source through the decoder. Resolves with the parse error (if any) instead of
- * throwing it, so callers keep what was read before it.
+ * Feeds a byte source through the decoder (a plain object per packet). Resolves with the parse
+ * error (if any) instead of throwing it, so callers keep what was read before it.
  */
-export async function decodeStream(
+export function decodeStream(
   source: ByteSource,
   handlers: DecoderHandlers,
 ): Promise<{ bytes: number; error?: SubunitParseError }> {
-  const decoder = new SubunitDecoder(handlers);
-  try {
-    for await (const chunk of source) decoder.push(chunk);
-    decoder.end();
-    return { bytes: decoder.bytesRead };
-  } catch (err) {
-    if (err instanceof SubunitParseError) return { bytes: decoder.bytesRead, error: err };
-    throw err;
-  }
+  return feed(source, new SubunitDecoder(handlers));
+}
+
+/** Like `decodeStream`, with the scanner's reused view per packet (no allocation per packet). */
+export function scanStream(
+  source: ByteSource,
+  handlers: ScannerHandlers,
+): Promise<{ bytes: number; error?: SubunitParseError }> {
+  return feed(source, new SubunitScanner(handlers));
 }
 
 /** Reads a whole stream into per-test results; a corrupt or truncated stream yields what came before the damage. */
 export async function readSubunit(source: ByteSource, options: CollectorOptions = {}): Promise<SubunitRun> {
   const collector = new ResultCollector(options);
-  const { bytes, error } = await decodeStream(source, collector);
+  const { bytes, error } = await scanStream(source, collector);
   return collector.result({
     bytes,
     ...(error ? { error: { message: error.message, offset: error.offset } } : {}),
   });
 }
 
-export function openStream(file: string): AsyncIterable<Uint8Array> {
-  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
-  return (async function* () {
-    try {
-      for await (const chunk of stream) yield chunk as Buffer;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new UserError(`Subunit stream ${file} does not exist`);
-      if (code === 'EISDIR') throw new UserError(`Subunit stream ${file} is a directory, expected a file`);
-      throw err;
+const READ_BYTES = 1 << 20;
+
+/**
+ * The file in chunks of up to 1 MiB, all read into the same buffer: a chunk is valid until the next
+ * one is asked for (the scanner and decoder copy what they keep), so reading takes one buffer
+ * whatever the size of the stream.
+ */
+export async function* openStream(file: string): AsyncGenerator<Uint8Array> {
+  const handle = await open(file, 'r').catch((err: unknown) => {
+    throw streamError(file, err);
+  });
+  try {
+    const buffer = Buffer.allocUnsafe(READ_BYTES);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, null).catch((err: unknown) => {
+        throw streamError(file, err);
+      });
+      if (bytesRead === 0) return;
+      yield buffer.subarray(0, bytesRead);
     }
-  })();
+  } finally {
+    await handle.close();
+  }
+}
+
+function streamError(file: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new UserError(`Subunit stream ${file} does not exist`);
+  if (code === 'EISDIR') return new UserError(`Subunit stream ${file} is a directory, expected a file`);
+  return err;
 }
 
 export function readSubunitFile(file: string, options: CollectorOptions = {}): Promise<SubunitRun> {

@@ -1,5 +1,5 @@
-import type { LocatedPacket, TestStatus } from './packet.js';
-import { timeToMs } from './packet.js';
+import type { PacketView } from './decoder.js';
+import type { TestStatus } from './packet.js';
 
 /** How a test ended. `unfinished`: it started (or sent output) but the stream has no final status for it. */
 export type TestOutcome = Exclude<TestStatus, 'exists' | 'inprogress'> | 'unfinished';
@@ -53,12 +53,62 @@ export interface CollectorOptions {
   keepPassingAttachments?: boolean;
 }
 
-interface PendingFile {
-  name: string;
-  mimeType?: string;
-  chunks: Uint8Array[];
-  bytes: number;
-  dropped: number;
+/**
+ * One attachment of a running test: the tail of its bytes, copied out of the stream (the scanner
+ * reuses its buffers). Buffers go back to a pool when the test ends, so a long stream allocates
+ * only as many as tests run at once.
+ */
+class PendingFile {
+  name = '';
+  mimeType: string | undefined = undefined;
+  bytes: Buffer = Buffer.allocUnsafe(4096);
+  length = 0;
+  dropped = 0;
+
+  reset(name: string): this {
+    this.name = name;
+    this.mimeType = undefined;
+    this.length = 0;
+    this.dropped = 0;
+    return this;
+  }
+
+  /** Appends `data[start, end)`, keeping at least the last `max` bytes (the buffer holds at most 2 × max). */
+  append(data: Buffer, start: number, end: number, max: number): void {
+    const size = end - start;
+    if (this.length + size > this.bytes.length && this.bytes.length < 2 * max) {
+      const grown = Buffer.allocUnsafe(
+        Math.min(2 * max, Math.max(this.length + size, 2 * this.bytes.length)),
+      );
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+    if (this.length + size > this.bytes.length) {
+      if (size >= max) {
+        this.dropped += this.length + size - max;
+        data.copy(this.bytes, 0, end - max, end);
+        this.length = max;
+        return;
+      }
+      const keep = max - size;
+      this.dropped += this.length - keep;
+      this.bytes.copyWithin(0, this.length - keep, this.length);
+      this.length = keep;
+    }
+    data.copy(this.bytes, this.length, start, end);
+    this.length += size;
+  }
+
+  /** The last `max` bytes as text, and how many bytes before them were dropped. */
+  attachment(max: number): Attachment {
+    const from = Math.max(0, this.length - max);
+    return {
+      name: this.name,
+      mimeType: this.mimeType,
+      text: this.bytes.toString('utf8', from, this.length),
+      droppedBytes: this.dropped + from,
+    };
+  }
 }
 
 interface Pending {
@@ -68,19 +118,24 @@ interface Pending {
   lastMs?: number;
   /** Distinct, in order of arrival (a test has one or two). */
   tags: string[];
+  /** The scanner's tags array last merged in (it stays the same while the tags repeat). */
+  lastTags: readonly string[] | undefined;
   routeCode?: string;
   /** In order of arrival (a test has a handful). */
   files: PendingFile[];
 }
 
 const TAIL_BYTES = 4096;
+/** Attachment buffers kept for reuse (a few per test running at once). */
+const POOL_SIZE = 64;
 
-/** Turns decoded packets into per-test results, the way testtools' StreamToDict groups them. */
+/** Turns scanned packets into per-test results, the way testtools' StreamToDict groups them. */
 export class ResultCollector {
   private readonly pending = new Map<string, Pending>();
   private readonly done = new Map<string, TestResult>();
   private readonly maxAttachmentBytes: number;
   private readonly keepPassing: boolean;
+  private readonly pool: PendingFile[] = [];
   private packets = 0;
   private enumerated = new Set<string>();
   private nonSubunitBytes = 0;
@@ -93,17 +148,18 @@ export class ResultCollector {
     this.keepPassing = options.keepPassingAttachments ?? false;
   }
 
-  readonly packet = (packet: LocatedPacket): void => {
+  readonly packet = (packet: PacketView): void => {
     this.packets++;
     let ms: number | undefined;
-    if (packet.timestamp) {
-      ms = timeToMs(packet.timestamp);
+    if (packet.hasTimestamp) {
+      ms = packet.seconds * 1000 + packet.nanos / 1e6;
       if (this.startMs === undefined || ms < this.startMs) this.startMs = ms;
       if (this.endMs === undefined || ms > this.endMs) this.endMs = ms;
     }
     const id = packet.testId;
     if (id === undefined) return;
-    if (packet.status === 'exists') {
+    const status = packet.status;
+    if (status === 'exists') {
       this.enumerated.add(id);
       return;
     }
@@ -115,6 +171,7 @@ export class ResultCollector {
         firstMs: undefined,
         lastMs: undefined,
         tags: [],
+        lastTags: undefined,
         routeCode: undefined,
         files: [],
       };
@@ -124,11 +181,16 @@ export class ResultCollector {
       test.firstMs ??= ms;
       test.lastMs = ms;
     }
-    if (packet.tags) for (const tag of packet.tags) if (!test.tags.includes(tag)) test.tags.push(tag);
-    if (packet.routeCode !== undefined) test.routeCode = packet.routeCode;
-    if (packet.file) this.addFile(test, packet.file.name, packet.file.content, packet.mimeType);
-    if (packet.status === 'inprogress') test.started = true;
-    else if (packet.status !== undefined) this.finish(test, packet.status);
+    const tags = packet.tags;
+    if (tags !== undefined && tags !== test.lastTags) {
+      for (const tag of tags) if (!test.tags.includes(tag)) test.tags.push(tag);
+      test.lastTags = tags;
+    }
+    const routeCode = packet.routeCode;
+    if (routeCode !== undefined) test.routeCode = routeCode;
+    if (packet.hasFile) this.addFile(test, packet);
+    if (status === 'inprogress') test.started = true;
+    else if (status !== undefined) this.finish(test, status);
   };
 
   readonly nonSubunit = (bytes: Uint8Array): void => {
@@ -137,23 +199,17 @@ export class ResultCollector {
     this.nonSubunitTail = Buffer.from(joined.subarray(Math.max(0, joined.length - TAIL_BYTES)));
   };
 
-  private addFile(test: Pending, name: string, content: Uint8Array, mimeType: string | undefined): void {
+  private addFile(test: Pending, packet: PacketView): void {
+    const name = packet.fileName!;
     let file: PendingFile | undefined;
     for (const f of test.files) if (f.name === name) file = f;
     if (!file) {
-      file = { name, mimeType: undefined, chunks: [], bytes: 0, dropped: 0 };
+      file = (this.pool.pop() ?? new PendingFile()).reset(name);
       test.files.push(file);
     }
+    const mimeType = packet.mimeType;
     if (mimeType) file.mimeType = mimeType;
-    // A view, not a copy: the decoder never reuses its buffers, and only a test's own chunks are held
-    // (and only while it runs, or for the few outcomes that keep them).
-    file.chunks.push(content);
-    file.bytes += content.length;
-    while (file.bytes - file.chunks[0].length >= this.maxAttachmentBytes) {
-      const first = file.chunks.shift()!;
-      file.bytes -= first.length;
-      file.dropped += first.length;
-    }
+    file.append(packet.data, packet.fileStart, packet.fileEnd, this.maxAttachmentBytes);
   }
 
   private finish(test: Pending, outcome: TestOutcome): void {
@@ -162,20 +218,9 @@ export class ResultCollector {
       outcome === 'fail' || outcome === 'uxsuccess' || outcome === 'unfinished' || this.keepPassing;
     const attachments: Attachment[] = [];
     for (const file of test.files) {
-      const name = file.name;
-      if (!keep && !(outcome === 'skip' && name === 'reason')) continue;
-      let bytes = Buffer.concat(file.chunks, file.bytes);
-      let dropped = file.dropped;
-      if (bytes.length > this.maxAttachmentBytes) {
-        dropped += bytes.length - this.maxAttachmentBytes;
-        bytes = bytes.subarray(bytes.length - this.maxAttachmentBytes);
-      }
-      attachments.push({
-        name,
-        mimeType: file.mimeType,
-        text: bytes.toString('utf8'),
-        droppedBytes: dropped,
-      });
+      if (keep || (outcome === 'skip' && file.name === 'reason'))
+        attachments.push(file.attachment(this.maxAttachmentBytes));
+      if (this.pool.length < POOL_SIZE) this.pool.push(file);
     }
     const timed = test.firstMs !== undefined && test.lastMs !== undefined;
     const result: TestResult = {
