@@ -14,7 +14,11 @@ let dir: string;
 let bats: Bats;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'kolla-bats-empty-'));
-  bats = await resolveBats({ info: () => undefined, debug: () => undefined, signal: new AbortController().signal });
+  bats = await resolveBats({
+    info: () => undefined,
+    debug: () => undefined,
+    signal: new AbortController().signal,
+  });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -78,7 +78,14 @@ function tempestProfile(): string {
             password: { env: 'TEMPEST_ADMIN_PASSWORD' },
             project: cloud.admin.project_name,
           },
-          services: { keystone: true, glance: true, nova: false, neutron: false, cinder: false, swift: false },
+          services: {
+            keystone: true,
+            glance: true,
+            nova: false,
+            neutron: false,
+            cinder: false,
+            swift: false,
+          },
           extra: {
             'identity-feature-enabled': { api_v2: false },
             image: { http_image: cloud.closedUrl },
