@@ -1,7 +1,6 @@
 /** The profile's `armada` section, typed and resolved (secret references looked up and masked). */
 import type { ActionContext } from '../lib/context.js';
 import { parseDuration } from '../lib/duration.js';
-import { UserError } from '../lib/errors.js';
 import type { ChartProfileSettings, PlaceholderSettings } from '../lib/armada/index.js';
 import type { Profile } from '../lib/profile/load.js';
 import { isSecretRef, type SecretRef } from '../lib/secrets.js';

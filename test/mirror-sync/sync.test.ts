@@ -406,7 +406,7 @@ describe('gate and push in separate jobs (gated)', () => {
     const inputs = { profile, name: 'nova', gated: reportFile, 'cache-dir': repos.cacheDir };
     const ctx = { env: {}, workspace: repos.dir, setSecret: () => undefined };
     const config = resolveConfig(
-      readInputs({ getInput: (n) => inputs[n as keyof typeof inputs] ?? '' }),
+      readInputs({ ...ctx, getInput: (n) => inputs[n as keyof typeof inputs] ?? '' }),
       ctx,
     );
     expect([...config.gated!]).toEqual([]);
