@@ -104,6 +104,18 @@ const table: [keyof typeof actions, string, Record<string, string>, string | und
   ['cookiemonster', 'chaos', { targets: '[{kind: Deployment, name: keystone-api}]' }, undefined],
   [
     'cookiemonster',
+    'chaos with an OpenStack Rally load',
+    { targets: '[{kind: Deployment, name: keystone-api}]', 'rally-task': 'boot.yaml' },
+    'TACO_KEYSTONE_ADMIN_PASSWORD',
+  ],
+  [
+    'cookiemonster',
+    'dry run with a Rally load (not started)',
+    { targets: '[{kind: Deployment, name: keystone-api}]', 'rally-task': 'boot.yaml', 'dry-run': 'true' },
+    undefined,
+  ],
+  [
+    'cookiemonster',
     'dry run',
     { targets: '[{kind: Deployment, name: keystone-api}]', 'dry-run': 'true' },
     undefined,
