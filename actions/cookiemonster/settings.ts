@@ -211,13 +211,14 @@ export function resolveSettings(
   maskKubeconfig(ctx, kubeconfig);
 
   const rallyTask = inputs.rallyTask ?? section['rally-task'];
+  // A dry run starts no Rally load: it resolves none of the deployment's secrets.
   const rallyDeployment =
-    rallyTask && !options.planOnly
+    rallyTask && !options.planOnly && !inputs.dryRun
       ? deploymentFromProfile(
           profile?.section<{ deployment?: ProfileRallyDeployment }>('rally')?.deployment,
           ctx,
           (key) => rallyWhere(profile, key),
-          { needsCloud: !inputs.dryRun },
+          { needsCloud: true },
         )
       : undefined;
   return {

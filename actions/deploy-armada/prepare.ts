@@ -80,6 +80,10 @@ export function prepare(
     set: inputs.set,
     targetManifest,
   });
+  if (!options.planning) {
+    const unset = loaded.placeholdersUsed.flatMap((name) => settings.unsetSecrets.get(name) ?? []);
+    if (unset.length) throw new UserError(unset.join('\n'));
+  }
   return {
     profile,
     settings,

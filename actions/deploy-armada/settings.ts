@@ -1,7 +1,6 @@
 /** The profile's `armada` section, typed and resolved (secret references looked up and masked). */
 import type { ActionContext } from '../lib/context.js';
 import { parseDuration } from '../lib/duration.js';
-import { UserError } from '../lib/errors.js';
 import type { ChartProfileSettings, PlaceholderSettings } from '../lib/armada/index.js';
 import type { Profile } from '../lib/profile/load.js';
 import { isSecretRef, type SecretRef } from '../lib/secrets.js';
@@ -46,6 +45,11 @@ export interface ArmadaSettings {
   insecureHosts: string[];
   /** Secret references whose environment variable is not set (allowed only when planning). */
   missingSecrets: string[];
+  /**
+   * Placeholders whose secret is not set, with the error a deployment that uses one gives: a
+   * deployment asks only for the secrets its manifest uses (checked once it is loaded).
+   */
+  unsetSecrets: Map<string, string>;
 }
 
 /**
@@ -63,26 +67,27 @@ export function readSettings(
 ): ArmadaSettings {
   const section = profile?.section<ArmadaSection>('armada') ?? {};
   const missingSecrets: string[] = [];
-  const resolve = (where: string, value: string | number | boolean | SecretRef): string => {
+  const unsetSecrets = new Map<string, string>();
+  const resolve = (name: string, where: string, value: string | number | boolean | SecretRef): string => {
     if (!isSecretRef(value)) return String(value);
     const secret = ctx.env[value.env];
     if (secret === undefined || secret === '') {
-      if (!options.planning) {
-        throw new UserError(
-          `${profile?.file ?? 'profile'}: ${where} takes a secret from environment variable ${value.env}, which is not set`,
-        );
-      }
-      missingSecrets.push(`${where} ($${value.env}) shows as ${secretMarker(missingSecrets.length + 1)}`);
-      return secretMarker(missingSecrets.length);
+      unsetSecrets.set(
+        name,
+        `${profile?.file ?? 'profile'}: ${where} takes a secret from environment variable ${value.env}, which is not set`,
+      );
+      if (options.planning)
+        missingSecrets.push(`${where} ($${value.env}) shows as ${secretMarker(missingSecrets.length + 1)}`);
+      return secretMarker(unsetSecrets.size);
     }
     ctx.setSecret(secret);
     return secret;
   };
   const variables = Object.fromEntries(
-    Object.entries(section.variables ?? {}).map(([k, v]) => [k, resolve(`armada.variables.${k}`, v)]),
+    Object.entries(section.variables ?? {}).map(([k, v]) => [k, resolve(k, `armada.variables.${k}`, v)]),
   );
   const tokens = Object.fromEntries(
-    Object.entries(section.tokens ?? {}).map(([k, v]) => [k, resolve(`armada.tokens.${k}`, v)]),
+    Object.entries(section.tokens ?? {}).map(([k, v]) => [k, resolve(k, `armada.tokens.${k}`, v)]),
   );
   const env = ctx.env;
   return {
@@ -113,5 +118,6 @@ export function readSettings(
     logLines: section.diagnostics?.['log-lines'] ?? 200,
     insecureHosts: section['insecure-hosts'] ?? [],
     missingSecrets,
+    unsetSecrets,
   };
 }

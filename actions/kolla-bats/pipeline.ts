@@ -20,7 +20,7 @@ import {
 } from './kolla/options.js';
 import { lineLogger } from './lines.js';
 import { RegistryClient, imageReference, repositoryFor } from './registry.js';
-import { type ImageResult, annotate, countTests, junitXml, summaryMarkdown } from './report.js';
+import { type ImageResult, annotate, junitXml, suitesFailure, summaryMarkdown } from './report.js';
 import type { KollaBatsSettings } from './settings.js';
 import { type SuiteFinder, suiteFinder } from './suites.js';
 import { candidateTag } from './tag.js';
@@ -266,10 +266,10 @@ async function testImage(
       image.suites.push(run);
     }
   });
-  const counts = countTests(image.suites);
-  if (counts.failed > 0) {
+  const failure = suitesFailure(image.suites);
+  if (failure) {
     image.status = 'test-failed';
-    image.reason = `${counts.failed} bats test${counts.failed === 1 ? '' : 's'} failed`;
+    image.reason = failure;
   }
 }
 

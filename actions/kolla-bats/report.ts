@@ -38,6 +38,17 @@ export function countTests(suites: readonly SuiteRun[]): TestCounts {
   };
 }
 
+/**
+ * Why an image's bats suites do not prove it, or undefined when they do: a failed test, a suite
+ * that ran no test, or suites whose every test skipped (nothing was tested).
+ */
+export function suitesFailure(suites: readonly SuiteRun[]): string | undefined {
+  const counts = countTests(suites);
+  if (counts.failed > 0) return `${counts.failed} bats test${counts.failed === 1 ? '' : 's'} failed`;
+  if (counts.passed === 0) return `no bats test ran (${counts.skipped} skipped)`;
+  return undefined;
+}
+
 function relative(workspace: string, file: string): string {
   const rel = path.relative(workspace, file);
   return rel.startsWith('..') ? file : rel;

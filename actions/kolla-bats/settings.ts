@@ -108,7 +108,8 @@ export function resolveSettings(
     throw new UserError(`${from}: the context directory ${context} does not exist`);
   }
   const push = inputs.push ?? section.push ?? true;
-  const registry = resolveRegistry(ctx, inputs, profile, push);
+  // Only a push logs in: a dry run or push: false must not ask for the registry's secret.
+  const registry = resolveRegistry(ctx, inputs, profile, push, push && !inputs.dryRun);
   const tag = inputs.tag !== undefined ? validateTag(inputs.tag, `Input '${Inputs.tag}'`) : undefined;
   return {
     mode,
@@ -132,6 +133,7 @@ function resolveRegistry(
   inputs: KollaBatsInputs,
   profile: Profile,
   push: boolean,
+  logsIn: boolean,
 ): PushTarget | undefined {
   const section = profile.section<RegistrySection>('registry');
   let location: RegistryLocation;
@@ -151,8 +153,8 @@ function resolveRegistry(
   }
   const fromProfile = inputs.registry === undefined;
   // A user name is not a secret (masking it would blank every occurrence of a common word in the logs).
-  const usernameRef = fromProfile ? section?.username : undefined;
-  const passwordRef = fromProfile ? section?.password : undefined;
+  const usernameRef = fromProfile && logsIn ? section?.username : undefined;
+  const passwordRef = fromProfile && logsIn ? section?.password : undefined;
   const username =
     inputs.registryUsername ??
     (usernameRef ? profileVariable(ctx, profile.file, 'username', usernameRef) : undefined);

@@ -170,7 +170,7 @@ export function resolveConfig(
     excludeRefs,
     gate: inputs.gated ? undefined : gate,
     gated: inputs.gated
-      ? readGatedReport(path.resolve(ctx.workspace, inputs.gated), upstream, mirror)
+      ? readGatedReport(path.resolve(ctx.workspace, inputs.gated), upstream, mirror, gate !== undefined)
       : undefined,
     gateTimeoutMs,
     gateEnv: checkGateEnv(inputs.gateEnv ?? [], secretEnv),

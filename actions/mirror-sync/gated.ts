@@ -11,8 +11,18 @@ export type GatedRefs = ReadonlyMap<string, string | null>;
 
 const APPROVED = new Set(['would-create', 'would-update', 'would-force', 'would-delete']);
 
-/** Reads the report file of the gate job (`gated` input) and checks it is for this mirror. */
-export function readGatedReport(file: string, upstream: string, mirror: string): GatedRefs {
+/**
+ * Reads the report file of the gate job (`gated` input) and checks it is for this mirror. When
+ * this mirror has a gate (`gateConfigured`), an update counts as approved only if the gate job ran
+ * it and it passed: a gate job that ran without the gate (`none`) approves no update, so a skipped
+ * gate cannot let a push count as gated. A deletion needs no gate either way.
+ */
+export function readGatedReport(
+  file: string,
+  upstream: string,
+  mirror: string,
+  gateConfigured: boolean,
+): GatedRefs {
   let report: SyncReport;
   try {
     report = JSON.parse(readFileSync(file, 'utf8')) as SyncReport;
@@ -32,8 +42,10 @@ export function readGatedReport(file: string, upstream: string, mirror: string):
       `Input 'gated': ${file} is the report of ${report.upstream} → ${report.mirror}, not of ${upstream} → ${mirror}`,
     );
   const gated = new Map<string, string | null>();
+  const ungatedAllowed = (action: string) => !gateConfigured || action === 'would-delete';
   for (const ref of report.refs) {
-    if (APPROVED.has(ref.action) && (ref.gate === 'passed' || ref.gate === 'none'))
+    if (!APPROVED.has(ref.action)) continue;
+    if (ref.gate === 'passed' || (ref.gate === 'none' && ungatedAllowed(ref.action)))
       gated.set(ref.ref, ref.new);
   }
   return gated;

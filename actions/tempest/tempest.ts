@@ -327,9 +327,12 @@ async function mergeMode(ctx: ActionContext, settings: TempestSettings): Promise
     }
   }
   const run = await readSubunitFile(stream);
-  if (run.tests.length === 0 && !settings.allowEmpty)
+  // Skips alone test nothing either.
+  if (!run.tests.some((t) => t.outcome !== 'skip') && !settings.allowEmpty)
     problems.push(
-      `The Subunit stream(s) hold no test results: zero tests are not a pass (set allow-empty: true to accept that)`,
+      run.tests.length === 0
+        ? `The Subunit stream(s) hold no test results: zero tests are not a pass (set allow-empty: true to accept that)`
+        : `Every one of the ${run.tests.length} tests in the Subunit stream(s) was skipped: zero tests ran, which is not a pass (set allow-empty: true to accept that)`,
     );
   return { run, stream, problems };
 }

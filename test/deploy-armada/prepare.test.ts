@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepare, resolveManifestPath } from '../../actions/deploy-armada/prepare.js';
@@ -31,6 +32,31 @@ describe('prepare: inputs over the profile', () => {
     expect(secrets).toEqual([]);
     expect(() => prepare(ctx, inputs({ profile: world.profile }), { planning: false })).toThrow(
       /SITE_MARIADB_PASSWORD, which is not set/,
+    );
+  });
+
+  it('a deployment asks only for the secrets its manifest uses', () => {
+    const world = makeWorld();
+    // The profile also has secrets this site's manifest never uses (a Ceph keyring, RabbitMQ).
+    const profile = writeFile(
+      world.dir,
+      'with-unused.yaml',
+      `${readFileSync(world.profile, 'utf8')}    RABBITMQ_ADMIN_PASSWORD: { env: SITE_RABBITMQ_PASSWORD }\n  tokens:\n    TACO_ADMIN_KEYRING: { env: SITE_CEPH_KEYRING }\n`,
+    );
+    const secrets: string[] = [];
+    const ctx = {
+      env: { SITE_MARIADB_PASSWORD: 'db-Secret-42' },
+      workspace: world.dir,
+      setSecret: (s: string) => secrets.push(s),
+    };
+    const prepared = prepare(ctx, inputs({ profile }), { planning: false });
+    expect(prepared.loaded.model.groups[0].charts[0].values).toEqual({
+      endpoints: { oslo_db: { auth: { admin: { password: 'db-Secret-42' } } } },
+    });
+    expect(secrets).toEqual(['db-Secret-42']);
+    // The one it uses is still required, and named.
+    expect(() => prepare({ ...ctx, env: {} }, inputs({ profile }), { planning: false })).toThrow(
+      /^[^\n]*with-unused\.yaml: armada\.variables\.MARIADB_ADMIN_PASSWORD takes a secret from environment variable SITE_MARIADB_PASSWORD, which is not set$/,
     );
   });
 

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasFailures, type RefResult, syncMirror, type SyncReport } from '../../actions/mirror-sync/sync.js';
 import { readGatedReport } from '../../actions/mirror-sync/gated.js';
+import { resolveConfig } from '../../actions/mirror-sync/config.js';
+import { readInputs } from '../../actions/mirror-sync/inputs.js';
+import { stringify } from 'yaml';
 import { writeReport } from '../../actions/mirror-sync/report.js';
 import { git, recordingEnvironment, Repos } from './repos.js';
 
@@ -359,7 +362,7 @@ describe('gate and push in separate jobs (gated)', () => {
 
     // Meanwhile stable/2024.1 moves on upstream: that value was never gated.
     const config = repos.config();
-    const gated = readGatedReport(reportFile, config.upstream, config.mirror);
+    const gated = readGatedReport(reportFile, config.upstream, config.mirror, true);
     expect([...gated]).toEqual([['refs/heads/stable/2024.1', good]]);
     const pushJob = await sync({ gated });
     expect(byRef(pushJob)['refs/heads/stable/2024.1']).toMatchObject({ action: 'updated', new: good });
@@ -369,14 +372,56 @@ describe('gate and push in separate jobs (gated)', () => {
 
     const later = repos.commit('stable/2024.1', 'after the gate job');
     repos.pushUpstream('stable/2024.1');
-    const moved = await sync({ gated: readGatedReport(reportFile, config.upstream, config.mirror) });
+    const moved = await sync({ gated: readGatedReport(reportFile, config.upstream, config.mirror, true) });
     expect(byRef(moved)['refs/heads/stable/2024.1']).toMatchObject({ action: 'skipped', new: later });
     expect(moved.failures.join('\n')).toMatch(/the gate job passed [0-9a-f]{12}, the upstream now has/);
     expect(repos.refs(repos.mirror)['refs/heads/stable/2024.1']).toBe(good);
 
     // A report of a run that pushed, or of another mirror, is refused.
     const pushed = await writeReport({ ...gateJob, dryRun: false }, tmp());
-    expect(() => readGatedReport(pushed, config.upstream, config.mirror)).toThrow(/dry-run: true/);
-    expect(() => readGatedReport(reportFile, config.upstream, '/elsewhere.git')).toThrow(/not of/);
+    expect(() => readGatedReport(pushed, config.upstream, config.mirror, true)).toThrow(/dry-run: true/);
+    expect(() => readGatedReport(reportFile, config.upstream, '/elsewhere.git', true)).toThrow(/not of/);
+  });
+
+  it('a gate job that ran without the gate approves no update of a mirror that has one', async () => {
+    seedUpstream();
+    await sync();
+    const change = repos.commit('master', 'never gated');
+    repos.pushUpstream('master');
+    // The gate job's dry run, with the gate left out (a profile without it, an empty input).
+    const skipped = await sync({ dryRun: true });
+    expect(byRef(skipped)['refs/heads/master']).toMatchObject({ action: 'would-update', gate: 'none' });
+    const reportFile = await writeReport(skipped, tmp());
+
+    // The push job, whose profile names the mirror's gate: nothing counts as gated, and it fails.
+    const profile = path.join(tmp(), 'profile.yaml');
+    writeFileSync(
+      profile,
+      stringify({
+        mirrors: {
+          repos: { nova: { upstream: repos.upstream, mirror: `file://${repos.mirror}`, gate: 'make test' } },
+        },
+      }),
+    );
+    const inputs = { profile, name: 'nova', gated: reportFile, 'cache-dir': repos.cacheDir };
+    const ctx = { env: {}, workspace: repos.dir, setSecret: () => undefined };
+    const config = resolveConfig(
+      readInputs({ ...ctx, getInput: (n) => inputs[n as keyof typeof inputs] ?? '' }),
+      ctx,
+    );
+    expect([...config.gated!]).toEqual([]);
+    const pushJob = await syncMirror(
+      { ...config, refs: ['refs/heads/**', 'refs/tags/**'] },
+      recordingEnvironment(tmp()),
+    );
+    expect(byRef(pushJob)['refs/heads/master']).toMatchObject({ action: 'skipped', new: change });
+    expect(hasFailures(pushJob)).toBe(true);
+    expect(repos.refs(repos.mirror)['refs/heads/master']).not.toBe(change);
+
+    // A mirror without a gate takes the gate job's ungated values: nothing was skipped there.
+    expect([...readGatedReport(reportFile, repos.upstream, `file://${repos.mirror}`, false)]).toContainEqual([
+      'refs/heads/master',
+      change,
+    ]);
   });
 });

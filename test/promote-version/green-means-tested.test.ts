@@ -1,9 +1,11 @@
 /**
  * Done-when of issue 16, end to end through the bundles on Node 24 and taco-ci: a candidate
- * release, deploy-armada deploys it (real helm, fake Kubernetes API), cookiemonster disrupts a fake
- * cluster, record-nightly records what was deployed, and the candidate tag is moved to other bytes
- * between deploy and record. Promotion must refuse the moved tag, and promote only the deployed
- * digests. (Tempest's stage result is given as a job result here; its own tests run the real tool.)
+ * release, deploy-armada deploys it (fake cluster, real helm), the tempest action runs real Tempest
+ * against the loopback Keystone + Glance (test/support/openstack-cloud.ts) and merges its shard as
+ * the nightly's report job does, cookiemonster disrupts a fake cluster, record-nightly records what
+ * was deployed with the stages' real results and Tempest's stream, and the candidate tag is moved
+ * to other bytes between deploy and record. Promotion must refuse the moved tag, and promote only
+ * the deployed digests.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,14 +28,19 @@ import { pushArtifact } from '../../actions/lib/registry/artifact.js';
 import { releaseArtifact } from '../../actions/lib/release/artifact.js';
 import { renderReleaseManifest } from '../../actions/lib/release/index.js';
 import { servedDigest } from './support/world.js';
+import { type OpenStackCloud, startOpenStackCloud } from '../support/openstack-cloud.js';
+
+// One small class of real identity tests: enough to prove the stage ran, a minute on 2 cores.
+const TEMPEST_REGEX = 'tempest\\.api\\.identity\\.v3\\.test_tokens\\.TokensV3Test\\.';
 
 const AUTH = 'deployer:reg-Secret-77';
 let world: ReleaseWorld;
 let armadaApi: FakeArmadaKubeApi;
 let chaosApi: FakeKubeApi;
+let cloud: OpenStackCloud;
 let dir: string;
 beforeAll(async () => {
-  world = await startReleaseWorld();
+  [world, cloud] = await Promise.all([startReleaseWorld(), startOpenStackCloud()]);
   armadaApi = await FakeArmadaKubeApi.start();
   chaosApi = await FakeKubeApi.start();
   chaosApi.addWorkload({
@@ -44,13 +51,84 @@ beforeAll(async () => {
     readyDelayMs: 100,
   });
   dir = mkdtempSync(path.join(os.tmpdir(), 'green-means-tested-'));
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
+  await cloud?.stop();
   await chaosApi?.close();
   await armadaApi?.close();
   await world?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
-});
+}, 60_000);
+
+/** The site's Tempest profile: the loopback cloud, with the services it has. */
+function tempestProfile(): string {
+  const file = path.join(dir, 'tempest-site.yaml');
+  writeFileSync(
+    file,
+    stringify({
+      name: 'tempest-site',
+      tempest: {
+        concurrency: 2,
+        timeout: '10m',
+        config: {
+          identity: {
+            uri: cloud.authUrl,
+            region: cloud.region,
+            username: cloud.admin.username,
+            password: { env: 'TEMPEST_ADMIN_PASSWORD' },
+            project: cloud.admin.project_name,
+          },
+          services: {
+            keystone: true,
+            glance: true,
+            nova: false,
+            neutron: false,
+            cinder: false,
+            swift: false,
+          },
+          extra: {
+            'identity-feature-enabled': { api_v2: false },
+            image: { http_image: cloud.closedUrl },
+          },
+        },
+      },
+    }),
+  );
+  return file;
+}
+
+/** The nightly's tempest job (one shard) and its report job (merge), through the bundle. */
+async function runTempestStage(): Promise<{ result: string; subunit: string; passed: number }> {
+  const profile = tempestProfile();
+  const shard = await runAction('tempest', {
+    node: '24',
+    inputs: {
+      profile,
+      regex: TEMPEST_REGEX,
+      'shard-count': '1',
+      workspace: path.join(dir, 'tempest-ws'),
+      'results-dir': path.join(dir, 'tempest-shard'),
+    },
+    env: { HOME: path.join(dir, 'home'), TEMPEST_ADMIN_PASSWORD: cloud.admin.password },
+    timeoutMs: 600_000,
+  });
+  expect(shard.exitCode, shard.stdout.slice(-4000)).toBe(0);
+  const merged = await runAction('tempest', {
+    node: '24',
+    inputs: {
+      profile,
+      mode: 'merge',
+      subunit: shard.outputs.subunit,
+      'results-dir': path.join(dir, 'tempest-report'),
+    },
+  });
+  expect(merged.exitCode, merged.stdout.slice(-4000)).toBe(0);
+  return {
+    result: merged.exitCode === 0 ? 'success' : 'failure',
+    subunit: merged.outputs.subunit,
+    passed: Number(merged.outputs.passed),
+  };
+}
 
 function tacoCi(inputs: Record<string, string>) {
   return spawnSync(
@@ -108,6 +186,9 @@ describe('green means tested: record what was deployed, promote only that', () =
     };
     expect(deployed.digest).toBe(candidate.digest);
 
+    const tempest = await runTempestStage();
+    expect(tempest.passed).toBeGreaterThan(0);
+
     const kubeconfig = path.join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, chaosApi.kubeconfig);
     const chaos = await runAction('cookiemonster', {
@@ -162,7 +243,8 @@ describe('green means tested: record what was deployed, promote only that', () =
       mode: 'record-nightly',
       deployed: deploy.outputs.release,
       'deploy-result': 'success',
-      'tempest-result': 'success',
+      'tempest-result': tempest.result,
+      'tempest-results': tempest.subunit,
       'chaos-result': chaos.exitCode === 0 ? 'success' : 'failure',
       history,
     });
@@ -175,6 +257,8 @@ describe('green means tested: record what was deployed, promote only that', () =
       release: { digest: candidate.digest },
       stages: { deploy: 'passed', tempest: 'passed', chaos: 'passed' },
     });
+    // The entry keeps what Tempest really ran: the counts of the merged stream.
+    expect(entry.tempest).toMatchObject({ passed: tempest.passed, failed: 0 });
     expect(entry.images.find((i) => i.name === 'keystone')?.digest).toBe(keystone.digest);
 
     // The moved tag is refused: it is not what the nightly deployed.

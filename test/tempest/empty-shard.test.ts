@@ -3,12 +3,14 @@
  * fails unless allow-empty says so. Real tempest makes the workspace and lists the tests; the
  * empty shard then runs nothing.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../actions/tempest/main.js';
 import { terminalContext } from '../../actions/lib/terminal-context.js';
+import { PYTHON } from './support/python-tests.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tempest-empty-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,5 +56,22 @@ describe('tempest mode run: an empty shard', () => {
     expect(error).toBeInstanceOf(Error);
     expect(strict.summary.join('\n')).toContain('hold no test results');
     await run(context({ mode: 'merge', subunit: empty, 'allow-empty': 'true' }));
+  });
+
+  it('report: a stream whose every test was skipped fails unless allow-empty', async () => {
+    const module = path.join(dir, 'test_skipped.py');
+    writeFileSync(
+      module,
+      'import unittest\n\nclass T(unittest.TestCase):\n    @unittest.skip("no such service")\n    def test_a(self):\n        pass\n\n    @unittest.skip("no such service")\n    def test_b(self):\n        pass\n',
+    );
+    const skipped = path.join(dir, 'skipped.subunit');
+    writeFileSync(skipped, execFileSync(PYTHON, ['-m', 'subunit.run', 'test_skipped'], { cwd: dir }));
+    const strict = context({ mode: 'report', subunit: skipped });
+    const error = (await run(strict).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(Error);
+    expect(strict.summary.join('\n')).toContain(
+      'Every one of the 2 tests in the Subunit stream(s) was skipped',
+    );
+    await run(context({ mode: 'report', subunit: skipped, 'allow-empty': 'true' }));
   });
 });
