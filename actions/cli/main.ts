@@ -4,9 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { cancelOnSignals } from '../lib/cancellation.js';
 import { refuseUndeclaredInputs } from '../lib/declared-inputs.js';
-import { isJobFailure, isUserError, UserError } from '../lib/errors.js';
+import { failureKind, UserError } from '../lib/errors.js';
 import { renderPlan } from '../lib/plan.js';
-import { RegistryError } from '../lib/registry/errors.js';
 import { loadProfile, resolveProfilePath } from '../lib/profile/load.js';
 import { terminalContext } from '../lib/terminal-context.js';
 import { buildPlan, PIPELINES } from './plan.js';
@@ -245,12 +244,13 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (isUserError(err)) {
-      process.stderr.write(`error: ${err.message}\n`);
+    const kind = failureKind(err);
+    if (kind === 'user') {
+      process.stderr.write(`error: ${(err as Error).message}\n`);
       return EXIT_USAGE;
     }
-    if (isJobFailure(err) || err instanceof RegistryError) {
-      process.stderr.write(`failed: ${err.message}\n`);
+    if (kind === 'failure') {
+      process.stderr.write(`failed: ${(err as Error).message}\n`);
       return EXIT_FAILED;
     }
     const error = err instanceof Error ? err : new Error(String(err));

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { ExternalError } from './errors.js';
 import { redact } from './redact.js';
 
 /**
@@ -40,13 +42,14 @@ export interface ProcessResult {
   durationMs: number;
 }
 
-export class ProcessError extends Error {
-  override readonly name = 'ProcessError';
+/** A command that failed: the tool it ran is the service that failed. */
+export class ProcessError extends ExternalError {
+  override readonly name: string = 'ProcessError';
   constructor(
     message: string,
     readonly result: ProcessResult,
   ) {
-    super(message);
+    super(path.basename(result.command.split(' ')[0] ?? ''), message);
   }
 }
 
@@ -145,11 +148,9 @@ export function runProcess(
       clearTimeout(timeout);
       options.signal?.removeEventListener('abort', onAbort);
       const code = (err as NodeJS.ErrnoException).code;
-      reject(
-        new Error(
-          code === 'ENOENT' ? `Command not found: ${file}` : `Could not start ${file}: ${err.message}`,
-        ),
-      );
+      const message =
+        code === 'ENOENT' ? `Command not found: ${file}` : `Could not start ${file}: ${err.message}`;
+      reject(new ExternalError(path.basename(file), message, { cause: err }));
     });
     child.on('close', (exitCode, signal) => {
       clearTimeout(timeout);
