@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../lib/errors.js';
+import { Git } from '../lib/git/git.js';
 import { formatHistory, type HistoryEntry, parseHistoryTarget, readHistory } from '../lib/history/index.js';
 import type { Stage } from '../lib/history/entry.js';
 import { buildDashboard, summaryMarkdown, writeSite } from '../lib/history/html/index.js';
@@ -34,7 +35,7 @@ async function readLedger(
   // A profile's ledger may not exist yet (nothing recorded); a ledger named on the command line must.
   if (options.ledger && target.kind === 'file' && !existsSync(target.path))
     throw new UserError(`--ledger: ${target.path} does not exist`);
-  const entries = (await readHistory(target, { env: process.env })).filter(
+  const entries = (await readHistory(target, { git: new Git({ env: process.env }) })).filter(
     (e) => !options.candidate || e.candidate === options.candidate,
   );
   return { entries, requiredStages };
