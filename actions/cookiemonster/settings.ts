@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ActionContext } from '../lib/context.js';
 import { parseDuration } from '../lib/duration.js';
+import { dotted } from '../lib/located.js';
 import { UserError } from '../lib/errors.js';
 import { maskKubeconfig } from '../lib/kube/mask.js';
 import type { Profile } from '../lib/profile/load.js';
@@ -92,19 +93,13 @@ function profileDuration(
 }
 
 function where(profile: Profile | undefined, key: string, index?: number): string {
-  if (!profile) return `cookiemonster.${key}`;
   const keyPath = ['cookiemonster', key, ...(index !== undefined && index >= 0 ? [index] : [])];
-  const pos = profile.locate(keyPath);
-  const relative = path.relative(process.cwd(), pos.file);
-  const file = relative && !relative.startsWith('..') ? relative : pos.file;
-  return `${file}:${pos.line}:${pos.column} ${keyPath.join('.')}`;
+  return profile ? profile.where(keyPath) : dotted(keyPath);
 }
 
 function rallyWhere(profile: Profile | undefined, key: string): string {
   const keyPath = ['rally', 'deployment', key];
-  if (!profile) return keyPath.join('.');
-  const pos = profile.locate(keyPath);
-  return `${path.relative(process.cwd(), pos.file) || pos.file}:${pos.line}:${pos.column} ${keyPath.join('.')}`;
+  return profile ? profile.where(keyPath) : dotted(keyPath);
 }
 
 /** Inputs first, then the original config file (for targets, interval, duration), then the profile, then defaults. */

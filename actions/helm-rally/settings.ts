@@ -75,11 +75,6 @@ export interface SettingsContext {
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 const DEFAULT_DEPLOY_TIMEOUT_MS = 15 * 60_000;
 
-function where(profile: Profile, keyPath: (string | number)[]): string {
-  const at = profile.locate(keyPath);
-  return `${path.relative(process.cwd(), at.file) || at.file}:${at.line}`;
-}
-
 function profileDuration(
   profile: Profile,
   keyPath: string[],
@@ -90,7 +85,7 @@ function profileDuration(
   const ms = typeof value === 'number' ? value * 1000 : parseDuration(value);
   if (ms === undefined)
     throw new UserError(
-      `${where(profile, keyPath)} ${keyPath.join('.')}: expected a duration such as 90, 30s or 10m, got ${JSON.stringify(value)}`,
+      `${profile.where(keyPath)}: expected a duration such as 90, 30s or 10m, got ${JSON.stringify(value)}`,
     );
   return ms;
 }
@@ -173,11 +168,7 @@ export function resolveSettings(
       values,
       valuesFiles: [
         ...(helm['values-files'] ?? []).map((f, i) =>
-          existingFile(
-            ctx.workspace,
-            f,
-            `${where(profile, ['rally', 'helm', 'values-files', i])} rally.helm.values-files[${i}]`,
-          ),
+          existingFile(ctx.workspace, f, profile.where(['rally', 'helm', 'values-files', i])),
         ),
         ...inputs.values.map((f) => existingFile(ctx.workspace, f, `Input '${Inputs.values}'`)),
       ],
@@ -205,7 +196,7 @@ export function resolveSettings(
   if (inputs.mode === 'rally') {
     if (inputs.task) taskFile = existingFile(ctx.workspace, inputs.task, `Input '${Inputs.task}'`);
     else if (section.task)
-      taskFile = existingFile(ctx.workspace, section.task, `${where(profile, ['rally', 'task'])} rally.task`);
+      taskFile = existingFile(ctx.workspace, section.task, profile.where(['rally', 'task']));
     else
       throw new UserError(
         `Input '${Inputs.task}': mode rally needs a Rally task file (input task or profile rally.task)`,
@@ -234,7 +225,7 @@ export function resolveSettings(
         ? (resolveSpecSecrets(
             section['task-args'] ?? {},
             ctx,
-            `${where(profile, ['rally', 'task-args'])} rally.task-args`,
+            profile.where(['rally', 'task-args']),
           ) as Record<string, unknown>)
         : {}),
       ...inputs.taskArgs,
@@ -279,7 +270,7 @@ function resolveDeployment(
   return deploymentFromProfile(
     section.deployment,
     ctx,
-    (key) => `${where(profile, ['rally', 'deployment', key])} rally.deployment.${key}`,
+    (key) => profile.where(['rally', 'deployment', key]),
     { needsCloud: true },
   );
 }

@@ -99,7 +99,7 @@ export function resolveSettings(
 ): PromoteSettings {
   const registrySection = profile?.section<RegistrySection>('registry');
   const promote = profile?.section<PromoteSection>('promote') ?? {};
-  const where = (key: string) => (profile ? `${profile.file}: ${key}` : key);
+  const where = (key: string) => (profile ? profile.where(key.split('.')) : key);
 
   const access = resolveRegistryAccess(ctx, {
     registry: inputs.registry,

@@ -2,7 +2,8 @@
  * Multi-document Armada YAML with the position of every key and value, so that every later problem
  * (schema, references, overrides, placeholders) can name file, line, document and key path.
  */
-import { type Document, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { type Document, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { nearestLocation, yamlLocations } from '../located.js';
 import type { ManifestProblem } from './problems.js';
 
 export const ARMADA_KINDS = ['Chart', 'ChartGroup', 'Manifest'] as const;
@@ -36,32 +37,6 @@ export interface ParsedManifestFile {
   problems: ManifestProblem[];
   /** First and last line of each parsed document (for placing placeholder problems). */
   spans: { first: number; last: number; label: string }[];
-}
-
-function key(parts: readonly (string | number)[]): string {
-  return parts.map((p) => String(p).replace(/\//g, '~1')).join('/');
-}
-
-function locations(root: Node | null | undefined, lineCounter: LineCounter): Map<string, Position> {
-  const map = new Map<string, Position>();
-  const at = (offset: number | undefined): Position => {
-    const { line, col } = lineCounter.linePos(offset ?? 0);
-    return { line, column: col };
-  };
-  const walk = (node: Node | null | undefined, parts: (string | number)[], keyPos?: Position) => {
-    map.set(key(parts), keyPos ?? at(node?.range?.[0]));
-    if (isMap(node)) {
-      for (const item of node.items) {
-        const keyNode = item.key as Node | null;
-        const name = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
-        walk(item.value as Node | null, [...parts, name], at(keyNode?.range?.[0]));
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, i) => walk(item as Node, [...parts, i]));
-    }
-  };
-  walk(root, []);
-  return map;
 }
 
 export function schemaKind(schema: unknown): { kind?: ArmadaKind; version?: string } {
@@ -101,13 +76,12 @@ export function parseManifestText(text: string, file: string): ParsedManifestFil
     const first = pos(doc.range[0]).line;
     const last = pos(Math.max(doc.range[0], doc.range[1] - 1)).line;
     if (value === null || value === undefined) return;
-    const where = locations(doc.contents as Node, lineCounter);
+    const where = yamlLocations(doc.contents as Node, lineCounter, file);
+    // A key path is placed at its key (a member) or its value (a list item, the root).
     const locate = (parts: readonly (string | number)[]): Position => {
-      for (let n = parts.length; n >= 0; n--) {
-        const found = where.get(key(parts.slice(0, n)));
-        if (found) return found;
-      }
-      return { line: first, column: 1 };
+      const found = nearestLocation(where, parts);
+      const at = found ? (found.key ?? found.value) : undefined;
+      return at ? { line: at.line, column: at.column } : { line: first, column: 1 };
     };
     if (typeof value !== 'object' || Array.isArray(value)) {
       problems.push({
