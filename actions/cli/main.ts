@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cancelOnSignals } from '../lib/cancellation.js';
 import { refuseUndeclaredInputs } from '../lib/declared-inputs.js';
-import { failureKind, UserError } from '../lib/errors.js';
+import { exitCodeFor, failureKind, UserError } from '../lib/errors.js';
 import { renderPlan } from '../lib/plan.js';
 import { loadProfile, resolveProfilePath } from '../lib/profile/load.js';
 import { terminalContext } from '../lib/terminal-context.js';
@@ -271,17 +271,13 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     const kind = failureKind(err);
-    if (kind === 'user') {
-      process.stderr.write(`error: ${(err as Error).message}\n`);
-      return EXIT_USAGE;
-    }
-    if (kind === 'failure') {
-      process.stderr.write(`failed: ${(err as Error).message}\n`);
+    if (kind === 'bug') {
+      const error = err instanceof Error ? err : new Error(String(err));
+      process.stderr.write(`internal error: ${error.stack ?? error.message}\n`);
       return EXIT_FAILED;
     }
-    const error = err instanceof Error ? err : new Error(String(err));
-    process.stderr.write(`internal error: ${error.stack ?? error.message}\n`);
-    return EXIT_FAILED;
+    process.stderr.write(`${kind === 'user' ? 'error' : 'failed'}: ${(err as Error).message}\n`);
+    return exitCodeFor(err);
   }
 }
 
