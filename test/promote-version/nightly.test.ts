@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Git } from '../../actions/lib/git/git.js';
 import { readHistory } from '../../actions/lib/history/index.js';
 import { MANIFEST_ACCEPT } from '../../actions/lib/registry/media-types.js';
 import { repoRoot } from '../harness/run-action.js';
@@ -478,12 +479,15 @@ describe('require-nightly', () => {
     const run = await promoteWithNightly('n-pass', history, 'gate4');
     expect(run.error).toBeUndefined();
     expect(run.outputs.version).toBe('1.0.0');
-    const ledger = await readHistory({
-      kind: 'git',
-      url: `${gitDir}/ledger.git`,
-      branch: 'history',
-      path: 'nightly.jsonl',
-    });
+    const ledger = await readHistory(
+      {
+        kind: 'git',
+        url: `${gitDir}/ledger.git`,
+        branch: 'history',
+        path: 'nightly.jsonl',
+      },
+      { git: new Git({ env: process.env }) },
+    );
     expect(ledger.map((e) => `${e.kind}:${e.status}`)).toEqual(['nightly:passed', 'promotion:complete']);
   });
 });
