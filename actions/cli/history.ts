@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../lib/errors.js';
+import { Git } from '../lib/git/git.js';
+import type { CliHost } from './host.js';
 import { formatHistory, type HistoryEntry, parseHistoryTarget, readHistory } from '../lib/history/index.js';
 import type { Stage } from '../lib/history/entry.js';
 import { buildDashboard, summaryMarkdown, writeSite } from '../lib/history/html/index.js';
 import { loadProfile } from '../lib/profile/load.js';
 
-export interface HistoryOptions {
+export interface HistoryOptions extends CliHost {
   profile: string;
   ledger?: string;
   candidate?: string;
@@ -16,13 +18,13 @@ export interface HistoryOptions {
 
 /** The ledger a profile's promote.history names (or --ledger), every entry (or --candidate's). */
 async function readLedger(
-  options: Pick<HistoryOptions, 'profile' | 'ledger' | 'candidate'>,
+  options: Pick<HistoryOptions, 'profile' | 'ledger' | 'candidate' | 'cwd' | 'env'>,
 ): Promise<{ entries: HistoryEntry[]; requiredStages?: Stage[] }> {
   let spec = options.ledger;
-  let baseDir = process.cwd();
+  let baseDir = options.cwd;
   let requiredStages: Stage[] | undefined;
   if (!spec) {
-    const profile = loadProfile(options.profile);
+    const profile = loadProfile(options.profile, options.cwd);
     const promote = profile.section<{ history?: string; 'nightly-stages'?: Stage[] }>('promote');
     spec = promote?.history;
     requiredStages = promote?.['nightly-stages'];
@@ -34,7 +36,7 @@ async function readLedger(
   // A profile's ledger may not exist yet (nothing recorded); a ledger named on the command line must.
   if (options.ledger && target.kind === 'file' && !existsSync(target.path))
     throw new UserError(`--ledger: ${target.path} does not exist`);
-  const entries = (await readHistory(target, { env: process.env })).filter(
+  const entries = (await readHistory(target, { git: new Git({ env: options.env }) })).filter(
     (e) => !options.candidate || e.candidate === options.candidate,
   );
   return { entries, requiredStages };
@@ -47,7 +49,10 @@ export async function showHistory(options: HistoryOptions): Promise<string> {
   return formatHistory(entries, { format: options.format, limit: options.limit, requiredStages });
 }
 
-export interface HistorySiteOptions extends Pick<HistoryOptions, 'profile' | 'ledger' | 'candidate'> {
+export interface HistorySiteOptions extends Pick<
+  HistoryOptions,
+  'profile' | 'ledger' | 'candidate' | 'cwd' | 'env'
+> {
   /** Directory the site is written to. */
   html?: string;
   /** Nights in the trend window. */
@@ -62,7 +67,9 @@ export async function historySite(options: HistorySiteOptions): Promise<string> 
   const { entries } = await readLedger(options);
   const out: string[] = [];
   if (options.html) {
-    const site = await writeSite(entries, path.resolve(options.html), { window: options.window });
+    const site = await writeSite(entries, path.resolve(options.cwd, options.html), {
+      window: options.window,
+    });
     out.push(
       `Wrote the dashboard of ${entries.length} ledger entries to ${site.dir}: ${site.files.length} pages, ${Math.ceil(site.bytes / 1024)} KB (open index.html)\n`,
     );

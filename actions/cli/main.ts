@@ -4,14 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { cancelOnSignals } from '../lib/cancellation.js';
 import { refuseUndeclaredInputs } from '../lib/declared-inputs.js';
-import { isJobFailure, isUserError, UserError } from '../lib/errors.js';
+import { exitCodeFor, failureKind, UserError } from '../lib/errors.js';
 import { renderPlan } from '../lib/plan.js';
-import { RegistryError } from '../lib/registry/errors.js';
 import { loadProfile, resolveProfilePath } from '../lib/profile/load.js';
 import { terminalContext } from '../lib/terminal-context.js';
 import { buildPlan, PIPELINES } from './plan.js';
 import { ACTION_NAMES, loadAction } from './registry.js';
 import { historySite, showHistory } from './history.js';
+import type { CliHost } from './host.js';
 import { diffReleaseRefs, type ReleaseFormat, showRelease } from './release.js';
 import { validateAll } from './validate.js';
 import { workflowRunCommand } from './workflow-run.js';
@@ -90,14 +90,8 @@ async function runCommand(
   if (failure) throw failure;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = new Command()
-    .name('taco-ci')
-    .description('Run the TACO CI actions locally, validate profiles and show what the pipelines would do.')
-    .exitOverride()
-    .showHelpAfterError();
-
-  let exitCode = EXIT_OK;
+/** `taco-ci run <action>`: one action through its own run(). */
+function addRunCommand(program: Command): void {
   program
     .command('run')
     .description(
@@ -112,7 +106,10 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (action: string, options) => {
       await runCommand(action, options);
     });
+}
 
+/** `taco-ci workflow run`: a reusable workflow on this machine. */
+function addWorkflowCommand(program: Command): void {
   program
     .command('workflow')
     .description('Run a reusable workflow of this repository on this machine (see docs/workflow-runner.md).')
@@ -133,7 +130,10 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (workflow: string, options) => {
       await workflowRunCommand(workflow, options);
     });
+}
 
+/** `taco-ci validate`: profiles, manifests, workflows; exit 2 when a problem is found. */
+function addValidateCommand(program: Command, host: CliHost, setExitCode: (code: number) => void): void {
   program
     .command('validate')
     .description('Validate profiles, Armada manifests, workflow files and action.yml files.')
@@ -146,17 +146,20 @@ export async function main(argv: string[]): Promise<number> {
     .option('-m, --manifest <file>', 'an Armada manifest to validate (repeatable)', collect, [])
     .option('--no-workflows', 'skip .github/workflows and action.yml files')
     .action(async (options: { profile: string[]; manifest: string[]; workflows: boolean }) => {
-      const { problems, checked } = await validateAll(options);
+      const { problems, checked } = await validateAll({ ...options, cwd: host.cwd });
       process.stdout.write(`Checked:\n${checked.map((line) => `  ${line}\n`).join('')}`);
       for (const line of problems) process.stderr.write(`${line}\n`);
       if (problems.length) {
         process.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'} found.\n`);
-        exitCode = EXIT_USAGE;
+        setExitCode(EXIT_USAGE);
       } else {
         process.stdout.write('All valid.\n');
       }
     });
+}
 
+/** `taco-ci plan`: what the pipelines would do. */
+function addPlanCommand(program: Command, host: CliHost): void {
   program
     .command('plan')
     .description(
@@ -166,11 +169,14 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--pipeline <name>', 'only this pipeline').choices(PIPELINES.map((p) => p.name)))
     .option('--json', 'print the plan as JSON')
     .action(async (options: { profile: string; pipeline?: string; json?: boolean }) => {
-      const profile = loadProfile(options.profile);
-      const plan = await buildPlan(profile, options.pipeline);
+      const profile = loadProfile(options.profile, host.cwd);
+      const plan = await buildPlan(profile, options.pipeline, host.cwd);
       process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderPlan(plan)}\n`);
     });
+}
 
+/** `taco-ci history`: the artifact ledger, as text, Markdown, JSON or a dashboard. */
+function addHistoryCommand(program: Command, host: CliHost): void {
   program
     .command('history')
     .description('Print the artifact history (nightly runs and promotions) of a profile or a ledger.')
@@ -199,11 +205,14 @@ export async function main(argv: string[]): Promise<number> {
         window: number;
         nights: number;
       }) => {
-        if (options.html || options.summary) process.stdout.write(await historySite(options));
-        else process.stdout.write(await showHistory(options));
+        if (options.html || options.summary) process.stdout.write(await historySite({ ...options, ...host }));
+        else process.stdout.write(await showHistory({ ...options, ...host }));
       },
     );
+}
 
+/** `taco-ci release show|diff`: bills of materials of release artifacts. */
+function addReleaseCommands(program: Command, host: CliHost): void {
   const release = program
     .command('release')
     .description(
@@ -225,7 +234,7 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(profileOption())
     .addOption(formatOption())
     .action(async (ref: string, options: { profile: string; format: ReleaseFormat }) => {
-      process.stdout.write(await showRelease(ref, options));
+      process.stdout.write(await showRelease(ref, { ...options, ...host }));
     });
   release
     .command('diff')
@@ -235,9 +244,25 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(profileOption())
     .addOption(formatOption())
     .action(async (a: string, b: string, options: { profile: string; format: ReleaseFormat }) => {
-      process.stdout.write(await diffReleaseRefs(a, b, options));
+      process.stdout.write(await diffReleaseRefs(a, b, { ...options, ...host }));
     });
+}
 
+export async function main(argv: string[]): Promise<number> {
+  // The one place taco-ci's commands learn where they run: each is handed it.
+  const host: CliHost = { cwd: process.cwd(), env: process.env };
+  const program = new Command()
+    .name('taco-ci')
+    .description('Run the TACO CI actions locally, validate profiles and show what the pipelines would do.')
+    .exitOverride()
+    .showHelpAfterError();
+  let exitCode = EXIT_OK;
+  addRunCommand(program);
+  addWorkflowCommand(program);
+  addValidateCommand(program, host, (code) => (exitCode = code));
+  addPlanCommand(program, host);
+  addHistoryCommand(program, host);
+  addReleaseCommands(program, host);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -245,17 +270,14 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (isUserError(err)) {
-      process.stderr.write(`error: ${err.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (isJobFailure(err) || err instanceof RegistryError) {
-      process.stderr.write(`failed: ${err.message}\n`);
+    const kind = failureKind(err);
+    if (kind === 'bug') {
+      const error = err instanceof Error ? err : new Error(String(err));
+      process.stderr.write(`internal error: ${error.stack ?? error.message}\n`);
       return EXIT_FAILED;
     }
-    const error = err instanceof Error ? err : new Error(String(err));
-    process.stderr.write(`internal error: ${error.stack ?? error.message}\n`);
-    return EXIT_FAILED;
+    process.stderr.write(`${kind === 'user' ? 'error' : 'failed'}: ${(err as Error).message}\n`);
+    return exitCodeFor(err);
   }
 }
 

@@ -97,7 +97,7 @@ export const PIPELINES: {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-async function jobPlan(job: PlannedJob, profile: Profile): Promise<PlanNode> {
+async function jobPlan(job: PlannedJob, profile: Profile, cwd: string): Promise<PlanNode> {
   if (!job.action) return { title: `${job.id}: ${job.does}` };
   if (!existsSync(path.join(here, '..', job.action, 'plan.ts'))) {
     return {
@@ -107,22 +107,22 @@ async function jobPlan(job: PlannedJob, profile: Profile): Promise<PlanNode> {
   }
   const modulePath = `../${job.action}/plan.js`;
   const { plan } = (await import(modulePath)) as { plan: StagePlanner };
-  const node = await plan(profile);
+  const node = await plan(profile, cwd);
   const title = node.title.startsWith(job.action) ? node.title : `${job.action} — ${node.title}`;
   return { ...node, title: `${job.id}: ${title}` };
 }
 
-export async function buildPlan(profile: Profile, only?: string): Promise<PlanNode> {
+export async function buildPlan(profile: Profile, only: string | undefined, cwd: string): Promise<PlanNode> {
   const children: PlanNode[] = [];
   for (const pipeline of PIPELINES.filter((p) => !only || p.name === only)) {
     const workflows: PlanNode[] = [];
     for (const workflow of pipeline.workflows) {
       const jobs: PlanNode[] = [];
-      for (const job of workflow.jobs) jobs.push(await jobPlan(job, profile));
+      for (const job of workflow.jobs) jobs.push(await jobPlan(job, profile, cwd));
       workflows.push({ title: path.basename(workflow.file), children: jobs });
     }
     children.push({ title: `${pipeline.name} pipeline — ${pipeline.trigger}`, children: workflows });
   }
-  const files = profile.files.map((f) => path.relative(process.cwd(), f) || f).join(' ← ');
+  const files = profile.files.map((f) => path.relative(cwd, f) || f).join(' ← ');
   return { title: `Plan for profile ${profile.name} (${files})`, children };
 }

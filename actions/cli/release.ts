@@ -11,6 +11,7 @@ import {
   releaseDiffRows,
 } from '../lib/release/index.js';
 import { textTable } from '../lib/reports/text-table.js';
+import type { CliHost } from './host.js';
 
 export type ReleaseFormat = 'table' | 'markdown' | 'json';
 
@@ -18,7 +19,8 @@ export interface ReleaseCommandOptions {
   /** Profile whose registry (host, namespace, credentials) is used for bare tags. */
   profile: string;
   format: ReleaseFormat;
-  env?: Readonly<Record<string, string | undefined>>;
+  env: CliHost['env'];
+  cwd: CliHost['cwd'];
 }
 
 /**
@@ -30,8 +32,8 @@ async function withReleases<T>(
   options: ReleaseCommandOptions,
   use: (releases: PulledRelease[]) => T,
 ): Promise<T> {
-  const profile = loadProfile(options.profile);
-  const ctx = { env: options.env ?? process.env, setSecret: () => undefined };
+  const profile = loadProfile(options.profile, options.cwd);
+  const ctx = { env: options.env, setSecret: () => undefined };
   const inputNames = { registry: 'registry', username: 'registry-username', password: 'registry-password' };
   const access = resolveRegistryAccess(ctx, { inputNames, profile });
   const clients = registryClients(access);

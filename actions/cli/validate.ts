@@ -5,8 +5,9 @@ import { packageRoot } from '../lib/package-root.js';
 import { formatProblem, loadProfile, type Profile, ProfileError } from '../lib/profile/load.js';
 import { resolveManifestPath } from '../deploy-armada/prepare.js';
 import { validateManifestFile } from '../deploy-armada/validate-manifest.js';
+import type { CliHost } from './host.js';
 
-export interface ValidateOptions {
+export interface ValidateOptions extends Pick<CliHost, 'cwd'> {
   profile: string[];
   manifest: string[];
   workflows: boolean;
@@ -29,22 +30,23 @@ export async function validateAll(options: ValidateOptions): Promise<ValidateRes
   const problems: string[] = [];
   const checked: string[] = [];
   const profiles = options.profile.length ? options.profile : builtinProfiles();
-  const manifests = new Set(options.manifest.map((file) => path.resolve(file)));
+  const { cwd } = options;
+  const manifests = new Set(options.manifest.map((file) => path.resolve(cwd, file)));
   for (const spec of profiles) {
     try {
-      const profile = loadProfile(spec);
+      const profile = loadProfile(spec, cwd);
       checked.push(
-        `profile ${path.relative(process.cwd(), profile.file) || profile.file}: schema, extends, secret references`,
+        `profile ${path.relative(cwd, profile.file) || profile.file}: schema, extends, secret references`,
       );
-      for (const file of profileManifests(profile, problems)) manifests.add(file);
+      for (const file of profileManifests(profile, cwd, problems)) manifests.add(file);
     } catch (err) {
-      if (err instanceof ProfileError) problems.push(...err.problems.map((p) => formatProblem(p)));
+      if (err instanceof ProfileError) problems.push(...err.problems.map((p) => formatProblem(p, cwd)));
       else problems.push(`${spec}: ${errorMessage(err)}`);
     }
   }
   for (const manifest of manifests) {
-    problems.push(...(await validateManifestFile(manifest)));
-    checked.push(`Armada manifest ${path.relative(process.cwd(), manifest) || manifest}`);
+    problems.push(...(await validateManifestFile(manifest, cwd)));
+    checked.push(`Armada manifest ${path.relative(cwd, manifest) || manifest}`);
   }
   if (options.workflows) {
     // Loaded only here: GitHub's workflow parser is large, and no other command needs it.
@@ -59,16 +61,15 @@ export async function validateAll(options: ValidateOptions): Promise<ValidateRes
 }
 
 /** The manifest files the profile names that exist; a missing one is a located problem. */
-function profileManifests(profile: Profile, problems: string[]): string[] {
+function profileManifests(profile: Profile, cwd: string, problems: string[]): string[] {
   const found: string[] = [];
   for (const keyPath of PROFILE_MANIFESTS) {
     const spec = profile.section<Record<string, unknown>>(keyPath[0])?.[keyPath[1]];
     if (typeof spec !== 'string' || !spec) continue;
     try {
-      found.push(resolveManifestPath(spec, process.cwd()));
+      found.push(resolveManifestPath(spec, cwd));
     } catch (err) {
-      const position = profile.locate([...keyPath]);
-      problems.push(formatProblem({ position, keyPath: keyPath.join('.'), message: errorMessage(err) }));
+      problems.push(`${profile.where(keyPath)}: ${errorMessage(err)}`);
     }
   }
   return found;

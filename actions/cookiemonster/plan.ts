@@ -4,13 +4,13 @@ import type { Profile } from '../lib/profile/load.js';
 import { resolveSettings, describeTarget } from './settings.js';
 
 /** What `taco-ci plan` shows for the resiliency stage: targets, guard, timing; nothing is contacted. */
-export function plan(profile: Profile): PlanNode {
+export function plan(profile: Profile, cwd: string): PlanNode {
   if (!profile.section('cookiemonster'))
     return { title: 'no cookiemonster section in the profile (skipped)' };
   const s = resolveSettings(
     { namespaces: [], dryRun: true },
     profile,
-    { env: {}, setSecret: () => undefined, workspace: process.cwd() },
+    { env: {}, setSecret: () => undefined, workspace: cwd },
     { planOnly: true },
   );
   return {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ActionContext } from '../lib/context.js';
 import { parseDuration } from '../lib/duration.js';
+import { dotted } from '../lib/located.js';
 import { UserError } from '../lib/errors.js';
 import { maskKubeconfig } from '../lib/kube/mask.js';
 import type { Profile } from '../lib/profile/load.js';
@@ -92,19 +93,13 @@ function profileDuration(
 }
 
 function where(profile: Profile | undefined, key: string, index?: number): string {
-  if (!profile) return `cookiemonster.${key}`;
   const keyPath = ['cookiemonster', key, ...(index !== undefined && index >= 0 ? [index] : [])];
-  const pos = profile.locate(keyPath);
-  const relative = path.relative(process.cwd(), pos.file);
-  const file = relative && !relative.startsWith('..') ? relative : pos.file;
-  return `${file}:${pos.line}:${pos.column} ${keyPath.join('.')}`;
+  return profile ? profile.where(keyPath) : dotted(keyPath);
 }
 
 function rallyWhere(profile: Profile | undefined, key: string): string {
   const keyPath = ['rally', 'deployment', key];
-  if (!profile) return keyPath.join('.');
-  const pos = profile.locate(keyPath);
-  return `${path.relative(process.cwd(), pos.file) || pos.file}:${pos.line}:${pos.column} ${keyPath.join('.')}`;
+  return profile ? profile.where(keyPath) : dotted(keyPath);
 }
 
 /** Inputs first, then the original config file (for targets, interval, duration), then the profile, then defaults. */
@@ -118,63 +113,17 @@ export function resolveSettings(
   const warnings: string[] = [];
   const fromWorkspace = (file: string) => path.resolve(ctx.workspace, file);
 
-  const slack = inputs.slack ?? section.slack;
-  const minKills = inputs.minKills ?? section['min-kills'];
-  const policyDefaults = { slack, minReady: section['min-ready'], minKills };
-
-  let targets: TargetSpec[];
-  let targetSource: string;
-  let legacyNamespaces: string[] = [];
-  let legacyInterval: number | undefined;
-  let legacyDuration: number | undefined;
-  const configFile = inputs.config ?? section.config;
-  if (inputs.targets !== undefined) {
-    targets = parseTargets(
-      inputs.targets,
-      (i, k) => `Input '${Inputs.targets}'${i >= 0 ? ` item ${i + 1}` : ''}${k ? ` key '${k}'` : ''}`,
-      policyDefaults,
-    );
-    targetSource = `input ${Inputs.targets}`;
-  } else if (configFile) {
-    const legacy = readLegacyConfig(fromWorkspace(configFile));
-    targets = legacy.targets.map((t) => ({
-      ...t,
-      slack: t.slack ?? slack,
-      minReady: t.minReady ?? section['min-ready'],
-      minKills: minKills ?? t.minKills,
-    }));
-    warnings.push(...legacy.warnings);
-    legacyNamespaces = legacy.namespaces;
-    legacyInterval = legacy.intervalMs;
-    legacyDuration = legacy.durationMs;
-    targetSource = `config ${configFile}`;
-  } else if (section.targets) {
-    targets = parseTargets(
-      section.targets,
-      (i, k) => `${where(profile, 'targets', i)}${k ? `.${k}` : ''}`,
-      policyDefaults,
-    );
-    targetSource = `profile ${profile?.name}`;
-  } else {
-    throw new UserError(
-      `No targets: set the '${Inputs.targets}' input, the '${Inputs.config}' input (an original cookiemonster config.yaml) or cookiemonster.targets in the profile`,
-    );
-  }
+  const { targets, targetSource, configFile, legacy } = resolveTargets(
+    inputs,
+    section,
+    profile,
+    ctx.workspace,
+  );
+  warnings.push(...legacy.warnings);
   if (targets.length === 0) throw new UserError(`${targetSource}: no targets to disrupt`);
 
-  const namespaces = allowedNamespaces(
-    inputs.namespaces.length
-      ? inputs.namespaces
-      : legacyNamespaces.length
-        ? legacyNamespaces
-        : (section.namespaces ?? []),
-    targets,
-    inputs.namespaces.length
-      ? `Input '${Inputs.namespaces}'`
-      : legacyNamespaces.length
-        ? `config ${configFile}`
-        : where(profile, 'namespaces'),
-  );
+  const [given, namedIn] = namespaceList(inputs, section, profile, { configFile, legacy });
+  const namespaces = allowedNamespaces(given, targets, namedIn);
   const policy = applyNamespacePolicy(targets, namespaces);
   warnings.push(...policy.warnings);
   if (policy.targets.length === 0)
@@ -182,32 +131,16 @@ export function resolveSettings(
       `${targetSource}: every target is outside the allowed namespaces (${namespaces.join(', ')})`,
     );
 
-  const killMode = inputs.killMode ?? section['kill-mode'] ?? DEFAULTS.killMode;
-  if (!(KILL_MODES as readonly string[]).includes(killMode)) {
-    throw new UserError(
-      `${inputs.killMode ? `Input '${Inputs.killMode}'` : where(profile, 'kill-mode')}: expected one of ${KILL_MODES.join(', ')}, got ${JSON.stringify(killMode)}`,
-    );
-  }
-  const gracePeriodMs = inputs.gracePeriodMs ?? profileDuration(profile, section, 'grace-period');
-  const durationMs =
-    inputs.durationMs ??
-    legacyDuration ??
-    profileDuration(profile, section, 'duration') ??
-    DEFAULTS.durationMs;
-  const intervalMs =
-    inputs.intervalMs ??
-    legacyInterval ??
-    profileDuration(profile, section, 'interval') ??
-    DEFAULTS.intervalMs;
-  if (intervalMs <= 0) throw new UserError(`Interval must be longer than 0, got ${intervalMs} ms`);
+  const killMode = resolveKillMode(inputs, section, profile);
+  const { gracePeriodMs, durationMs, intervalMs, recoveryTimeoutMs } = resolveTiming(
+    inputs,
+    section,
+    profile,
+    legacy,
+  );
   const givenSeed = inputs.seed ?? (section.seed !== undefined ? String(section.seed) : undefined);
 
-  let kubeconfig = inputs.kubeconfig;
-  if (kubeconfig === undefined && section.kubeconfig !== undefined && !options.planOnly) {
-    kubeconfig = isSecretRef(section.kubeconfig)
-      ? resolveSecret(ctx, 'cookiemonster.kubeconfig', undefined, section.kubeconfig, { required: true })
-      : section.kubeconfig;
-  }
+  const kubeconfig = options.planOnly ? inputs.kubeconfig : resolveKubeconfig(inputs, section, ctx);
   maskKubeconfig(ctx, kubeconfig);
 
   const rallyTask = inputs.rallyTask ?? section['rally-task'];
@@ -232,12 +165,9 @@ export function resolveSettings(
     seedGiven: givenSeed !== undefined,
     maxConcurrentKills:
       inputs.maxConcurrentKills ?? section['max-concurrent-kills'] ?? DEFAULTS.maxConcurrentKills,
-    killMode: killMode as KillMode,
+    killMode,
     gracePeriodSeconds: gracePeriodMs === undefined ? undefined : Math.round(gracePeriodMs / 1000),
-    recoveryTimeoutMs:
-      inputs.recoveryTimeoutMs ??
-      profileDuration(profile, section, 'recovery-timeout') ??
-      DEFAULTS.recoveryTimeoutMs,
+    recoveryTimeoutMs,
     minAvailabilityPercent: section['min-availability'] ?? DEFAULTS.minAvailabilityPercent,
     rallyTask: rallyTask ? fromWorkspace(rallyTask) : undefined,
     rallyTaskArgs: section['rally-task-args'],
@@ -246,6 +176,122 @@ export function resolveSettings(
     targetSource,
     warnings,
   };
+}
+
+interface ResolvedTargets {
+  targets: TargetSpec[];
+  /** Where they came from, for messages: `input targets`, `config <file>`, `profile <name>`. */
+  targetSource: string;
+  configFile?: string;
+  /** What an original cookiemonster config.yaml also sets. */
+  legacy: { namespaces: string[]; intervalMs?: number; durationMs?: number; warnings: string[] };
+}
+
+/** The targets: from the input, else an original config file, else the profile. */
+function resolveTargets(
+  inputs: CookiemonsterInputs,
+  section: CookiemonsterSection,
+  profile: Profile | undefined,
+  workspace: string,
+): ResolvedTargets {
+  const slack = inputs.slack ?? section.slack;
+  const minKills = inputs.minKills ?? section['min-kills'];
+  const policyDefaults = { slack, minReady: section['min-ready'], minKills };
+  const none = { namespaces: [], warnings: [] };
+  const configFile = inputs.config ?? section.config;
+  if (inputs.targets !== undefined) {
+    const targets = parseTargets(
+      inputs.targets,
+      (i, k) => `Input '${Inputs.targets}'${i >= 0 ? ` item ${i + 1}` : ''}${k ? ` key '${k}'` : ''}`,
+      policyDefaults,
+    );
+    return { targets, targetSource: `input ${Inputs.targets}`, configFile, legacy: none };
+  }
+  if (configFile) {
+    const legacy = readLegacyConfig(path.resolve(workspace, configFile));
+    const targets = legacy.targets.map((t) => ({
+      ...t,
+      slack: t.slack ?? slack,
+      minReady: t.minReady ?? section['min-ready'],
+      minKills: minKills ?? t.minKills,
+    }));
+    return { targets, targetSource: `config ${configFile}`, configFile, legacy };
+  }
+  if (section.targets) {
+    const targets = parseTargets(
+      section.targets,
+      (i, k) => `${where(profile, 'targets', i)}${k ? `.${k}` : ''}`,
+      policyDefaults,
+    );
+    return { targets, targetSource: `profile ${profile?.name}`, configFile, legacy: none };
+  }
+  throw new UserError(
+    `No targets: set the '${Inputs.targets}' input, the '${Inputs.config}' input (an original cookiemonster config.yaml) or cookiemonster.targets in the profile`,
+  );
+}
+
+/** How long, how often, and how patient: inputs, else the original config file, else the profile. */
+function resolveTiming(
+  inputs: CookiemonsterInputs,
+  section: CookiemonsterSection,
+  profile: Profile | undefined,
+  legacy: ResolvedTargets['legacy'],
+): { gracePeriodMs?: number; durationMs: number; intervalMs: number; recoveryTimeoutMs: number } {
+  const gracePeriodMs = inputs.gracePeriodMs ?? profileDuration(profile, section, 'grace-period');
+  const durationMs =
+    inputs.durationMs ??
+    legacy.durationMs ??
+    profileDuration(profile, section, 'duration') ??
+    DEFAULTS.durationMs;
+  const intervalMs =
+    inputs.intervalMs ??
+    legacy.intervalMs ??
+    profileDuration(profile, section, 'interval') ??
+    DEFAULTS.intervalMs;
+  if (intervalMs <= 0) throw new UserError(`Interval must be longer than 0, got ${intervalMs} ms`);
+  const recoveryTimeoutMs =
+    inputs.recoveryTimeoutMs ??
+    profileDuration(profile, section, 'recovery-timeout') ??
+    DEFAULTS.recoveryTimeoutMs;
+  return { gracePeriodMs, durationMs, intervalMs, recoveryTimeoutMs };
+}
+
+/** The allowed namespaces and where they were named: the input, the original config file, the profile. */
+function namespaceList(
+  inputs: CookiemonsterInputs,
+  section: CookiemonsterSection,
+  profile: Profile | undefined,
+  from: Pick<ResolvedTargets, 'configFile' | 'legacy'>,
+): [namespaces: string[], what: string] {
+  if (inputs.namespaces.length) return [inputs.namespaces, `Input '${Inputs.namespaces}'`];
+  if (from.legacy.namespaces.length) return [from.legacy.namespaces, `config ${from.configFile}`];
+  return [section.namespaces ?? [], where(profile, 'namespaces')];
+}
+
+function resolveKillMode(
+  inputs: CookiemonsterInputs,
+  section: CookiemonsterSection,
+  profile: Profile | undefined,
+): KillMode {
+  const killMode = inputs.killMode ?? section['kill-mode'] ?? DEFAULTS.killMode;
+  if (!(KILL_MODES as readonly string[]).includes(killMode)) {
+    throw new UserError(
+      `${inputs.killMode ? `Input '${Inputs.killMode}'` : where(profile, 'kill-mode')}: expected one of ${KILL_MODES.join(', ')}, got ${JSON.stringify(killMode)}`,
+    );
+  }
+  return killMode as KillMode;
+}
+
+/** The kubeconfig input, else the profile's (text, or a secret reference that must be set). */
+function resolveKubeconfig(
+  inputs: CookiemonsterInputs,
+  section: CookiemonsterSection,
+  ctx: Pick<ActionContext, 'env' | 'setSecret'>,
+): string | undefined {
+  if (inputs.kubeconfig !== undefined || section.kubeconfig === undefined) return inputs.kubeconfig;
+  return isSecretRef(section.kubeconfig)
+    ? resolveSecret(ctx, 'cookiemonster.kubeconfig', undefined, section.kubeconfig, { required: true })
+    : section.kubeconfig;
 }
 
 /** One line per target, for logs and the plan. */

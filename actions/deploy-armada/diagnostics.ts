@@ -138,3 +138,28 @@ export function diagnosticsMarkdown(items: ReleaseDiagnosis[], artifactDir: stri
   }
   return parts.join('\n');
 }
+
+/**
+ * Collects the diagnostics of the failed releases into `dir` and returns their Markdown ('' when
+ * nothing failed). A failure to collect is reported in the Markdown, never thrown over the verdict.
+ */
+export async function diagnoseFailures(options: {
+  failed: ReleaseResult[];
+  charts: readonly PlannedChart[];
+  helm: HelmClient;
+  cluster: () => ClusterOps;
+  dir: string;
+  logLines: number;
+}): Promise<string> {
+  if (!options.failed.length) return '';
+  try {
+    const collected = await collectDiagnostics({
+      ...options,
+      charts: new Map(options.charts.map((c) => [c.release, c])),
+      cluster: options.cluster(),
+    });
+    return diagnosticsMarkdown(collected, options.dir);
+  } catch (err) {
+    return `Diagnostics could not be collected: ${escapeMarkdown((err as Error).message)}\n`;
+  }
+}

@@ -21,7 +21,8 @@ export interface PlanContext {
   timeoutMs?: number;
   /** Secret values to blank out of the plan. */
   secrets: string[];
-  cwd?: string;
+  /** Paths are shown relative to this directory (the workspace, or where taco-ci runs). */
+  cwd: string;
   /** The release artifact deployed (its rendered manifest is manifestFile). */
   release?: VerifiedRelease;
 }
@@ -67,7 +68,7 @@ export function planTree(context: PlanContext): PlanNode {
   const model = loaded.model;
   const file = context.release
     ? `release ${context.release.ref}`
-    : path.relative(context.cwd ?? process.cwd(), context.manifestFile) || context.manifestFile;
+    : path.relative(context.cwd, context.manifestFile) || context.manifestFile;
   const details = [
     `file: ${file}; release prefix ${model.releasePrefix}; engine ${engine}`,
     `${model.groups.length} chart groups, ${model.groups.reduce((n, g) => n + g.charts.length, 0)} releases${context.timeoutMs ? `; deadline ${Math.round(context.timeoutMs / 60_000)}m` : ''}`,

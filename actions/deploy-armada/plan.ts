@@ -4,10 +4,10 @@ import type { Profile } from '../lib/profile/load.js';
 import { planTree } from './plan-view.js';
 import { prepare } from './prepare.js';
 
-export function plan(profile: Profile): PlanNode {
+export function plan(profile: Profile, cwd: string): PlanNode {
   // Planning reads no secret: references to unset variables show as markers.
   const prepared = prepare(
-    { env: {}, workspace: process.cwd(), setSecret: () => undefined },
+    { env: {}, workspace: cwd, setSecret: () => undefined },
     { profile: profile.file, values: [], set: [], dryRun: true },
     { planning: true, profile },
   );
@@ -18,6 +18,7 @@ export function plan(profile: Profile): PlanNode {
     concurrency: prepared.settings.concurrency,
     timeoutMs: prepared.timeoutMs,
     secrets: prepared.secrets,
+    cwd,
   });
   const unset = prepared.settings.missingSecrets.map((s) => `secret not read while planning: ${s}`);
   return {

@@ -4,6 +4,7 @@
  * host, any other host is asked anonymously.
  */
 import type { ActionContext } from '../lib/context.js';
+import { verifyRelease, type VerifiedRelease } from './release.js';
 import type { Profile } from '../lib/profile/load.js';
 import {
   registryClients as clientsFor,
@@ -23,4 +24,21 @@ export function registryClients(
     inputNames: { registry: 'registry.url', username: 'registry.username', password: 'registry.password' },
   });
   return clientsFor(access, { signal: ctx.signal, log, setSecret: (value) => ctx.setSecret(value) });
+}
+
+/** Pulls and verifies the release before anything else: its manifest then stands in for a manifest file. */
+export async function verifyReleaseInput(
+  ctx: Pick<ActionContext, 'env' | 'setSecret' | 'signal' | 'group' | 'info' | 'debug'>,
+  ref: string,
+  profile: Profile,
+  workDir: string,
+): Promise<VerifiedRelease> {
+  const clients = registryClients(ctx, profile, (line) => ctx.debug(line));
+  try {
+    return await ctx.group(`Verify release ${ref}`, () =>
+      verifyRelease({ ref, clients, workDir, log: (line) => ctx.info(line) }),
+    );
+  } finally {
+    clients.close();
+  }
 }

@@ -286,3 +286,24 @@ export function unpinnedCharts(model: DeploymentModel, release: VerifiedRelease)
   }
   return problems;
 }
+
+/** Refuses, before anything is deployed, a deployment that would use a chart the release does not pin. */
+export function requirePinnedCharts(model: DeploymentModel, release: VerifiedRelease): void {
+  const unpinned = unpinnedCharts(model, release);
+  if (unpinned.length)
+    throw new JobFailure(
+      `Release ${release.ref} (${release.digest}): nothing was deployed, the deployment would use charts the release does not pin:\n${unpinned.map((p) => `- ${p}`).join('\n')}`,
+    );
+}
+
+/** The inputs with the release's manifest standing in for a manifest file. */
+export function inputsForRelease<T extends { manifest?: string; targetManifest?: string }>(
+  inputs: T,
+  release: VerifiedRelease,
+): T {
+  return {
+    ...inputs,
+    manifest: release.manifestFile,
+    targetManifest: inputs.targetManifest ?? release.bom.manifest.target,
+  };
+}

@@ -1,3 +1,5 @@
+import type { DeploymentModel } from '../lib/armada/index.js';
+import { JobFailure } from '../lib/errors.js';
 import { pinnedReleaseRef } from './release-view.js';
 
 /**
@@ -63,4 +65,36 @@ function fromArtifact(result: ReleaseResult, artifact: ReleaseArtifactInfo): obj
     artifact: pinnedReleaseRef(artifact),
     ...(chart ? { chartVersion: chart.version, chartDigest: chart.digest } : {}),
   };
+}
+
+/** The report of a dry run: every release of the model, planned. */
+export function plannedReport(model: DeploymentModel): DeploymentReport {
+  return {
+    results: model.groups.flatMap((group) =>
+      group.charts.map((chart) => ({
+        release: chart.release,
+        chart: chart.chartName,
+        document: chart.document,
+        namespace: chart.namespace,
+        group: group.name,
+        action: 'none' as const,
+        status: 'planned',
+        outcome: 'planned' as const,
+        durationMs: 0,
+      })),
+    ),
+  };
+}
+
+/** The verdict on a finished deployment: a failed or cancelled release fails the job. */
+export function requireDeployed(report: DeploymentReport): void {
+  const failed = failures(report);
+  if (failed.length) {
+    throw new JobFailure(
+      `Deployment failed${report.failedGroup ? ` in chart group ${report.failedGroup}` : ''}: ${failed.map((r) => `${r.release} (${r.message ?? r.outcome})`).join('; ')}`,
+    );
+  }
+  const cancelled = report.results.filter((r) => r.outcome === 'cancelled');
+  if (cancelled.length)
+    throw new JobFailure(`Deployment cancelled: ${cancelled.length} release(s) not deployed`);
 }

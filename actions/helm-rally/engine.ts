@@ -5,7 +5,7 @@ import { JobFailure, UserError, errorMessage, isJobFailure, isUserError } from '
 import type { HelmClient } from '../lib/helm/index.js';
 import { isInlineKubeconfig } from '../lib/kube/client.js';
 import { maskKubeconfig } from '../lib/kube/mask.js';
-import { parseRallyReport, rallyReportToJUnit, runRallyTask } from '../lib/rally/index.js';
+import { parseRallyReport, RallyReportError, rallyReportToJUnit, runRallyTask } from '../lib/rally/index.js';
 import { RegistryClient } from '../lib/registry/client.js';
 import {
   type PreparedChart,
@@ -147,6 +147,16 @@ async function publishPassed(
   await summarizePublishedChart(ctx, pushed);
 }
 
+/** The report the caller named (mode report): a malformed one is the caller's mistake. */
+function parseUserReport(json: unknown, file: string) {
+  try {
+    return parseRallyReport(json, file);
+  } catch (err) {
+    if (err instanceof RallyReportError) throw new UserError(`Input 'rally-report': ${err.message}`);
+    throw err;
+  }
+}
+
 async function proveAndPublish(
   ctx: ActionContext,
   settings: HelmRallySettings,
@@ -162,7 +172,7 @@ async function proveAndPublish(
     } catch (err) {
       throw new UserError(`Input 'rally-report': ${file} is not JSON: ${(err as Error).message}`);
     }
-    const report = parseRallyReport(json, file);
+    const report = parseUserReport(json, file);
     const junit = path.join(dir, 'junit.xml');
     writeFileSync(junit, rallyReportToJUnit(report));
     await publishRallyReport(ctx, report, { reportJson: file, junit }, `Rally report ${path.basename(file)}`);

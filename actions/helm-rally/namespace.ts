@@ -1,5 +1,6 @@
 import { createKubeClient } from '../lib/kube/client.js';
-import { describeApiError, httpStatus, withRetry } from '../lib/kube/retry.js';
+import { kubeApiError } from '../lib/kube/errors.js';
+import { httpStatus, withRetry } from '../lib/kube/retry.js';
 
 /** What the cleanup needs from the cluster besides Helm: deleting the per-run namespace. */
 export interface NamespaceClient {
@@ -26,9 +27,7 @@ export function kubeNamespaceClient(options: KubeNamespaceOptions): NamespaceCli
         return 'deleted';
       } catch (err) {
         if (httpStatus(err) === 404) return 'absent';
-        throw new Error(
-          `Could not delete namespace ${namespace} on ${kube.server}: ${describeApiError(err)}`,
-        );
+        throw kubeApiError(`could not delete namespace ${namespace} on ${kube.server}`, err);
       }
     },
   };

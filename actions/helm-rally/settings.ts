@@ -75,11 +75,6 @@ export interface SettingsContext {
 const DEFAULT_TIMEOUT_MS = 30 * 60_000;
 const DEFAULT_DEPLOY_TIMEOUT_MS = 15 * 60_000;
 
-function where(profile: Profile, keyPath: (string | number)[]): string {
-  const at = profile.locate(keyPath);
-  return `${path.relative(process.cwd(), at.file) || at.file}:${at.line}`;
-}
-
 function profileDuration(
   profile: Profile,
   keyPath: string[],
@@ -90,7 +85,7 @@ function profileDuration(
   const ms = typeof value === 'number' ? value * 1000 : parseDuration(value);
   if (ms === undefined)
     throw new UserError(
-      `${where(profile, keyPath)} ${keyPath.join('.')}: expected a duration such as 90, 30s or 10m, got ${JSON.stringify(value)}`,
+      `${profile.where(keyPath)}: expected a duration such as 90, 30s or 10m, got ${JSON.stringify(value)}`,
     );
   return ms;
 }
@@ -137,90 +132,20 @@ export function resolveSettings(
   ctx: SettingsContext,
 ): HelmRallySettings {
   const section = profile.section<RallySection>('rally') ?? {};
-  const helm = section.helm ?? {};
   const timeoutMs =
     inputs.timeoutMs ?? profileDuration(profile, ['rally', 'timeout'], section.timeout, DEFAULT_TIMEOUT_MS);
-
-  let deploy: DeploySettings | undefined;
-  let chartUnderTest: { reference: string; local?: string } | undefined;
-  const chart = inputs.chart ?? helm.chart;
-  if (chart && inputs.mode !== 'report') {
-    const chartDir = path.resolve(ctx.workspace, chart);
-    // A local chart must exist; anything else is a repository reference helm resolves.
-    const isLocal = chart.startsWith('.') || chart.startsWith('/') || existsSync(chartDir);
-    if (isLocal && !existsSync(chartDir))
-      throw new UserError(`Input '${Inputs.chart}': chart ${chart} does not exist (looked for ${chartDir})`);
-    chartUnderTest = { reference: chart, ...(isLocal ? { local: chartDir } : {}) };
-    const namespace = inputs.namespace ?? perRunNamespace(helm['namespace-prefix'] ?? 'taco-ci', ctx.env);
-    const imageTags = { ...helm['image-tags'], ...inputs.imageTags };
-    const values: Record<string, unknown> = { ...helm.values };
-    if (Object.keys(imageTags).length) {
-      const images = (
-        typeof values.images === 'object' && values.images !== null ? values.images : {}
-      ) as Record<string, unknown>;
-      const tags = (typeof images.tags === 'object' && images.tags !== null ? images.tags : {}) as Record<
-        string,
-        unknown
-      >;
-      values.images = { ...images, tags: { ...tags, ...imageTags } };
-    }
-    deploy = {
-      chart: isLocal ? chartDir : chart,
-      ...(inputs.chartVersion ? { chartVersion: inputs.chartVersion } : {}),
-      release: inputs.release ?? releaseFromChart(chart),
-      namespace,
-      perRunNamespace: inputs.namespace === undefined,
-      values,
-      valuesFiles: [
-        ...(helm['values-files'] ?? []).map((f, i) =>
-          existingFile(
-            ctx.workspace,
-            f,
-            `${where(profile, ['rally', 'helm', 'values-files', i])} rally.helm.values-files[${i}]`,
-          ),
-        ),
-        ...inputs.values.map((f) => existingFile(ctx.workspace, f, `Input '${Inputs.values}'`)),
-      ],
-      ...(inputs.kubeconfig ? { kubeconfig: inputs.kubeconfig } : {}),
-      helmBinary: helm.binary ?? 'helm',
-      ...(helm.version ? { helmVersion: helm.version } : {}),
-      timeoutMs: profileDuration(
-        profile,
-        ['rally', 'helm', 'timeout'],
-        helm.timeout,
-        DEFAULT_DEPLOY_TIMEOUT_MS,
-      ),
-      keep: inputs.keep ?? helm.keep ?? false,
-    };
-  } else if (inputs.mode === 'helm-test') {
+  const chart = inputs.chart ?? section.helm?.chart;
+  if (!chart && inputs.mode === 'helm-test')
     throw new UserError(
       `Input '${Inputs.chart}': mode helm-test deploys a chart and runs its tests, but no chart was given (input or profile rally.helm.chart)`,
     );
-  }
-
+  const chartUnderTest = chart && inputs.mode !== 'report' ? resolveChart(chart, ctx.workspace) : undefined;
+  const deploy = chartUnderTest && resolveDeploy(inputs, profile, ctx, chartUnderTest);
   // Before the task file and the Rally env: a run that cannot publish must not start at all.
   const publish = resolvePublishSettings(inputs, profile, ctx, chartUnderTest);
-
-  let taskFile: string | undefined;
-  if (inputs.mode === 'rally') {
-    if (inputs.task) taskFile = existingFile(ctx.workspace, inputs.task, `Input '${Inputs.task}'`);
-    else if (section.task)
-      taskFile = existingFile(ctx.workspace, section.task, `${where(profile, ['rally', 'task'])} rally.task`);
-    else
-      throw new UserError(
-        `Input '${Inputs.task}': mode rally needs a Rally task file (input task or profile rally.task)`,
-      );
-  }
-
-  let rallyReport: string | undefined;
-  if (inputs.mode === 'report') {
-    if (!inputs.rallyReport)
-      throw new UserError(
-        `Input '${Inputs.rallyReport}': mode report reads an existing Rally JSON report, but none was given`,
-      );
-    rallyReport = existingFile(ctx.workspace, inputs.rallyReport, `Input '${Inputs.rallyReport}'`);
-  }
-
+  const taskFile =
+    inputs.mode === 'rally' ? resolveTaskFile(inputs, section, profile, ctx.workspace) : undefined;
+  const rallyReport = inputs.mode === 'report' ? resolveRallyReport(inputs, ctx.workspace) : undefined;
   const deployment = resolveDeployment(inputs.mode, taskFile, section, profile, ctx);
 
   return {
@@ -234,7 +159,7 @@ export function resolveSettings(
         ? (resolveSpecSecrets(
             section['task-args'] ?? {},
             ctx,
-            `${where(profile, ['rally', 'task-args'])} rally.task-args`,
+            profile.where(['rally', 'task-args']),
           ) as Record<string, unknown>)
         : {}),
       ...inputs.taskArgs,
@@ -244,6 +169,91 @@ export function resolveSettings(
     timeoutMs,
     ...(publish ? { publish } : {}),
   };
+}
+
+interface ChartUnderTest {
+  reference: string;
+  local?: string;
+}
+
+/** A local chart must exist; anything else is a repository reference helm resolves. */
+function resolveChart(chart: string, workspace: string): ChartUnderTest {
+  const chartDir = path.resolve(workspace, chart);
+  const isLocal = chart.startsWith('.') || chart.startsWith('/') || existsSync(chartDir);
+  if (isLocal && !existsSync(chartDir))
+    throw new UserError(`Input '${Inputs.chart}': chart ${chart} does not exist (looked for ${chartDir})`);
+  return { reference: chart, ...(isLocal ? { local: chartDir } : {}) };
+}
+
+function resolveDeploy(
+  inputs: HelmRallyInputs,
+  profile: Profile,
+  ctx: SettingsContext,
+  chart: ChartUnderTest,
+): DeploySettings {
+  const helm = profile.section<RallySection>('rally')?.helm ?? {};
+  return {
+    chart: chart.local ?? chart.reference,
+    ...(inputs.chartVersion ? { chartVersion: inputs.chartVersion } : {}),
+    release: inputs.release ?? releaseFromChart(chart.reference),
+    namespace: inputs.namespace ?? perRunNamespace(helm['namespace-prefix'] ?? 'taco-ci', ctx.env),
+    perRunNamespace: inputs.namespace === undefined,
+    values: withImageTags({ ...helm.values }, { ...helm['image-tags'], ...inputs.imageTags }),
+    valuesFiles: [
+      ...(helm['values-files'] ?? []).map((f, i) =>
+        existingFile(ctx.workspace, f, profile.where(['rally', 'helm', 'values-files', i])),
+      ),
+      ...inputs.values.map((f) => existingFile(ctx.workspace, f, `Input '${Inputs.values}'`)),
+    ],
+    ...(inputs.kubeconfig ? { kubeconfig: inputs.kubeconfig } : {}),
+    helmBinary: helm.binary ?? 'helm',
+    ...(helm.version ? { helmVersion: helm.version } : {}),
+    timeoutMs: profileDuration(
+      profile,
+      ['rally', 'helm', 'timeout'],
+      helm.timeout,
+      DEFAULT_DEPLOY_TIMEOUT_MS,
+    ),
+    keep: inputs.keep ?? helm.keep ?? false,
+  };
+}
+
+/** The chart's values with `images.tags` extended by the given tags (when there are any). */
+function withImageTags(
+  values: Record<string, unknown>,
+  imageTags: Record<string, string>,
+): Record<string, unknown> {
+  if (!Object.keys(imageTags).length) return values;
+  const images = (typeof values.images === 'object' && values.images !== null ? values.images : {}) as Record<
+    string,
+    unknown
+  >;
+  const tags = (typeof images.tags === 'object' && images.tags !== null ? images.tags : {}) as Record<
+    string,
+    unknown
+  >;
+  return { ...values, images: { ...images, tags: { ...tags, ...imageTags } } };
+}
+
+function resolveTaskFile(
+  inputs: HelmRallyInputs,
+  section: RallySection,
+  profile: Profile,
+  workspace: string,
+): string {
+  if (inputs.task) return existingFile(workspace, inputs.task, `Input '${Inputs.task}'`);
+  if (section.task) return existingFile(workspace, section.task, profile.where(['rally', 'task']));
+  throw new UserError(
+    `Input '${Inputs.task}': mode rally needs a Rally task file (input task or profile rally.task)`,
+  );
+}
+
+function resolveRallyReport(inputs: HelmRallyInputs, workspace: string): string {
+  if (!inputs.rallyReport)
+    throw new UserError(
+      `Input '${Inputs.rallyReport}': mode report reads an existing Rally JSON report, but none was given`,
+    );
+  return existingFile(workspace, inputs.rallyReport, `Input '${Inputs.rallyReport}'`);
 }
 
 /** Rally's own platform (no cloud): its scenarios run in an empty environment. */
@@ -279,7 +289,7 @@ function resolveDeployment(
   return deploymentFromProfile(
     section.deployment,
     ctx,
-    (key) => `${where(profile, ['rally', 'deployment', key])} rally.deployment.${key}`,
+    (key) => profile.where(['rally', 'deployment', key]),
     { needsCloud: true },
   );
 }

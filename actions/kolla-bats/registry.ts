@@ -3,7 +3,7 @@
  * registry there and do the credentials work (before any build), and what digest does it report
  * for a pushed tag.
  */
-import { UserError } from '../lib/errors.js';
+import { ExternalError, UserError } from '../lib/errors.js';
 import { RegistryClient as SharedClient } from '../lib/registry/client.js';
 import { RegistryError } from '../lib/registry/errors.js';
 import { isValidRepository, joinRepository, type RegistryLocation } from '../lib/registry/reference.js';
@@ -55,22 +55,26 @@ export class RegistryClient {
   }
 
   /**
-   * Reachable, and the credentials (if any) accepted. Throws a UserError that says which of those
-   * failed, so a bad registry is found before anything is built.
+   * Reachable, and the credentials (if any) accepted, so a bad registry is found before anything is
+   * built. Refused credentials are the caller's (a UserError); a registry that does not answer, or
+   * answers with an error, failed (an ExternalError).
    */
   async check(): Promise<void> {
     try {
       await this.client.ping({ verifyCredentials: true });
     } catch (err) {
       if (!(err instanceof RegistryError)) throw err;
-      if (err.details.network) throw new UserError(`Registry ${this.base} is unreachable: ${err.message}`);
+      if (err.details.network)
+        throw new ExternalError('registry', `Registry ${this.base} is unreachable: ${err.message}`, {
+          cause: err,
+        });
       if (err.details.status === 401)
         throw new UserError(
           this.endpoint.username
             ? `Registry ${this.base} rejected the credentials of user ${JSON.stringify(this.endpoint.username)} (401)`
             : `Registry ${this.base} requires credentials (401): set registry-username and registry-password`,
         );
-      throw new UserError(`Registry ${this.base}: ${err.message}`);
+      throw new ExternalError('registry', `Registry ${this.base}: ${err.message}`, { cause: err });
     }
   }
 

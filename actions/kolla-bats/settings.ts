@@ -89,8 +89,7 @@ function profileDuration(
 ): number {
   if (value === undefined) return fallbackMs;
   if (typeof value === 'number') return value * 1000;
-  const where = profile.locate(['kolla', key]);
-  return requireDuration(value, `${path.relative(process.cwd(), where.file)}:${where.line} kolla.${key}`);
+  return requireDuration(value, profile.where(['kolla', key]));
 }
 
 export function resolveSettings(
@@ -104,7 +103,8 @@ export function resolveSettings(
   const contextText = inputs.context ?? section.context ?? '.';
   const context = path.resolve(ctx.workspace, contextText);
   if (!existsSync(context) || !statSync(context).isDirectory()) {
-    const from = inputs.context !== undefined ? `Input '${Inputs.context}'` : `${profile.file} kolla.context`;
+    const from =
+      inputs.context !== undefined ? `Input '${Inputs.context}'` : profile.where(['kolla', 'context']);
     throw new UserError(`${from}: the context directory ${context} does not exist`);
   }
   const push = inputs.push ?? section.push ?? true;
@@ -140,7 +140,7 @@ function resolveRegistry(
   if (inputs.registry !== undefined) {
     location = parseRegistryLocation(inputs.registry, `Input '${Inputs.registry}'`);
   } else if (section) {
-    const base = parseRegistryLocation(section.url, `${profile.file} registry.url`);
+    const base = parseRegistryLocation(section.url, profile.where(['registry', 'url']));
     const candidates = section['candidate-namespace']?.replace(/^\/+|\/+$/g, '');
     location = { host: base.host, namespace: [base.namespace, candidates].filter(Boolean).join('/') };
   } else {
@@ -157,14 +157,14 @@ function resolveRegistry(
   const passwordRef = fromProfile && logsIn ? section?.password : undefined;
   const username =
     inputs.registryUsername ??
-    (usernameRef ? profileVariable(ctx, profile.file, 'username', usernameRef) : undefined);
+    (usernameRef ? profileVariable(ctx, profile.where(['registry', 'username']), usernameRef) : undefined);
   // A variable the profile names must be set: without it the push would fail as a bare 401, or
   // go anonymously to a registry that allows it.
   const password = resolveSecret(
     ctx,
     inputs.registryPassword || !passwordRef
       ? `Input '${Inputs.registryPassword}'`
-      : `${profile.file} registry.password`,
+      : profile.where(['registry', 'password']),
     inputs.registryPassword,
     passwordRef,
     { required: passwordRef !== undefined },
@@ -180,11 +180,11 @@ function resolveRegistry(
 }
 
 /** The value of a variable the profile names (a user name: not masked), or a UserError naming it. */
-function profileVariable(ctx: Pick<ActionContext, 'env'>, file: string, key: string, ref: SecretRef): string {
+function profileVariable(ctx: Pick<ActionContext, 'env'>, where: string, ref: SecretRef): string {
   const value = ctx.env[ref.env];
   if (!value)
     throw new UserError(
-      `${file} registry.${key}: environment variable ${ref.env} is not set (the profile takes this value from it)`,
+      `${where}: environment variable ${ref.env} is not set (the profile takes this value from it)`,
     );
   return value;
 }

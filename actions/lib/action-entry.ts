@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { cancelOnSignals } from './cancellation.js';
 import type { ActionModule } from './context.js';
 import { undeclaredInputWarnings } from './declared-inputs.js';
-import { isJobFailure, isUserError } from './errors.js';
+import { failureKind } from './errors.js';
 import { githubContext } from './github-context.js';
 
 const POST_STATE = 'taco-is-post';
@@ -24,17 +24,23 @@ export async function runAsAction(action: ActionModule): Promise<void> {
       await action.run(ctx);
     }
   } catch (err) {
-    // A registry that refused or failed is the job's finding, not a bug: its message says what happened.
-    if (isUserError(err) || isJobFailure(err) || (err instanceof Error && err.name === 'RegistryError')) {
-      core.setFailed(err.message);
-    } else {
-      const error = err instanceof Error ? err : new Error(String(err));
-      core.setFailed(`Internal error: ${error.message}`);
-      core.debug(error.stack ?? '');
-    }
+    reportFailure(err);
   } finally {
     cancellation.dispose();
   }
   // Keep-alive agents and watches must not hold the step open once the work is done.
   process.exit(process.exitCode ?? 0);
+}
+
+/** A user's mistake or a failed job: its message. A bug: its message and stack, both at error level. */
+function reportFailure(err: unknown): void {
+  if (failureKind(err) !== 'bug') {
+    core.setFailed((err as Error).message);
+    const cause = (err as Error).cause;
+    if (cause !== undefined)
+      core.debug(`cause: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`);
+    return;
+  }
+  const error = err instanceof Error ? err : new Error(String(err));
+  core.setFailed(`Internal error: ${error.stack ?? error.message}`);
 }

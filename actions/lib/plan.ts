@@ -6,7 +6,11 @@ export interface PlanNode {
 }
 
 /** An action's contribution to `taco-ci plan`: actions/<action>/plan.ts exports `plan`. */
-export type StagePlanner = (profile: import('./profile/load.js').Profile) => Promise<PlanNode> | PlanNode;
+/** An action's part of `taco-ci plan`; `cwd` is where taco-ci runs (relative paths start there). */
+export type StagePlanner = (
+  profile: import('./profile/load.js').Profile,
+  cwd: string,
+) => Promise<PlanNode> | PlanNode;
 
 export function renderPlan(node: PlanNode, prefix = '', last = true, root = true): string {
   const lines: string[] = [];

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import path from 'node:path';
+import { ExternalError } from './errors.js';
 import { redact } from './redact.js';
 
 /**
@@ -40,13 +43,14 @@ export interface ProcessResult {
   durationMs: number;
 }
 
-export class ProcessError extends Error {
-  override readonly name = 'ProcessError';
+/** A command that failed: the tool it ran is the service that failed. */
+export class ProcessError extends ExternalError {
+  override readonly name: string = 'ProcessError';
   constructor(
     message: string,
     readonly result: ProcessResult,
   ) {
-    super(message);
+    super(path.basename(result.command.split(' ')[0] ?? ''), message);
   }
 }
 
@@ -84,21 +88,10 @@ export function runProcess(
   const command = formatCommand(file, args, secrets);
   options.log?.(`$ ${command}`);
   const started = Date.now();
-  const stdout = new TailBuffer(options.maxBufferBytes ?? 32 * 1024 * 1024);
-  const stderr = new TailBuffer(options.maxBufferBytes ?? 32 * 1024 * 1024);
 
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
-      resolve({
-        command,
-        exitCode: null,
-        signal: null,
-        stdout: '',
-        stderr: '',
-        timedOut: false,
-        cancelled: true,
-        durationMs: 0,
-      });
+      resolve(notStarted(command));
       return;
     }
     const child = spawn(file, args, {
@@ -130,14 +123,7 @@ export function runProcess(
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout.push(chunk);
-      options.onStdout?.(redact(chunk.toString('utf8'), secrets));
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr.push(chunk);
-      options.onStderr?.(redact(chunk.toString('utf8'), secrets));
-    });
+    const { stdout, stderr } = collectOutput(child, options, secrets);
     child.stdin.on('error', () => undefined); // a child that exits without reading its input
     child.stdin.end(options.input ?? undefined);
 
@@ -145,11 +131,9 @@ export function runProcess(
       clearTimeout(timeout);
       options.signal?.removeEventListener('abort', onAbort);
       const code = (err as NodeJS.ErrnoException).code;
-      reject(
-        new Error(
-          code === 'ENOENT' ? `Command not found: ${file}` : `Could not start ${file}: ${err.message}`,
-        ),
-      );
+      const message =
+        code === 'ENOENT' ? `Command not found: ${file}` : `Could not start ${file}: ${err.message}`;
+      reject(new ExternalError(path.basename(file), message, { cause: err }));
     });
     child.on('close', (exitCode, signal) => {
       clearTimeout(timeout);
@@ -169,6 +153,40 @@ export function runProcess(
       });
     });
   });
+}
+
+/** The result of a command whose cancellation came before it could start. */
+function notStarted(command: string): ProcessResult {
+  return {
+    command,
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    timedOut: false,
+    cancelled: true,
+    durationMs: 0,
+  };
+}
+
+/** Keeps the tail of the child's output and passes it on (redacted) as it comes. */
+function collectOutput(
+  child: { stdout: Readable; stderr: Readable },
+  options: RunOptions,
+  secrets: readonly string[],
+): { stdout: TailBuffer; stderr: TailBuffer } {
+  const limit = options.maxBufferBytes ?? 32 * 1024 * 1024;
+  const stdout = new TailBuffer(limit);
+  const stderr = new TailBuffer(limit);
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout.push(chunk);
+    options.onStdout?.(redact(chunk.toString('utf8'), secrets));
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr.push(chunk);
+    options.onStderr?.(redact(chunk.toString('utf8'), secrets));
+  });
+  return { stdout, stderr };
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {

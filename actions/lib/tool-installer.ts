@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { chmod, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ActionContext } from './context.js';
-import { UserError } from './errors.js';
+import { ExternalError, UserError } from './errors.js';
 import { runProcess } from './process.js';
 
 /** A pinned external CLI (helm, kubectl, bats-core…) and where to get it. */
@@ -48,7 +48,8 @@ export async function ensureTool(ctx: Log, spec: ToolSpec): Promise<string> {
   try {
     const actual = await sha256File(file);
     if (actual !== spec.sha256.toLowerCase()) {
-      throw new UserError(
+      throw new ExternalError(
+        'download',
         `${spec.name} ${spec.version}: the download from ${spec.url} has SHA-256 ${actual}, expected ${spec.sha256}; refusing to install it`,
       );
     }

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { httpTokenEnv, NON_INTERACTIVE_ENV } from '../lib/git/auth.js';
+import { errorMessage, ExternalError, UserError } from '../lib/errors.js';
+import { Git, GitError, type GitWorkspace, TACO_CI_IDENTITY } from '../lib/git/git.js';
 import { checkGitRef, checkUrl } from '../lib/git/url.js';
-import { UserError } from '../lib/errors.js';
-import { describeFailure, runProcess } from '../lib/process.js';
+import { describeFailure } from '../lib/process.js';
 
 /** A repository to tag: `url` or `url#ref` (a commit, tag or branch). */
 export interface GitRepoSpec {
@@ -25,20 +25,24 @@ export interface GitTagOutcome extends GitTagPlan {
   error?: string;
 }
 
-export interface GitOptions {
-  env: Readonly<Record<string, string | undefined>>;
-  token?: string;
-  tempDir: string;
-  signal?: AbortSignal;
-  log?: (line: string) => void;
-}
+/** The git runner (with the token, sent only to the HTTPS remote each command names) and a temp dir. */
+export type GitTagOptions = GitWorkspace;
 
 /** Git (and git-ledger) options from the token and a run's environment, temp dir, signal and log. */
 export function gitOptions(
   token: string | undefined,
-  deps: { env: GitOptions['env']; tempDir: string; signal?: AbortSignal; log: (line: string) => void },
-): GitOptions {
-  return { env: deps.env, token, tempDir: deps.tempDir, signal: deps.signal, log: deps.log };
+  deps: {
+    env: Readonly<Record<string, string | undefined>>;
+    tempDir: string;
+    signal?: AbortSignal;
+    log: (line: string) => void;
+  },
+): GitTagOptions {
+  return {
+    git: new Git({ env: deps.env, token, signal: deps.signal }),
+    tempDir: deps.tempDir,
+    log: deps.log,
+  };
 }
 
 export function parseGitRepos(items: readonly string[], what: string): GitRepoSpec[] {
@@ -54,30 +58,18 @@ export function parseGitRepos(items: readonly string[], what: string): GitRepoSp
   });
 }
 
-/** Runs git with the token in the environment (never in argv or the URL). */
-function git(options: GitOptions, url: string, args: string[], cwd?: string) {
-  const auth =
-    options.token && /^https?:/.test(url)
-      ? httpTokenEnv(options.token, { scopeUrl: url, baseEnv: options.env })
-      : undefined;
-  return runProcess('git', args, {
-    cwd,
-    env: { ...options.env, ...NON_INTERACTIVE_ENV, ...auth?.env },
-    secrets: auth?.secrets ?? (options.token ? [options.token] : []),
-    signal: options.signal,
-    timeoutMs: 120_000,
-  });
-}
-
 /** `refs/…` → object id from `git ls-remote`, with tags peeled (`^{}`) to their commits. */
-async function lsRemote(spec: GitRepoSpec, options: GitOptions): Promise<Map<string, string>> {
-  const result = await git(options, spec.url, ['ls-remote', spec.url]);
-  if (result.exitCode !== 0)
-    throw new Error(
-      `git repository ${spec.url} could not be read: ${describeFailure(result, options.token ? [options.token] : [], 3)}`,
-    );
+async function lsRemote(spec: GitRepoSpec, options: GitTagOptions): Promise<Map<string, string>> {
+  const git = options.git.forRemote(spec.url);
+  let stdout: string;
+  try {
+    stdout = await git.output(['ls-remote', '--', spec.url], { timeoutMs: GIT_TIMEOUT_MS });
+  } catch (err) {
+    const why = err instanceof GitError ? describeFailure(err.result, git.secrets, 3) : errorMessage(err);
+    throw new ExternalError('git', `git repository ${spec.url} could not be read: ${why}`, { cause: err });
+  }
   const refs = new Map<string, string>();
-  for (const line of result.stdout.split('\n')) {
+  for (const line of stdout.split('\n')) {
     const [oid, ref] = line.split('\t');
     if (!oid || !ref) continue;
     if (ref.endsWith('^{}')) refs.set(ref.slice(0, -3), oid);
@@ -85,6 +77,8 @@ async function lsRemote(spec: GitRepoSpec, options: GitOptions): Promise<Map<str
   }
   return refs;
 }
+
+const GIT_TIMEOUT_MS = 120_000;
 
 export interface GitRepoState {
   spec: GitRepoSpec;
@@ -99,7 +93,7 @@ export interface GitRepoState {
 export async function inspectGitRepo(
   spec: GitRepoSpec,
   candidate: string,
-  options: GitOptions,
+  options: GitTagOptions,
 ): Promise<GitRepoState> {
   const refs = await lsRemote(spec, options);
   const tagCommits = new Map<string, string>();
@@ -127,25 +121,22 @@ export function planGitTag(state: GitRepoState, tag: string): GitTagPlan | { con
 }
 
 /** Creates and pushes an annotated tag at the planned commit (no clone: only that commit is fetched). */
-export async function createGitTag(plan: GitTagPlan, message: string, options: GitOptions): Promise<void> {
+export async function createGitTag(plan: GitTagPlan, message: string, options: GitTagOptions): Promise<void> {
   const dir = await mkdtemp(path.join(options.tempDir, 'promote-git-'));
-  const identity = {
-    GIT_AUTHOR_NAME: 'taco-ci',
-    GIT_AUTHOR_EMAIL: 'taco-ci@users.noreply.invalid',
-    GIT_COMMITTER_NAME: 'taco-ci',
-    GIT_COMMITTER_EMAIL: 'taco-ci@users.noreply.invalid',
-  };
-  const withIdentity = { ...options, env: { ...options.env, ...identity } };
+  const git = options.git.forRemote(plan.url).forScratch().withEnv(TACO_CI_IDENTITY);
   const step = async (args: string[]) => {
-    const result = await git(withIdentity, plan.url, args, dir);
-    if (result.exitCode !== 0)
-      throw new Error(describeFailure(result, options.token ? [options.token] : [], 5));
+    try {
+      await git.run(args, { cwd: dir, timeoutMs: GIT_TIMEOUT_MS });
+    } catch (err) {
+      if (!(err instanceof GitError)) throw err;
+      throw new ExternalError('git', describeFailure(err.result, git.secrets, 5), { cause: err });
+    }
   };
   try {
     await step(['init', '-q']);
-    await step(['fetch', '-q', '--depth=1', plan.url, plan.commit]);
-    await step(['tag', '-a', '-m', message, plan.tag, plan.commit]);
-    await step(['push', '-q', plan.url, `refs/tags/${plan.tag}`]);
+    await step(['fetch', '-q', '--depth=1', '--', plan.url, plan.commit]);
+    await step(['tag', '-a', '-m', message, '--', plan.tag, plan.commit]);
+    await step(['push', '-q', '--', plan.url, `refs/tags/${plan.tag}`]);
     options.log?.(`${plan.url}: tag ${plan.tag} → ${plan.commit}`);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
  * with the digests it deployed, and `require-nightly` lets a promotion through only for a
  * candidate whose nightly passed the required stages with exactly the bits about to be released.
  */
-import { JobFailure, UserError } from '../lib/errors.js';
+import { JobFailure } from '../lib/errors.js';
 import type { HistoryChart, HistoryEntry, HistoryImage } from '../lib/history/entry.js';
 import { digestGaps, promotionBlockers } from '../lib/history/promotable.js';
 import { appendHistory, readHistory } from '../lib/history/store.js';
@@ -147,7 +147,7 @@ export async function passingNightlies(
     const seen = mine.length
       ? `none of its nightly runs there can promote (${mine.map((e, i) => `${e.status} at ${e.time}${e.runUrl ? ` ${e.runUrl}` : ''}: ${blocked[i].join(', ')}`).join('; ')})`
       : 'there is no nightly run of it there';
-    throw new UserError(
+    throw new JobFailure(
       `Refusing to promote ${settings.candidate}: require-nightly needs a passing nightly run with ${required.length ? required.join(', ') : 'its digests'} passed in the artifact ledger ${where}, and ${seen}`,
     );
   }
@@ -247,7 +247,7 @@ export function checkNightlyDigests(
   const match = differences.findIndex((d) => d.length === 0);
   if (match !== -1) return passing[match];
   const newest = passing[0];
-  throw new UserError(
+  throw new JobFailure(
     `Refusing to promote ${settings.candidate}: the candidate is not what its passing nightly tested ` +
       `(${newest.time}${newest.runUrl ? `, ${newest.runUrl}` : ''}, in the artifact ledger ${describeHistoryTarget(settings.history!)}):\n` +
       differences[0].map((d) => `  - ${d}`).join('\n') +

@@ -97,10 +97,88 @@ export function resolveSettings(
   inputs: PromoteInputs,
   profile: Profile | undefined,
 ): PromoteSettings {
+  const promote = profile?.section<PromoteSection>('promote') ?? {};
+  const where = (key: string) => (profile ? profile.where(key.split('.')) : key);
+
+  const { access, candidateOptions } = resolveRegistry(ctx, inputs, profile);
+  const registry = access.location;
+  const release = inputs.release ? parseReleaseInput(inputs, registry) : undefined;
+  const deployed = inputs.deployed ? parseDeployedInput(inputs) : undefined;
+  const { candidates, charts, manifest } =
+    release || deployed
+      ? { candidates: [], charts: [], manifest: undefined }
+      : resolveSources(ctx.workspace, inputs, profile, candidateOptions, where);
+
+  const version = parseVersionRequest(
+    inputs.version || promote.version || 'next-major',
+    inputs.version ? `Input '${Inputs.version}'` : where('promote.version'),
+  );
+  const gitRepos = inputs.gitRepos
+    ? parseGitRepos(splitList(inputs.gitRepos), `Input '${Inputs.gitRepos}'`)
+    : parseGitRepos(promote['git-repos'] ?? [], where('promote.git-repos'));
+  const gitToken = resolveSecret(ctx, `Input '${Inputs.gitToken}'`, inputs.gitToken, undefined);
+
+  const recordNightly = inputs.mode === 'record-nightly';
+  checkModeInputs(inputs, release, manifest);
+  const nightlyStages = recordNightly ? readStageResults(inputs) : undefined;
+  const required = parseRequiredStages(
+    inputs.requireNightly,
+    promote['nightly-stages'],
+    `Input '${Inputs.requireNightly}'`,
+    where('promote.nightly-stages'),
+  );
+  const requireNightly = required !== undefined;
+
+  // A nightly record has nothing to publish: the release settings are not needed (nor their token).
+  const githubRelease =
+    recordNightly || inputs.mode === 'candidate-release'
+      ? undefined
+      : resolveGithubRelease(ctx, inputs, promote, where);
+
+  const history = resolveHistory(ctx.workspace, inputs, promote, where, {
+    recordNightly,
+    requireNightly,
+    profile,
+  });
+
+  return {
+    registry,
+    insecure: access.insecure,
+    credentials: access.credentials,
+    tokenRealms: access.tokenRealms,
+    candidates,
+    candidateOptions,
+    charts,
+    manifest,
+    release,
+    candidate: candidateName(inputs, { release, deployed, candidates }),
+    version,
+    gitRepos,
+    gitToken,
+    githubRelease,
+    history,
+    dryRun: inputs.dryRun,
+    mode: inputs.mode,
+    nightlyStages,
+    deployed,
+    requireNightly,
+    requiredStages: required ?? [],
+    concurrency: promote.concurrency ?? 8,
+    retries: promote.retries ?? 4,
+    runUrl: runUrl(ctx.env),
+    ...(profile ? { profileName: profile.name } : {}),
+    reports: nightlyReports(inputs, ctx.workspace),
+  };
+}
+
+/** The registry and its credentials (inputs over the profile), and how candidates are named in it. */
+function resolveRegistry(
+  ctx: Pick<ActionContext, 'env' | 'setSecret'>,
+  inputs: PromoteInputs,
+  profile: Profile | undefined,
+): { access: NonNullable<ReturnType<typeof resolveRegistryAccess>>; candidateOptions: CandidateOptions } {
   const registrySection = profile?.section<RegistrySection>('registry');
   const promote = profile?.section<PromoteSection>('promote') ?? {};
-  const where = (key: string) => (profile ? `${profile.file}: ${key}` : key);
-
   const access = resolveRegistryAccess(ctx, {
     registry: inputs.registry,
     username: inputs.registryUsername,
@@ -113,68 +191,87 @@ export function resolveSettings(
     profile,
   });
   if (!access) throw new UserError(`Input '${Inputs.registry}' is required (or a profile with registry.url)`);
-  const registry = access.location;
 
   const targetPrefix =
     inputs.targetPrefix || promote['target-prefix'] || registrySection?.['release-namespace'] || undefined;
   const candidateOptions: CandidateOptions = {
-    registry,
+    registry: access.location,
     candidateTag: inputs.candidate || undefined,
     candidateNamespace: registrySection?.['candidate-namespace'],
     targetPrefix,
   };
-  const release = inputs.release ? parseReleaseInput(inputs, registry) : undefined;
-  const deployed = inputs.deployed ? parseDeployedInput(inputs) : undefined;
-  let candidates: Candidate[] = [];
-  let charts: ChartCandidate[] = [];
-  let manifest: ManifestSource | undefined;
-  if (!release && !deployed) {
-    const imagesText = inputs.images || (promote.images ?? []).join('\n');
-    // A failed nightly may have deployed nothing to name; a passing one is refused without digests.
-    if (!imagesText.trim() && inputs.mode !== 'record-nightly')
-      throw new UserError(
-        `Input '${Inputs.images}' is required (or promote.images in the profile, or a candidate release artifact as input '${Inputs.release}')`,
-      );
-    const imagesWhat = inputs.images ? `Input '${Inputs.images}'` : where('promote.images');
-    candidates = imagesText.trim() ? parseCandidates(imagesText, imagesWhat, candidateOptions) : [];
-    if (inputs.mode !== 'record-nightly') {
-      const chartsText = inputs.charts || (promote.charts ?? []).join('\n');
-      charts = parseChartCandidates(
-        chartsText,
-        inputs.charts ? `Input '${Inputs.charts}'` : where('promote.charts'),
-        registry,
-      );
-      if (charts.length && !inputs.candidate && charts.some((c) => !c.reference))
-        throw new UserError(
-          `Input 'candidate' is required when ${Inputs.charts} lists chart names (their versions are found by the candidate, <version>-<candidate>)`,
-        );
-      manifest = resolveManifest(
-        inputs,
-        promote,
-        profile?.section<ArmadaSection>('armada'),
-        charts.length > 0,
-        where,
-        ctx.workspace,
-      );
-      if (charts.length && !manifest)
-        throw new UserError(
-          `A release with charts needs the Armada manifest that deploys them: set input '${Inputs.manifest}' (or promote.manifest / armada.manifest in the profile)`,
-        );
-    }
-  }
+  return { access, candidateOptions };
+}
 
-  const version = parseVersionRequest(
-    inputs.version || promote.version || 'next-major',
-    inputs.version ? `Input '${Inputs.version}'` : where('promote.version'),
-  );
-  const gitRepoItems = inputs.gitRepos ? splitList(inputs.gitRepos) : (promote['git-repos'] ?? []);
-  const gitRepos = parseGitRepos(
-    gitRepoItems,
-    inputs.gitRepos ? `Input '${Inputs.gitRepos}'` : where('promote.git-repos'),
-  );
-  const gitToken = resolveSecret(ctx, `Input '${Inputs.gitToken}'`, inputs.gitToken, undefined);
+/** The candidate's name: the input, else the release's tag, the deployment's, or the images'. */
+function candidateName(
+  inputs: PromoteInputs,
+  from: { release?: PromoteSettings['release']; deployed?: DeployedRelease; candidates: Candidate[] },
+): string {
+  if (from.release) return inputs.candidate || from.release.tag!;
+  if (from.deployed) return inputs.candidate || deployedCandidate(from.deployed);
+  return candidateLabel(from.candidates, inputs.candidate);
+}
 
-  const recordNightly = inputs.mode === 'record-nightly';
+function nightlyReports(inputs: PromoteInputs, workspace: string): PromoteSettings['reports'] {
+  return {
+    ...(inputs.tempestResults ? { tempestResults: path.resolve(workspace, inputs.tempestResults) } : {}),
+    ...(inputs.chaosReport ? { chaosReport: path.resolve(workspace, inputs.chaosReport) } : {}),
+  };
+}
+
+type Where = (key: string) => string;
+
+/** The candidate images, charts and manifest named by inputs or the profile (no release or deployment given). */
+function resolveSources(
+  workspace: string,
+  inputs: PromoteInputs,
+  profile: Profile | undefined,
+  candidateOptions: CandidateOptions,
+  where: Where,
+): { candidates: Candidate[]; charts: ChartCandidate[]; manifest?: ManifestSource } {
+  const promote = profile?.section<PromoteSection>('promote') ?? {};
+  const registry = candidateOptions.registry;
+  const imagesText = inputs.images || (promote.images ?? []).join('\n');
+  // A failed nightly may have deployed nothing to name; a passing one is refused without digests.
+  if (!imagesText.trim() && inputs.mode !== 'record-nightly')
+    throw new UserError(
+      `Input '${Inputs.images}' is required (or promote.images in the profile, or a candidate release artifact as input '${Inputs.release}')`,
+    );
+  const imagesWhat = inputs.images ? `Input '${Inputs.images}'` : where('promote.images');
+  const candidates = imagesText.trim() ? parseCandidates(imagesText, imagesWhat, candidateOptions) : [];
+  if (inputs.mode === 'record-nightly') return { candidates, charts: [] };
+  const chartsText = inputs.charts || (promote.charts ?? []).join('\n');
+  const charts = parseChartCandidates(
+    chartsText,
+    inputs.charts ? `Input '${Inputs.charts}'` : where('promote.charts'),
+    registry,
+  );
+  if (charts.length && !inputs.candidate && charts.some((c) => !c.reference))
+    throw new UserError(
+      `Input 'candidate' is required when ${Inputs.charts} lists chart names (their versions are found by the candidate, <version>-<candidate>)`,
+    );
+  const manifest = resolveManifest(
+    inputs,
+    promote,
+    profile?.section<ArmadaSection>('armada'),
+    charts.length > 0,
+    where,
+    workspace,
+  );
+  if (charts.length && !manifest)
+    throw new UserError(
+      `A release with charts needs the Armada manifest that deploys them: set input '${Inputs.manifest}' (or promote.manifest / armada.manifest in the profile)`,
+    );
+  return { candidates, charts, manifest };
+}
+
+/** What each mode cannot do without (or cannot take). */
+function checkModeInputs(
+  inputs: PromoteInputs,
+  release: unknown,
+  manifest: ManifestSource | undefined,
+): void {
   if (inputs.mode === 'candidate-release') {
     if (release)
       throw new UserError(
@@ -189,96 +286,65 @@ export function resolveSettings(
         `Mode candidate-release renders the Armada manifest into the candidate release: set input '${Inputs.manifest}' (or promote.manifest / armada.manifest in the profile)`,
       );
   }
-  if (release && recordNightly)
+  if (release && inputs.mode === 'record-nightly')
     throw new UserError(`Input '${Inputs.release}' is for mode promote, not record-nightly`);
-  const nightlyStages = recordNightly ? readStageResults(inputs) : undefined;
-  const required = parseRequiredStages(
-    inputs.requireNightly,
-    promote['nightly-stages'],
-    `Input '${Inputs.requireNightly}'`,
-    where('promote.nightly-stages'),
+}
+
+/** Where the GitHub release goes and the token that creates it (none: no GitHub release). */
+function resolveGithubRelease(
+  ctx: Pick<ActionContext, 'env' | 'setSecret'>,
+  inputs: PromoteInputs,
+  promote: PromoteSection,
+  where: Where,
+): GitHubReleaseTarget | undefined {
+  const releaseRepo = parseReleaseRepository(
+    inputs.githubRelease || promote['github-release'],
+    inputs.githubRelease ? `Input '${Inputs.githubRelease}'` : where('promote.github-release'),
+    ctx.env.GITHUB_REPOSITORY,
   );
-  const requireNightly = required !== undefined;
-  const requiredStages = required ?? [];
+  if (!releaseRepo) return undefined;
+  const token = resolveSecret(
+    ctx,
+    `Input '${Inputs.githubToken}'`,
+    inputs.githubToken || ctx.env.GITHUB_TOKEN,
+    undefined,
+  );
+  if (!token) throw new UserError(`Input '${Inputs.githubToken}' is required to create a GitHub release`);
+  return { ...releaseRepo, token, apiUrl: ctx.env.GITHUB_API_URL || 'https://api.github.com' };
+}
 
-  // A nightly record has nothing to publish: the release settings are not needed (nor their token).
-  const releaseRepo =
-    recordNightly || inputs.mode === 'candidate-release'
-      ? undefined
-      : parseReleaseRepository(
-          inputs.githubRelease || promote['github-release'],
-          inputs.githubRelease ? `Input '${Inputs.githubRelease}'` : where('promote.github-release'),
-          ctx.env.GITHUB_REPOSITORY,
-        );
-  let githubRelease: GitHubReleaseTarget | undefined;
-  if (releaseRepo) {
-    const token = resolveSecret(
-      ctx,
-      `Input '${Inputs.githubToken}'`,
-      inputs.githubToken || ctx.env.GITHUB_TOKEN,
-      undefined,
-    );
-    if (!token) throw new UserError(`Input '${Inputs.githubToken}' is required to create a GitHub release`);
-    githubRelease = { ...releaseRepo, token, apiUrl: ctx.env.GITHUB_API_URL || 'https://api.github.com' };
-  }
-
+/** The artifact ledger; required when the mode appends to it or require-nightly reads it. */
+function resolveHistory(
+  workspace: string,
+  inputs: PromoteInputs,
+  promote: PromoteSection,
+  where: Where,
+  needs: { recordNightly: boolean; requireNightly: boolean; profile?: Profile },
+): HistoryTarget | undefined {
   const historyText = inputs.history || promote.history;
   const history = historyText
     ? parseHistoryTarget(
         historyText,
         inputs.history ? `Input '${Inputs.history}'` : where('promote.history'),
-        ctx.workspace,
+        workspace,
       )
     : undefined;
-  const needsLedger = recordNightly
+  const needsLedger = needs.recordNightly
     ? `${Inputs.mode} record-nightly appends to the artifact ledger`
-    : requireNightly
+    : needs.requireNightly
       ? `${Inputs.requireNightly} looks for the candidate's nightly run in the artifact ledger`
       : undefined;
   if (needsLedger && !history) {
     throw new UserError(
-      `${needsLedger}, but none is configured: set input '${Inputs.history}' or promote.history in the profile${profile ? ` (${profile.file})` : ''}`,
+      `${needsLedger}, but none is configured: set input '${Inputs.history}' or promote.history in the profile${needs.profile ? ` (${needs.profile.file})` : ''}`,
     );
   }
+  return history;
+}
 
-  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = ctx.env;
-  return {
-    registry,
-    insecure: access.insecure,
-    credentials: access.credentials,
-    tokenRealms: access.tokenRealms,
-    candidates,
-    candidateOptions,
-    charts,
-    manifest,
-    release,
-    candidate: release
-      ? inputs.candidate || release.tag!
-      : deployed
-        ? inputs.candidate || deployedCandidate(deployed)
-        : candidateLabel(candidates, inputs.candidate),
-    version,
-    gitRepos,
-    gitToken,
-    githubRelease,
-    history,
-    dryRun: inputs.dryRun,
-    mode: inputs.mode,
-    nightlyStages,
-    deployed,
-    requireNightly,
-    requiredStages,
-    concurrency: promote.concurrency ?? 8,
-    retries: promote.retries ?? 4,
-    runUrl: server && repository && runId ? `${server}/${repository}/actions/runs/${runId}` : undefined,
-    ...(profile ? { profileName: profile.name } : {}),
-    reports: {
-      ...(inputs.tempestResults
-        ? { tempestResults: path.resolve(ctx.workspace, inputs.tempestResults) }
-        : {}),
-      ...(inputs.chaosReport ? { chaosReport: path.resolve(ctx.workspace, inputs.chaosReport) } : {}),
-    },
-  };
+function runUrl(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env;
+  return server && repository && runId ? `${server}/${repository}/actions/runs/${runId}` : undefined;
 }
 
 /** record-nightly: the stages' results; deploy-result is required (a nightly without it tested nothing). */

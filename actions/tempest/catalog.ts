@@ -8,7 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
-import { UserError } from '../lib/errors.js';
+import { ExternalError, UserError } from '../lib/errors.js';
 import type { TempestConfigSection } from './config.js';
 
 /**
@@ -54,8 +54,11 @@ export interface CatalogCheck {
 }
 
 /** Keystone could not be asked (down, unreachable): the caller decides; Tempest would fail the same way. */
-export class KeystoneUnreachable extends Error {
-  override readonly name = 'KeystoneUnreachable';
+export class KeystoneUnreachable extends ExternalError {
+  override readonly name: string = 'KeystoneUnreachable';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('Keystone', message, options);
+  }
 }
 
 function post(
@@ -127,7 +130,9 @@ async function fetchCatalog(
   try {
     res = await post(url, body, tls, options.timeoutMs ?? 30_000, options.signal);
   } catch (err) {
-    throw new KeystoneUnreachable(`Keystone at ${id.uri} did not answer: ${(err as Error).message}`);
+    throw new KeystoneUnreachable(`Keystone at ${id.uri} did not answer: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const who = `user ${id.username} in project ${id.project} (domain ${domain.name})`;
   if (res.status === 401)

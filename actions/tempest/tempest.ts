@@ -55,8 +55,7 @@ export function resolveSettings(
   ctx: Pick<ActionContext, 'workspace' | 'tempDir'>,
 ): TempestSettings {
   const section: TempestSection = profile.section<TempestSection>('tempest') ?? {};
-  const where = (key: string) =>
-    `${path.relative(ctx.workspace, profile.file) || profile.file} tempest.${key}`;
+  const where = (...keyPath: (string | number)[]) => profile.where(['tempest', ...keyPath]);
   if (inputs.shardIndex >= inputs.shardCount) {
     throw new UserError(
       `Input 'shard-index': expected 0 to ${inputs.shardCount - 1} (shard-count is ${inputs.shardCount}), got ${inputs.shardIndex}`,
@@ -88,7 +87,7 @@ export function resolveSettings(
       : path.join(ctx.tempDir, 'tempest-results'),
     known,
     skip: (section.skip ?? []).map((entry, i) => ({
-      regex: compilePythonRegex(entry.regex, where(`skip[${i}].regex`)),
+      regex: compilePythonRegex(entry.regex, where('skip', i, 'regex')),
       reason: entry.reason,
     })),
     selection: {

@@ -114,7 +114,9 @@ describe('taco-ci run helm-rally (real Rally)', () => {
         { OS_AUTH_URL: undefined },
       );
       expect(code).toBe(2);
-      expect(out).toMatch(/profiles\/production.yaml:\d+ rally.deployment.from-env: OS_AUTH_URL is not set/);
+      expect(out).toMatch(
+        /profiles\/production.yaml:\d+:\d+ rally.deployment.from-env: OS_AUTH_URL is not set/,
+      );
     },
   );
 });

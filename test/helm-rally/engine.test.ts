@@ -371,7 +371,7 @@ describe('settings', () => {
         'name: x\nrally:\n  deployment: {from-env: true}\n',
         {},
       ).settings(),
-    ).toThrow(/profile.yaml:3 rally.deployment.from-env: OS_AUTH_URL is not set/);
+    ).toThrow(/profile.yaml:3:26 rally.deployment.from-env: OS_AUTH_URL is not set/);
     expect(() =>
       setup(
         { mode: 'rally', task: 'profile.yaml' },

@@ -182,7 +182,7 @@ describe('Rally OpenStack scenarios against Keystone + Glance on loopback', () =
     });
     expect(run.exitCode).toBe(1);
     expect(run.annotations.find((a) => a.level === 'error')!.message).toMatch(
-      /typo\.yaml:\d+ rally\.deployment\.spec\.openstack: rally-openstack does not know endpoint_typ /,
+      /typo\.yaml:\d+:\d+ rally\.deployment\.spec\.openstack: rally-openstack does not know endpoint_typ /,
     );
   }, 120_000);
 

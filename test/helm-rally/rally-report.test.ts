@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../actions/lib/errors.js';
 import {
   allWorkloads,
   groupErrors,
   parseRallyReport,
   percentile,
+  RallyReportError,
   rallyFindings,
   rallyReportToJUnit,
   rallySummaryMarkdown,
@@ -183,7 +183,7 @@ describe('parseRallyReport on other shapes', () => {
     expect(() => parseRallyReport([{ key: {}, result: [] }], 'results.json')).toThrow(
       /old `rally task results` output/,
     );
-    expect(() => parseRallyReport('{}')).toThrow(UserError);
+    expect(() => parseRallyReport('{}')).toThrow(RallyReportError);
   });
 });
 

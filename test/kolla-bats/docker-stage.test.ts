@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../actions/kolla-bats/main.js';
-import { JobFailure, UserError } from '../../actions/lib/errors.js';
+import { ExternalError, JobFailure, UserError } from '../../actions/lib/errors.js';
 import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
 import { terminalContext } from '../../actions/lib/terminal-context.js';
 import { repoRoot, runAction } from '../harness/run-action.js';
@@ -231,7 +231,7 @@ describe('kolla-bats with docker', () => {
 
     const closedPort = await freePort();
     const unreachable = await attempt({ images: 'keystone', registry: `127.0.0.1:${closedPort}/taco` });
-    expect(unreachable).toBeInstanceOf(UserError);
+    expect(unreachable).toBeInstanceOf(ExternalError);
     expect(unreachable?.message).toMatch(
       new RegExp(`Registry http://127.0.0.1:${closedPort} is unreachable: .*ECONNREFUSED`),
     );

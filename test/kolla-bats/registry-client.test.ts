@@ -12,7 +12,7 @@ import {
   imageReference,
   parseRegistryLocation,
 } from '../../actions/kolla-bats/registry.js';
-import { UserError } from '../../actions/lib/errors.js';
+import { ExternalError, UserError } from '../../actions/lib/errors.js';
 import { freePort } from '../support/ports.js';
 
 const DIGEST = 'sha256:' + 'ab'.repeat(32);
@@ -82,7 +82,7 @@ describe('RegistryClient', () => {
     const error = await new RegistryClient({ host: `127.0.0.1:${closed}`, namespace: '', insecure: true })
       .check()
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UserError);
+    expect(error).toBeInstanceOf(ExternalError);
     expect((error as Error).message).toMatch(
       new RegExp(`^Registry http://127\\.0\\.0\\.1:${closed} is unreachable: .*ECONNREFUSED`),
     );

@@ -123,10 +123,10 @@ describe('kolla-bats settings', () => {
     const profile =
       'registry:\n  url: 127.0.0.1:5000/taco\n  username: {env: LAB_REG_USER}\n  password: {env: LAB_REG_PASS}\n';
     expect(() => settingsFor({}, { LAB_REG_USER: 'bot' }, profile)).toThrow(
-      /p-\w+\.yaml registry\.password: environment variable LAB_REG_PASS is not set/,
+      /p-\w+\.yaml:\d+:\d+ registry\.password: environment variable LAB_REG_PASS is not set/,
     );
     expect(() => settingsFor({}, { LAB_REG_PASS: 'pw' }, profile)).toThrow(
-      /p-\w+\.yaml registry\.username: environment variable LAB_REG_USER is not set/,
+      /p-\w+\.yaml:\d+:\d+ registry\.username: environment variable LAB_REG_USER is not set/,
     );
     expect(
       settingsFor({}, { LAB_REG_USER: 'bot', LAB_REG_PASS: 'pw' }, profile).settings.registry,

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { failureKind } from '../../actions/lib/errors.js';
 import { ensureTool, type ToolSpec } from '../../actions/lib/tool-installer.js';
 
 const log = { info: () => undefined, debug: () => undefined, signal: new AbortController().signal };
@@ -72,9 +73,13 @@ describe('ensureTool', () => {
 
   it('refuses a tarball whose SHA-256 does not match and caches nothing', async () => {
     const wrong = '0'.repeat(64);
-    await expect(ensureTool(log, spec({ sha256: wrong }))).rejects.toThrow(
+    const refused = await ensureTool(log, spec({ sha256: wrong })).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toBe(
       `faketool 1.2.3: the download from ${base}/faketool-1.2.3.tar.gz has SHA-256 ${sha256(tarball)}, expected ${wrong}; refusing to install it`,
     );
+    // A download that is not what was pinned is the download's failure, not the caller's mistake.
+    expect(failureKind(refused)).toBe('failure');
     const cache = process.env.RUNNER_TOOL_CACHE!;
     const cached = (() => {
       try {

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Git } from '../../actions/lib/git/git.js';
 import { readHistory } from '../../actions/lib/history/index.js';
 import { MANIFEST_ACCEPT } from '../../actions/lib/registry/media-types.js';
 import { repoRoot } from '../harness/run-action.js';
@@ -355,7 +356,7 @@ describe('require-nightly', () => {
     const before = readFileSync(history, 'utf8');
 
     const failed = await promoteWithNightly('n-fail', history, 'gate2');
-    expect(failed.error?.name).toBe('UserError');
+    expect(failed.error?.name).toBe('JobFailure');
     expect(failed.error?.message).toContain(
       `Refusing to promote n-fail: require-nightly needs a passing nightly run with deploy, tempest, chaos passed in the artifact ledger ${history}`,
     );
@@ -364,7 +365,7 @@ describe('require-nightly', () => {
     );
 
     const none = await promoteWithNightly('n-other', history, 'gate2');
-    expect(none.error?.name).toBe('UserError');
+    expect(none.error?.name).toBe('JobFailure');
     expect(none.error?.message).toContain(
       `Refusing to promote n-other: require-nightly needs a passing nightly run with deploy, tempest, chaos passed in the artifact ledger ${history}, and there is no nightly run of it there`,
     );
@@ -396,7 +397,7 @@ describe('require-nightly', () => {
       (await record('n-pass', { ...allPassed, 'chaos-result': 'skipped' }, history)).error,
     ).toBeUndefined();
     const refused = await promoteWithNightly('n-pass', history, 'gate5');
-    expect(refused.error?.name).toBe('UserError');
+    expect(refused.error?.name).toBe('JobFailure');
     expect(refused.error?.message).toMatch(
       /none of its nightly runs there can promote \(passed at [^:]+:[^:]+:[^:]+ https:\/\/github\.example\/taco\/ci\/actions\/runs\/77: chaos skipped\)/,
     );
@@ -434,7 +435,7 @@ describe('require-nightly', () => {
     };
     writeFileSync(history, `${JSON.stringify(bare)}\n`);
     const run = await promoteWithNightly('n-pass', history, 'gate6');
-    expect(run.error?.name).toBe('UserError');
+    expect(run.error?.name).toBe('JobFailure');
     expect(run.error?.message).toContain('passed at 2026-11-24T03:00:00.000Z: it names no image digests');
     for (const image of ['a', 'b']) expect(await tagsOf(registry.host, `taco/gate6/${image}`)).toEqual([]);
   });
@@ -444,7 +445,7 @@ describe('require-nightly', () => {
     expect((await record('n-moved', allPassed, history)).error).toBeUndefined();
     await retag('taco/candidates/b', 'n-other', 'n-moved');
     const run = await promoteWithNightly('n-moved', history, 'gate3');
-    expect(run.error?.name).toBe('UserError');
+    expect(run.error?.name).toBe('JobFailure');
     const message = run.error!.message;
     expect(message).toContain(
       'Refusing to promote n-moved: the candidate is not what its passing nightly tested',
@@ -478,12 +479,15 @@ describe('require-nightly', () => {
     const run = await promoteWithNightly('n-pass', history, 'gate4');
     expect(run.error).toBeUndefined();
     expect(run.outputs.version).toBe('1.0.0');
-    const ledger = await readHistory({
-      kind: 'git',
-      url: `${gitDir}/ledger.git`,
-      branch: 'history',
-      path: 'nightly.jsonl',
-    });
+    const ledger = await readHistory(
+      {
+        kind: 'git',
+        url: `${gitDir}/ledger.git`,
+        branch: 'history',
+        path: 'nightly.jsonl',
+      },
+      { git: new Git({ env: process.env }) },
+    );
     expect(ledger.map((e) => `${e.kind}:${e.status}`)).toEqual(['nightly:passed', 'promotion:complete']);
   });
 });

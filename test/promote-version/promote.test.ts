@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Git } from '../../actions/lib/git/git.js';
 import { readHistory } from '../../actions/lib/history/index.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { drop, type FaultyProxy, startFaultyProxy, status } from '../support/faulty-proxy.js';
@@ -382,12 +383,15 @@ describe('git tags, GitHub release and a git ledger', () => {
     );
     expect(release.body).toContain('First release.');
     expect(release.body).toContain('https://github.example/taco/ci/actions/runs/42');
-    const ledger = await readHistory({
-      kind: 'git',
-      url: `${gitDir}/ledger.git`,
-      branch: 'main',
-      path: 'promotions.jsonl',
-    });
+    const ledger = await readHistory(
+      {
+        kind: 'git',
+        url: `${gitDir}/ledger.git`,
+        branch: 'main',
+        path: 'promotions.jsonl',
+      },
+      { git: new Git({ env: process.env }) },
+    );
     expect(ledger).toHaveLength(1);
     expect(ledger[0]).toMatchObject({
       version: '1.0.0',
@@ -404,12 +408,15 @@ describe('git tags, GitHub release and a git ledger', () => {
     expect(again.error).toBeUndefined();
     expect(github.calls.slice(calls)).toEqual(['GET /repos/taco/taco-release/releases/tags/1.0.0']);
     expect(
-      await readHistory({
-        kind: 'git',
-        url: `${gitDir}/ledger.git`,
-        branch: 'main',
-        path: 'promotions.jsonl',
-      }),
+      await readHistory(
+        {
+          kind: 'git',
+          url: `${gitDir}/ledger.git`,
+          branch: 'main',
+          path: 'promotions.jsonl',
+        },
+        { git: new Git({ env: process.env }) },
+      ),
     ).toHaveLength(1);
     expect(again.summary).toContain('⏭️ exists');
 
@@ -422,12 +429,15 @@ describe('git tags, GitHub release and a git ledger', () => {
       `- candidates/a: ${candidates.digests['a:nightly-1'].slice(7, 19)} → ${candidates.digests['a:nightly-2'].slice(7, 19)}`,
     );
     expect(
-      await readHistory({
-        kind: 'git',
-        url: `${gitDir}/ledger.git`,
-        branch: 'main',
-        path: 'promotions.jsonl',
-      }),
+      await readHistory(
+        {
+          kind: 'git',
+          url: `${gitDir}/ledger.git`,
+          branch: 'main',
+          path: 'promotions.jsonl',
+        },
+        { git: new Git({ env: process.env }) },
+      ),
     ).toHaveLength(2);
   });
 

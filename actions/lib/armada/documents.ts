@@ -2,7 +2,8 @@
  * Multi-document Armada YAML with the position of every key and value, so that every later problem
  * (schema, references, overrides, placeholders) can name file, line, document and key path.
  */
-import { type Document, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { type Document, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { nearestLocation, yamlLocations } from '../located.js';
 import type { ManifestProblem } from './problems.js';
 
 export const ARMADA_KINDS = ['Chart', 'ChartGroup', 'Manifest'] as const;
@@ -38,32 +39,6 @@ export interface ParsedManifestFile {
   spans: { first: number; last: number; label: string }[];
 }
 
-function key(parts: readonly (string | number)[]): string {
-  return parts.map((p) => String(p).replace(/\//g, '~1')).join('/');
-}
-
-function locations(root: Node | null | undefined, lineCounter: LineCounter): Map<string, Position> {
-  const map = new Map<string, Position>();
-  const at = (offset: number | undefined): Position => {
-    const { line, col } = lineCounter.linePos(offset ?? 0);
-    return { line, column: col };
-  };
-  const walk = (node: Node | null | undefined, parts: (string | number)[], keyPos?: Position) => {
-    map.set(key(parts), keyPos ?? at(node?.range?.[0]));
-    if (isMap(node)) {
-      for (const item of node.items) {
-        const keyNode = item.key as Node | null;
-        const name = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
-        walk(item.value as Node | null, [...parts, name], at(keyNode?.range?.[0]));
-      }
-    } else if (isSeq(node)) {
-      node.items.forEach((item, i) => walk(item as Node, [...parts, i]));
-    }
-  };
-  walk(root, []);
-  return map;
-}
-
 export function schemaKind(schema: unknown): { kind?: ArmadaKind; version?: string } {
   if (typeof schema !== 'string') return {};
   const match = /^armada\/(Chart|ChartGroup|Manifest)\/(v\d+)$/.exec(schema);
@@ -74,110 +49,120 @@ export function schemaKind(schema: unknown): { kind?: ArmadaKind; version?: stri
 export function parseManifestText(text: string, file: string): ParsedManifestFile {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const problems: ManifestProblem[] = [];
-  const documents: ArmadaDocument[] = [];
-  const spans: ParsedManifestFile['spans'] = [];
+  const parsed: ParsedManifestFile = { file, documents: [], problems: [], spans: [] };
+  // An empty stream gives an EmptyStream; nothing to deploy is reported by the model.
   const list = Array.isArray(docs) ? docs : [];
-  if (!Array.isArray(docs)) {
-    // An empty stream gives an EmptyStream; nothing to deploy is reported by the model.
-  }
-  list.forEach((doc, index) => {
-    const pos = (offset: number | undefined) => {
-      const { line, col } = lineCounter.linePos(offset ?? 0);
-      return { line, column: col };
-    };
-    for (const error of doc.errors) {
-      problems.push({
-        severity: 'error',
-        file,
-        ...pos(error.pos[0]),
-        document: '',
-        keyPath: '',
-        message: `YAML syntax: ${error.message.split('\n')[0]}`,
-      });
-    }
-    if (doc.errors.length) return;
-    const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
-    const first = pos(doc.range[0]).line;
-    const last = pos(Math.max(doc.range[0], doc.range[1] - 1)).line;
-    if (value === null || value === undefined) return;
-    const where = locations(doc.contents as Node, lineCounter);
-    const locate = (parts: readonly (string | number)[]): Position => {
-      for (let n = parts.length; n >= 0; n--) {
-        const found = where.get(key(parts.slice(0, n)));
-        if (found) return found;
-      }
-      return { line: first, column: 1 };
-    };
-    if (typeof value !== 'object' || Array.isArray(value)) {
-      problems.push({
-        severity: 'error',
-        file,
-        ...locate([]),
-        document: `document ${index + 1}`,
-        keyPath: '',
-        message: 'expected a mapping with schema, metadata and data',
-      });
-      return;
-    }
-    const object = value as Record<string, unknown>;
-    const metadata = object.metadata as Record<string, unknown> | undefined;
-    const name = typeof metadata?.name === 'string' ? metadata.name : undefined;
-    const { kind, version } = schemaKind(object.schema);
-    const label = `${kind ?? String(object.schema ?? 'document')} ${name ?? `#${index + 1}`}`;
-    spans.push({ first, last, label });
-    if (
-      typeof object.schema === 'string' &&
-      object.schema.startsWith('armada/') &&
-      (!kind || version !== 'v1')
-    ) {
-      problems.push({
-        severity: 'error',
-        file,
-        ...locate(['schema']),
-        document: label,
-        keyPath: 'schema',
-        message: `unsupported schema ${JSON.stringify(object.schema)}: expected armada/Chart/v1, armada/ChartGroup/v1 or armada/Manifest/v1`,
-      });
-      return;
-    }
-    if (!kind) return;
-    if (!name) {
-      problems.push({
-        severity: 'error',
-        file,
-        ...locate(['metadata']),
-        document: label,
-        keyPath: 'metadata.name',
-        message: 'required: every Armada document is referenced by metadata.name',
-      });
-      return;
-    }
-    const data = object.data;
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      problems.push({
-        severity: 'error',
-        file,
-        ...locate(['data']),
-        document: label,
-        keyPath: 'data',
-        message: `expected a mapping, got ${data === undefined ? 'nothing' : JSON.stringify(data)}`,
-      });
-      return;
-    }
-    documents.push({
-      kind,
-      name,
-      schema: object.schema as string,
-      data: data as Record<string, unknown>,
-      metadata: metadata ?? {},
+  list.forEach((doc, index) => readDocument(parsed, doc, index, lineCounter));
+  return parsed;
+}
+
+type Locate = ArmadaDocument['locate'];
+
+/** Adds one YAML document of the file to `parsed`: an Armada document, a problem, or nothing. */
+function readDocument(
+  parsed: ParsedManifestFile,
+  doc: Document.Parsed,
+  index: number,
+  lineCounter: LineCounter,
+): void {
+  const { file } = parsed;
+  const pos = (offset: number | undefined): Position => {
+    const { line, col } = lineCounter.linePos(offset ?? 0);
+    return { line, column: col };
+  };
+  for (const error of doc.errors) {
+    parsed.problems.push({
+      severity: 'error',
       file,
-      index,
-      locate,
-      label: `${kind} ${name}`,
+      ...pos(error.pos[0]),
+      document: '',
+      keyPath: '',
+      message: `YAML syntax: ${error.message.split('\n')[0]}`,
     });
+  }
+  if (doc.errors.length) return;
+  const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  if (value === null || value === undefined) return;
+  const { range } = doc;
+  const first = pos(range[0]).line;
+  const last = pos(Math.max(range[0], range[1] - 1)).line;
+  const where = yamlLocations(doc.contents as Node, lineCounter, file);
+  // A key path is placed at its key (a member) or its value (a list item, the root).
+  const locate: Locate = (parts) => {
+    const found = nearestLocation(where, parts);
+    const at = found ? (found.key ?? found.value) : undefined;
+    return at ? { line: at.line, column: at.column } : { line: first, column: 1 };
+  };
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    const message = 'expected a mapping with schema, metadata and data';
+    parsed.problems.push({
+      severity: 'error',
+      file,
+      ...locate([]),
+      document: `document ${index + 1}`,
+      keyPath: '',
+      message,
+    });
+    return;
+  }
+  const object = value as Record<string, unknown>;
+  const metadata = object.metadata as Record<string, unknown> | undefined;
+  const name = typeof metadata?.name === 'string' ? metadata.name : undefined;
+  const { kind } = schemaKind(object.schema);
+  const label = `${kind ?? String(object.schema ?? 'document')} ${name ?? `#${index + 1}`}`;
+  parsed.spans.push({ first, last, label });
+  const problem = armadaProblem(object, name);
+  if (problem) {
+    parsed.problems.push({
+      severity: 'error',
+      file,
+      ...locate(problem.at),
+      document: label,
+      ...problem.says,
+    });
+    return;
+  }
+  if (!kind || !name) return;
+  const data = object.data as Record<string, unknown>;
+  const schema = object.schema as string;
+  parsed.documents.push({
+    kind,
+    name,
+    schema,
+    data,
+    metadata: metadata ?? {},
+    file,
+    index,
+    locate,
+    label: `${kind} ${name}`,
   });
-  return { file, documents, problems, spans };
+}
+
+/** What makes an Armada document unusable (an unsupported schema, no name, no data), if anything. */
+function armadaProblem(
+  object: Record<string, unknown>,
+  name: string | undefined,
+): { at: string[]; says: { keyPath: string; message: string } } | undefined {
+  const { kind, version } = schemaKind(object.schema);
+  if (
+    typeof object.schema === 'string' &&
+    object.schema.startsWith('armada/') &&
+    (!kind || version !== 'v1')
+  ) {
+    const message = `unsupported schema ${JSON.stringify(object.schema)}: expected armada/Chart/v1, armada/ChartGroup/v1 or armada/Manifest/v1`;
+    return { at: ['schema'], says: { keyPath: 'schema', message } };
+  }
+  if (!kind) return undefined;
+  if (!name) {
+    const message = 'required: every Armada document is referenced by metadata.name';
+    return { at: ['metadata'], says: { keyPath: 'metadata.name', message } };
+  }
+  const data = object.data;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    const message = `expected a mapping, got ${data === undefined ? 'nothing' : JSON.stringify(data)}`;
+    return { at: ['data'], says: { keyPath: 'data', message } };
+  }
+  return undefined;
 }
 
 /** Edited YAML documents back to one multi-document stream, each opened by `---`, lines never folded. */

@@ -1,5 +1,5 @@
-import path from 'node:path';
 import { UserError } from '../errors.js';
+import { formatPosition } from '../located.js';
 
 /** One located problem in an Armada manifest (or in an override of it). */
 export interface ManifestProblem {
@@ -16,10 +16,7 @@ export interface ManifestProblem {
 
 /** `examples/armada/openstack.yaml:42:7 [Chart keystone] data.wait.timeout: expected an integer, got "soon"` */
 export function formatManifestProblem(problem: ManifestProblem, cwd = process.cwd()): string {
-  const file = path.isAbsolute(problem.file)
-    ? path.relative(cwd, problem.file) || problem.file
-    : problem.file;
-  const where = `${file}:${problem.line}:${problem.column}`;
+  const where = formatPosition(problem, cwd);
   const document = problem.document ? ` [${problem.document}]` : '';
   const key = problem.keyPath ? ` ${problem.keyPath}:` : '';
   const level = problem.severity === 'warning' ? ' warning:' : '';

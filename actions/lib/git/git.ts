@@ -1,11 +1,12 @@
 import { describeFailure, ProcessError, type ProcessResult, runProcess } from '../process.js';
-import type { GitAuthEnv } from './auth.js';
-import { NON_INTERACTIVE_ENV } from './auth.js';
+import { type GitAuthEnv, httpTokenEnv, NON_INTERACTIVE_ENV } from './auth.js';
+import { UNTRUSTED_REPO_CONFIG } from './isolation.js';
 
 /**
- * A git command runner bound to an environment, the secrets to blank out and a cancellation
- * signal. `withAuth` derives a runner that talks to one remote with its credentials; the base
- * runner never carries any, so a command can only ever send the token meant for its remote.
+ * The one way this repository runs git: a runner bound to an environment (C locale, so git's
+ * messages can be matched; never prompting), the secrets to blank out and a cancellation signal.
+ * `withAuth` / `forRemote` derive a runner that talks to one remote with its credentials; the base
+ * runner never sends any, so a command can only ever send the token meant for its remote.
  */
 export interface GitOptions {
   /** The environment commands start from (ctx.env). */
@@ -16,7 +17,24 @@ export interface GitOptions {
   log?: (line: string) => void;
   /** `-c name=value` settings put before every command (they override every config file). */
   config?: readonly (readonly [key: string, value: string])[];
+  /** An HTTPS token that `forRemote(url)` presents to that URL only (never in argv or a URL). */
+  token?: string;
 }
+
+/** A runner and where its temporary repositories go: what code that clones, tags or appends needs. */
+export interface GitWorkspace {
+  git: Git;
+  tempDir: string;
+  log?: (line: string) => void;
+}
+
+/** The committer of what taco-ci writes itself (ledger entries, release tags). */
+export const TACO_CI_IDENTITY: Readonly<Record<string, string>> = {
+  GIT_AUTHOR_NAME: 'taco-ci',
+  GIT_AUTHOR_EMAIL: 'taco-ci@users.noreply.invalid',
+  GIT_COMMITTER_NAME: 'taco-ci',
+  GIT_COMMITTER_EMAIL: 'taco-ci@users.noreply.invalid',
+};
 
 export interface GitCallOptions {
   cwd?: string;
@@ -28,7 +46,9 @@ export interface GitCallOptions {
   onStderr?: (text: string) => void;
 }
 
-export class GitError extends ProcessError {}
+export class GitError extends ProcessError {
+  override readonly name: string = 'GitError';
+}
 
 export class Git {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -37,7 +57,27 @@ export class Git {
   constructor(private readonly options: GitOptions) {
     // Machine-readable messages, and git never waits for a person.
     this.env = { ...options.env, ...NON_INTERACTIVE_ENV, LC_ALL: 'C', LANGUAGE: '' };
-    this.secrets = options.secrets ?? [];
+    this.secrets = [...(options.secrets ?? []), ...(options.token ? [options.token] : [])];
+  }
+
+  /** A runner for one remote named by URL: over HTTPS it sends this runner's token, to that URL only. */
+  forRemote(url: string): Git {
+    const token = this.options.token;
+    if (!token || !/^https?:/i.test(url)) return this;
+    return this.withAuth(httpTokenEnv(token, { scopeUrl: url, baseEnv: this.env }));
+  }
+
+  /** A runner with these variables added to its environment (e.g. TACO_CI_IDENTITY). */
+  withEnv(env: Readonly<Record<string, string>>): Git {
+    return this.withAuth({ env: { ...env }, secrets: [] });
+  }
+
+  /**
+   * A runner for a scratch repository in a temp dir: no hooks or fsmonitor from a runner's global
+   * config run there, and no ext:: transport.
+   */
+  forScratch(): Git {
+    return this.withConfig(UNTRUSTED_REPO_CONFIG);
   }
 
   /** A runner whose commands carry `auth` (its env layered over this runner's). */

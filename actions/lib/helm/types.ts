@@ -1,3 +1,5 @@
+import { ExternalError } from '../errors.js';
+
 /**
  * The Helm vocabulary both deployment engines share (deploy-armada, helm-rally): what a release is,
  * what an install/upgrade asks for, and the client interface. `HelmCli` implements it over the helm
@@ -161,8 +163,8 @@ export interface HelmClient {
 }
 
 /** A helm operation that failed; `timedOut` when helm (or our own guard) gave up waiting. */
-export class HelmError extends Error {
-  override readonly name = 'HelmError';
+export class HelmError extends ExternalError {
+  override readonly name: string = 'HelmError';
   constructor(
     message: string,
     readonly details: {
@@ -172,12 +174,16 @@ export class HelmError extends Error {
       timedOut?: boolean;
       cancelled?: boolean;
     } = {},
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super('helm', message, options);
   }
 }
 
 /** Output from helm that does not have the shape Helm 3 prints. */
-export class HelmOutputError extends Error {
-  override readonly name = 'HelmOutputError';
+export class HelmOutputError extends ExternalError {
+  override readonly name: string = 'HelmOutputError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('helm', message, options);
+  }
 }

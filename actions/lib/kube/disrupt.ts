@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { Exec, type V1Status } from '@kubernetes/client-node';
 import type { KubeClient } from './client.js';
+import { kubeFailure } from './errors.js';
 import { describeApiError, httpStatus, withRetry, type BackoffOptions } from './retry.js';
 
 /** What happened to one disruption attempt. */
@@ -129,7 +130,7 @@ export async function execKillPid1(
   const sink = new Writable({ write: (chunk: Buffer, _enc, cb) => (stderr.push(chunk), cb()) });
   const status = await new Promise<V1Status | undefined>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`exec into ${pod.namespace}/${pod.name} timed out after ${timeoutMs} ms`)),
+      () => reject(kubeFailure(`exec into ${pod.namespace}/${pod.name} timed out after ${timeoutMs} ms`)),
       timeoutMs,
     );
     exec
@@ -140,11 +141,11 @@ export async function execKillPid1(
       .then((socket) => socket.on('close', () => (clearTimeout(timer), resolve(undefined))))
       .catch((err: unknown) => (clearTimeout(timer), reject(err)));
   });
-  if (!status) throw new Error(`exec into ${pod.namespace}/${pod.name} closed without reporting a status`);
+  if (!status) throw kubeFailure(`exec into ${pod.namespace}/${pod.name} closed without reporting a status`);
   if (status.status !== 'Success') {
     const detail = status.message ?? Buffer.concat(stderr).toString('utf8').trim();
     if (status.reason === 'NotFound') return { outcome: 'gone', detail };
-    throw new Error(`kill 1 in ${pod.namespace}/${pod.name} (${container}) failed: ${detail}`);
+    throw kubeFailure(`kill 1 in ${pod.namespace}/${pod.name} (${container}) failed: ${detail}`);
   }
   return { outcome: 'done' };
 }

@@ -4,12 +4,16 @@ import { UserError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { isPlainObject, deepMerge } from './merge.js';
 import {
-  type NodeLocation,
-  type SourcePosition,
   dotted,
-  parseYamlWithLocations,
+  formatLocated,
+  formatPosition,
+  type KeyPath,
+  nearestLocation,
+  type NodeLocation,
   pointer,
-} from './yaml-locations.js';
+  type SourcePosition,
+} from '../located.js';
+import { parseYamlWithLocations } from './yaml-locations.js';
 import { validateProfileData } from './validate.js';
 
 /** One located problem in a profile: `profiles/dev.yaml:14:5 tempest.concurrency: expected …`. */
@@ -21,9 +25,7 @@ export interface ProfileProblem {
 }
 
 export function formatProblem(problem: ProfileProblem, cwd = process.cwd()): string {
-  const file = path.relative(cwd, problem.position.file) || problem.position.file;
-  const where = `${file}:${problem.position.line}:${problem.position.column}`;
-  return `${where} ${problem.keyPath ? `${problem.keyPath}: ` : ''}${problem.message}`;
+  return formatLocated(problem.position, problem.keyPath, problem.message, cwd);
 }
 
 export class ProfileError extends UserError {
@@ -44,7 +46,12 @@ export interface Profile {
   files: string[];
   data: Record<string, unknown>;
   /** Where a key path (`['tempest', 'concurrency']`) was set, for errors found later by actions. */
-  locate(keyPath: readonly (string | number)[]): SourcePosition;
+  locate(keyPath: KeyPath): SourcePosition;
+  /**
+   * `profiles/dev.yaml:14:5 tempest.concurrency`: the place of a key path as every located message
+   * starts (`${profile.where(keyPath)}: expected …`).
+   */
+  where(keyPath: KeyPath): string;
   /** A section, or undefined when the profile has none. */
   section<T>(name: string): T | undefined;
 }
@@ -101,6 +108,7 @@ export function loadProfile(spec: string | undefined, cwd = process.cwd()): Prof
     files: layer.files,
     data,
     locate: (parts) => locateIn(layer, parts, file).value,
+    where: (parts) => `${formatPosition(locateIn(layer, parts, file).value, cwd)} ${dotted(parts)}`,
     section: <T>(name: string) => data[name] as T | undefined,
   };
 }
@@ -181,12 +189,8 @@ function extendsList(value: unknown): unknown[] {
 }
 
 /** The location of a key path, or of its nearest ancestor that has one. */
-function locateIn(layer: Layer, parts: readonly (string | number)[], file: string): NodeLocation {
-  for (let n = parts.length; n >= 0; n--) {
-    const found = layer.locations.get(pointer(parts.slice(0, n)));
-    if (found) return found;
-  }
-  return { value: { file, line: 1, column: 1 } };
+function locateIn(layer: Layer, parts: KeyPath, file: string): NodeLocation {
+  return nearestLocation(layer.locations, parts) ?? { value: { file, line: 1, column: 1 } };
 }
 
 function sortProblems(problems: ProfileProblem[]): ProfileProblem[] {

@@ -5,7 +5,7 @@ import { closest } from '../closest.js';
 import { packageRoot } from '../package-root.js';
 import type { ProfileProblem } from './load.js';
 import { expectedWords, instancePathParts, showValue } from '../schema-errors.js';
-import { dotted, type NodeLocation } from './yaml-locations.js';
+import { dotted, type NodeLocation } from '../located.js';
 
 type Locate = (parts: (string | number)[]) => NodeLocation;
 

@@ -1,5 +1,3 @@
-import { UserError } from '../errors.js';
-
 /**
  * The model of a Rally task report as `rally task report --json` writes it (format 1.x; Rally 3.3
  * writes 1.2, see rally/plugins/task/exporters/json_exporter.py). Parsed strictly where the format
@@ -139,7 +137,13 @@ export interface RallyHook {
   results: unknown[];
 }
 
-export class RallyReportError extends UserError {}
+/**
+ * A document that is not a Rally JSON report. Whose fault that is depends on where it came from:
+ * Rally's own output (the run wraps it as an ExternalError) or a file the caller named (a UserError).
+ */
+export class RallyReportError extends Error {
+  override readonly name = 'RallyReportError';
+}
 
 type Json = Record<string, unknown>;
 
@@ -198,7 +202,7 @@ function describe(value: unknown): string {
 
 /**
  * Reads the JSON of `rally task report --json` (format 1.0–1.2, one or more tasks). `file` names
- * the report in errors. Throws RallyReportError (a UserError) naming the path of the first bad value.
+ * the report in errors. Throws RallyReportError naming the path of the first bad value.
  */
 export function parseRallyReport(json: unknown, file?: string): RallyReport {
   const r = new Reader(file);

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../errors.js';
+import { errorMessage, ExternalError, UserError } from '../errors.js';
 import { type ProcessResult, runProcess, tail } from '../process.js';
 import { rallyReportToJUnit } from './junit.js';
 import { RallyProgress } from './progress.js';
-import { type RallyReport, parseRallyReport, reportPassed } from './report.js';
+import { type RallyReport, parseRallyReport, RallyReportError, reportPassed } from './report.js';
 
 /**
  * Runs one Rally task with the `rally` CLI in an isolated Rally home: its own rally.conf and (by
@@ -101,8 +101,24 @@ export class RallyTaskFileError extends UserError {}
 export class RallyDeploymentError extends UserError {}
 
 /** Rally could not be set up (database) — not the task's fault. */
-export class RallySetupError extends Error {
-  override readonly name = 'RallySetupError';
+export class RallySetupError extends ExternalError {
+  override readonly name: string = 'RallySetupError';
+  constructor(message: string) {
+    super('rally', message);
+  }
+}
+
+/** The report `rally task report --json` wrote: when it is malformed, Rally failed, not the task file. */
+function readOwnReport(file: string): RallyReport {
+  try {
+    return parseRallyReport(JSON.parse(readFileSync(file, 'utf8')), file);
+  } catch (err) {
+    const message =
+      err instanceof RallyReportError
+        ? err.message
+        : `${file}: Rally's JSON report is not JSON: ${errorMessage(err)}`;
+    throw new ExternalError('rally', message, { cause: err });
+  }
 }
 
 // eslint-disable-next-line no-control-regex -- ANSI colour codes are what this removes
@@ -291,7 +307,7 @@ export async function runRallyTask(options: RunRallyTaskOptions): Promise<RallyR
     if (json.cancelled || html?.cancelled) return cancelledRun(exitCode, taskId);
     if (json.exitCode === 0 && existsSync(jsonOut)) {
       reportFile = jsonOut;
-      report = parseRallyReport(JSON.parse(readFileSync(jsonOut, 'utf8')), jsonOut);
+      report = readOwnReport(jsonOut);
       junitFile = path.join(workDir, 'junit.xml');
       writeFileSync(junitFile, rallyReportToJUnit(report));
     } else {

@@ -1,6 +1,8 @@
+import { ExternalError } from '../errors.js';
+
 /** A registry answered with an error (or not at all). `code` is the first OCI error code, if any. */
-export class RegistryError extends Error {
-  override readonly name = 'RegistryError';
+export class RegistryError extends ExternalError {
+  override readonly name: string = 'RegistryError';
   constructor(
     message: string,
     readonly details: {
@@ -11,8 +13,9 @@ export class RegistryError extends Error {
       /** A network-level failure (reset, refused, timeout) rather than an HTTP answer. */
       network?: boolean;
     } = {},
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super('registry', message, options);
   }
 }
 

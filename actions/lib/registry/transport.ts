@@ -101,11 +101,11 @@ export class Transport {
       const last = !retryable || attempt >= this.retry.retries;
       if (response && (!RETRY_STATUS.has(response.status) || last)) return response;
       if (failure && (last || !isRetryableError(failure))) {
-        throw new RegistryError(`${request.method} ${request.url}: ${failure.message}`, {
-          method: request.method,
-          url: request.url,
-          network: true,
-        });
+        throw new RegistryError(
+          `${request.method} ${request.url}: ${failure.message} (no answer from the registry)`,
+          { method: request.method, url: request.url, network: true },
+          { cause: failure },
+        );
       }
       const delay = this.delay(attempt, response);
       const why = response ? `HTTP ${response.status}` : (failure?.code ?? failure?.message);
