@@ -134,22 +134,7 @@ export async function openRepoCache(
     resetConfig: () => writeOwnConfig(dir),
     isEmpty: async () =>
       !existsSync(path.join(dir, 'packed-refs')) && !(await hasRefFile(path.join(dir, 'refs'))),
-    async seedByClone(remoteGit, url, seedOptions = {}) {
-      // Cloned beside the cache (clone wants a new directory), then put in its place under our lock.
-      const seed = `${dir}.seed-${process.pid}`;
-      await rm(seed, { recursive: true, force: true });
-      try {
-        await remoteGit.run(
-          ['clone', '--bare', seedOptions.progress ? '--progress' : '--quiet', '--no-local', '--', url, seed],
-          seedOptions.progress ? { onStderr: gitProgress(seedOptions.progress) } : {},
-        );
-        await writeOwnConfig(seed);
-        await rm(dir, { recursive: true, force: true });
-        await rename(seed, dir);
-      } finally {
-        await rm(seed, { recursive: true, force: true });
-      }
-    },
+    seedByClone: (remoteGit, url, seedOptions = {}) => replaceByClone(remoteGit, url, dir, seedOptions),
     async release() {
       await rm(lockFile, { force: true });
     },
@@ -191,6 +176,28 @@ async function writeOwnConfig(dir: string): Promise<void> {
   await mkdir(path.join(dir, 'info'), { recursive: true });
   await writeFile(path.join(dir, 'info', 'attributes'), '* -export-ignore -export-subst\n');
   await rm(path.join(dir, 'hooks'), { recursive: true, force: true });
+}
+
+/** Clones `url` beside `dir` (clone wants a new directory), then puts it in its place under our lock. */
+async function replaceByClone(
+  git: Git,
+  url: string,
+  dir: string,
+  options: { progress?: (line: string) => void },
+): Promise<void> {
+  const seed = `${dir}.seed-${process.pid}`;
+  await rm(seed, { recursive: true, force: true });
+  try {
+    await git.run(
+      ['clone', '--bare', options.progress ? '--progress' : '--quiet', '--no-local', '--', url, seed],
+      options.progress ? { onStderr: gitProgress(options.progress) } : {},
+    );
+    await writeOwnConfig(seed);
+    await rm(dir, { recursive: true, force: true });
+    await rename(seed, dir);
+  } finally {
+    await rm(seed, { recursive: true, force: true });
+  }
 }
 
 async function hasRefFile(dir: string): Promise<boolean> {
