@@ -5,7 +5,8 @@
  * refs served over HTTP with token auth by `git http-backend`.
  *
  *   node scripts/build.js mirror-sync   # the bundle this measures
- *   npx tsx bench/mirror-sync.bench.ts [--commits 60000] [--branches 79] [--tags 420] [--runs 3] [--trace]
+ *   npx tsx bench/mirror-sync.bench.ts [--commits 60000] [--branches 79] [--tags 420] [--runs 3]
+ *     [--trace] [--bundle path/to/index.js]
  *
  * Prints both sides and the ratio naive/mirror-sync for a first sync (empty cache, empty mirror),
  * a no-change sync and a sync after 10 new upstream commits. The last two run `--runs` times each
@@ -15,7 +16,16 @@
  * slows it down: the times of a traced run are not comparable) and the server's requests.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +42,8 @@ const { values } = parseArgs({
     tags: { type: 'string', default: '420' },
     runs: { type: 'string', default: '3' },
     trace: { type: 'boolean', default: false },
+    // Another build of the bundle (e.g. the previous release's) to measure instead.
+    bundle: { type: 'string' },
   },
 });
 const COMMITS = Number(values.commits);
@@ -158,8 +170,8 @@ try {
   const cacheDir = path.join(root, 'cache');
   const tempDir = path.join(root, 'tmp');
   mkdirSync(tempDir);
-  
-  const bundle = path.join(repoRoot, 'dist', 'mirror-sync', 'index.js');
+
+  const bundle = path.resolve(values.bundle ?? path.join(repoRoot, 'dist', 'mirror-sync', 'index.js'));
   if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run node scripts/build.js mirror-sync`);
   // The step's environment as the runner makes it: every input (action.yml defaults, then ours).
   const runner = path.join(root, 'runner');
@@ -192,7 +204,10 @@ try {
     const node = nodeBinary('24');
     const trace = values.trace ? path.join(root, `trace-${++traces}`) : undefined;
     const [command, args] = trace
-      ? ['strace', ['-f', '-qq', '-s', '40', '-e', 'trace=execve', '-e', 'signal=none', '-o', trace, node, bundle]]
+      ? [
+          'strace',
+          ['-f', '-qq', '-s', '40', '-e', 'trace=execve', '-e', 'signal=none', '-o', trace, node, bundle],
+        ]
       : [node, [bundle]];
     const child = spawn(command, args, {
       cwd: stepEnv.GITHUB_WORKSPACE,

@@ -456,10 +456,15 @@ async function updateMirror(session: Session, work: MirrorWork): Promise<Settled
     if (session.environment.signal?.aborted)
       throw new JobFailure('The job was cancelled: nothing was pushed to the mirror');
     const plan = planPush(session, gated.pending, work.deletions, gated.stopped);
-    const [pushed, counts] = await Promise.all([
+    // The count only feeds the report: it runs beside the push, and both have ended before this
+    // returns (nothing may still work on the cache then).
+    const [pushing, counting] = await Promise.allSettled([
       pushPlanned(session, cache, plan.updates),
       countBrought(session, cache, gated.pending, resolved.present),
     ]);
+    if (pushing.status === 'rejected') throw pushing.reason;
+    if (counting.status === 'rejected') throw counting.reason;
+    const [pushed, counts] = [pushing.value, counting.value];
     return {
       results: withCommits([...decided.results, ...plan.results, ...pushed.results], gated.pending, counts),
       failures: [...decided.failures, ...plan.failures, ...pushed.failures],
