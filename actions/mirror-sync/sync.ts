@@ -1,5 +1,4 @@
 import path from 'node:path';
-import picomatch from 'picomatch';
 import { JobFailure, UserError } from '../lib/errors.js';
 import {
   basicAuthHeader,
@@ -9,21 +8,31 @@ import {
   writeSshKey,
 } from '../lib/git/auth.js';
 import { CacheLockedError, openRepoCache, type RepoCache } from '../lib/git/cache.js';
-import { fetchRefs } from '../lib/git/fetch.js';
-import { Git, GitError, gitComplaint } from '../lib/git/git.js';
+import { Git, GitError } from '../lib/git/git.js';
 import { canListInProcess, lsRefsHttp } from '../lib/git/ls-refs-http.js';
-import { isLostRace, type LeasedUpdate, pushWithLeases } from '../lib/git/push.js';
-import { countNewCommits, describeObjects, isAncestor, lsRemote } from '../lib/git/refs.js';
-import { type Candidate, classify, decideUpdate, type UpdateKind } from './classify.js';
+import { lsRemote } from '../lib/git/refs.js';
+import { type Candidate, type Classification, classify } from './classify.js';
 import type { MirrorSyncConfig } from './config.js';
 import { urlKind } from './config.js';
 import { type GateOutcome, runGate } from './gate.js';
 import { chooseSandbox, type GateSandbox } from './gate-sandbox.js';
 import type { GatedRefs } from './gated.js';
 import { pinnedTransportConfig, UNTRUSTED_REPO_CONFIG } from '../lib/git/isolation.js';
-import { normalizePattern, refKind, refSelector } from './ref-patterns.js';
+import { type RefSelector, refSelector } from './ref-patterns.js';
 import { isRemoteFailure, remoteError, type RemoteSide } from './remote-errors.js';
-import { cacheKey, readState, stateFile, writeState } from './state.js';
+import { cacheKey, readState, stateFile, type SyncState, writeState } from './state.js';
+import {
+  countBrought,
+  decideCandidates,
+  fetchCandidates,
+  type Pending,
+  planPush,
+  pushPlanned,
+  refResult,
+  resolveCandidates,
+  type Settled,
+  withCommits,
+} from './update.js';
 
 /** What happened to one ref. */
 export type RefAction =
@@ -177,7 +186,7 @@ function remoteGits(
   };
 }
 
-interface Session {
+export interface Session {
   config: MirrorSyncConfig;
   environment: SyncEnvironment;
   base: Git;
@@ -317,63 +326,76 @@ async function attemptSync(session: Session): Promise<Omit<SyncReport, 'startedA
     `${config.name}: ${plan.unchanged.length} ref(s) in sync, ${plan.candidates.length} to update, ` +
       `${plan.vanished.length} vanished upstream, ${plan.mirrorOnly.length} mirror-only`,
   );
-
-  const results: RefResult[] = [];
-  const failures: string[] = [];
-  for (const { ref, value } of plan.unchanged) results.push(result(ref, value, value, 'unchanged'));
-  for (const { ref, value } of plan.mirrorOnly) {
-    results.push({
-      ...result(ref, value, null, 'untouched'),
-      reason: 'exists only on the mirror (not written by this sync)',
-    });
-  }
   const deletions = config.prune ? plan.vanished : [];
-  for (const { ref, old } of config.prune ? [] : plan.vanished) {
-    results.push({
-      ...result(ref, old, null, 'kept'),
-      reason: 'vanished upstream; kept because prune is off',
-    });
-  }
-
-  if (plan.candidates.length > 0 || deletions.length > 0) {
-    const cache = await openCache(session);
-    try {
-      await updateMirror(
-        session,
-        cache,
-        [...new Set(mirror.values())],
-        plan.candidates,
-        deletions,
-        results,
-        failures,
-      );
-    } catch (err) {
-      if (err instanceof CacheRepaired || err instanceof UserError || err instanceof JobFailure) throw err;
-      if (isRemoteFailure(err)) throw err;
-      const repaired = err instanceof GitError ? await cache.diagnose(err) : undefined;
-      if (repaired) throw new CacheRepaired(repaired);
-      throw err;
-    }
-  }
-
+  const updated =
+    plan.candidates.length > 0 || deletions.length > 0
+      ? await updateMirror(session, {
+          mirrorTips: [...new Set(mirror.values())],
+          candidates: plan.candidates,
+          deletions,
+          cloneable: selectsAllBranchesAndTags(upstream, plan.candidates, selector),
+        })
+      : { results: [], failures: [] };
+  const results = [...untouchedRefs(plan, config.prune), ...updated.results];
   // Remember what the mirror now holds from upstream (prune relies on it); a dry run changes nothing.
-  if (!config.dryRun) {
-    const synced: Record<string, string> = { ...state.synced };
-    for (const r of results) {
-      if (
-        (r.action === 'unchanged' ||
-          r.action === 'created' ||
-          r.action === 'updated' ||
-          r.action === 'forced') &&
-        r.new
-      )
-        synced[r.ref] = r.new;
-      if (r.action === 'deleted') delete synced[r.ref];
-    }
-    if (JSON.stringify(synced) !== JSON.stringify(state.synced))
-      await writeState(statePath, { ...state, synced });
-  }
+  if (!config.dryRun) await rememberSynced(statePath, state, results);
+  return report(session, results, updated.failures);
+}
 
+/** The refs a sync settles without touching the mirror: in sync, mirror-only, kept without prune. */
+function untouchedRefs(plan: Classification, prune: boolean): RefResult[] {
+  return [
+    ...plan.unchanged.map(({ ref, value }) => refResult(ref, value, value, 'unchanged')),
+    ...plan.mirrorOnly.map(({ ref, value }) => ({
+      ...refResult(ref, value, null, 'untouched'),
+      reason: 'exists only on the mirror (not written by this sync)',
+    })),
+    ...(prune ? [] : plan.vanished).map(({ ref, old }) => ({
+      ...refResult(ref, old, null, 'kept'),
+      reason: 'vanished upstream; kept because prune is off',
+    })),
+  ];
+}
+
+/**
+ * True when the selection is exactly the upstream's branches and tags, which is what a `git
+ * clone --bare` fetches: an empty cache can then be filled by a clone.
+ */
+function selectsAllBranchesAndTags(
+  upstream: ReadonlyMap<string, string>,
+  candidates: readonly Candidate[],
+  selector: RefSelector,
+): boolean {
+  const branchOrTag = (ref: string) => ref.startsWith('refs/heads/') || ref.startsWith('refs/tags/');
+  return (
+    candidates.every((c) => branchOrTag(c.ref)) &&
+    [...upstream.keys()].every((ref) => !branchOrTag(ref) || selector.selects(ref))
+  );
+}
+
+async function rememberSynced(statePath: string, state: SyncState, results: readonly RefResult[]) {
+  const synced: Record<string, string> = { ...state.synced };
+  for (const r of results) {
+    if (KEPT_IN_SYNC[r.action] && r.new) synced[r.ref] = r.new;
+    if (r.action === 'deleted') delete synced[r.ref];
+  }
+  if (JSON.stringify(synced) !== JSON.stringify(state.synced))
+    await writeState(statePath, { ...state, synced });
+}
+
+const KEPT_IN_SYNC: Partial<Record<RefAction, true>> = {
+  unchanged: true,
+  created: true,
+  updated: true,
+  forced: true,
+};
+
+function report(
+  session: Session,
+  results: RefResult[],
+  failures: string[],
+): Omit<SyncReport, 'startedAt' | 'durationMs'> {
+  const { config } = session;
   results.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
   return {
     name: config.name,
@@ -410,295 +432,62 @@ async function openCache(session: Session): Promise<RepoCache> {
   return session.cache;
 }
 
-function result(
-  ref: string,
-  old: string | null | undefined,
-  value: string | null | undefined,
-  action: RefAction,
-): RefResult {
-  return { ref, old: old ?? null, new: value ?? null, commits: null, gate: 'none', action };
+/** What must change on the mirror. */
+interface MirrorWork {
+  /** Every value a mirror ref has (the old values of updates among them). */
+  mirrorTips: string[];
+  candidates: Candidate[];
+  deletions: { ref: string; old: string }[];
+  /** The cache may be filled by a clone (see selectsAllBranchesAndTags). */
+  cloneable: boolean;
 }
 
-interface Pending {
-  candidate: Candidate;
-  kind: UpdateKind;
-  commits: number | null;
-  /** The commit the gate checks (undefined: the ref names no commit, e.g. a tag of a tree). */
-  commit?: string;
-  gate: GateResult;
-  reason?: string;
-}
-
-async function updateMirror(
-  session: Session,
-  cache: RepoCache,
-  mirrorTips: string[],
-  candidates: Candidate[],
-  deletions: { ref: string; old: string }[],
-  results: RefResult[],
-  failures: string[],
-): Promise<void> {
-  const { config, environment, base } = session;
-  const repo = cache.dir;
-
-  // 1. Fetch every candidate's listed object id into its ref: an incremental fetch, the cache's
-  // refs being the "haves" of the negotiation. Object ids spare the ref listing git would
-  // otherwise repeat (one request less), and git asks the remote nothing when the cache already
-  // has them all. Should one be gone already (rewritten upstream since the listing), fetch by name.
-  let byName = false;
-  if (candidates.length > 0) {
-    environment.info(`Fetching ${candidates.length} ref(s) from the upstream`);
-    try {
-      await fetchRefs(
-        session.upstreamGit,
-        repo,
-        config.upstream,
-        candidates.map((c) => ({ from: c.new, to: c.ref })),
-        { progress: environment.info },
-      ).catch(async (err: unknown) => {
-        if (!(err instanceof GitError) || isRemoteFailure(err)) throw err;
-        environment.info(
-          `Fetching by object id failed (${gitComplaint(err.result, session.upstreamGit.secrets)}); fetching by ref name`,
-        );
-        byName = true;
-        await fetchRefs(
-          session.upstreamGit,
-          repo,
-          config.upstream,
-          candidates.map((c) => ({ from: c.ref, to: c.ref })),
-          { progress: environment.info },
-        );
-      });
-    } catch (err) {
-      if (isRemoteFailure(err)) throw remoteError(err, session.upstreamSide, session.upstreamGit.secrets);
-      throw err;
-    }
-    session.fetched = true;
-    await cache.maintain();
-  }
-
-  // 2. One cat-file: each candidate's value (a ref fetched by name may have moved on since the
-  // listing) and its commit, and which of the mirror's values the cache holds.
-  const nameOf = (c: Candidate) => (byName ? c.ref : c.new);
-  const now = await describeObjects(base, repo, [
-    ...candidates.flatMap((c) => [nameOf(c), `${nameOf(c)}^{commit}`]),
-    ...mirrorTips,
-  ]);
-  const commitOf = new Map<string, string | undefined>();
-  const vanished = new Set<string>();
-  for (const c of candidates) {
-    const value = now.get(nameOf(c))?.oid;
-    if (!value) {
-      vanished.add(c.ref);
-      continue;
-    }
-    if (value !== c.new) {
-      environment.info(
-        `${c.ref} moved upstream during the sync: taking ${value.slice(0, 12)} instead of ${c.new.slice(0, 12)}`,
-      );
-      c.new = value;
-    }
-    commitOf.set(c.ref, now.get(`${nameOf(c)}^{commit}`)?.oid);
-  }
-
-  // 3. The mirror's old commits tell a fast-forward from a rewrite; fetch the few the cache lacks.
-  const updates = candidates.filter(
-    (c) => c.old !== undefined && refKind(c.ref) !== 'tag' && !vanished.has(c.ref),
-  );
-  const present = new Set(mirrorTips.filter((oid) => now.get(oid)));
-  let missingOld = new Set(updates.filter((c) => !present.has(c.old!)).map((c) => c.old!));
-  if (missingOld.size > 0) {
-    const refs = updates.filter((c) => missingOld.has(c.old!));
-    environment.info(
-      `Fetching ${refs.length} ref(s) from the mirror whose values the upstream does not have`,
-    );
-    try {
-      await fetchRefs(
-        session.mirrorGit,
-        repo,
-        config.mirror,
-        refs.map((c) => ({ from: c.ref, to: `refs/mirror-sync/mirror/${c.ref.slice(5)}` })),
-      );
-    } catch (err) {
-      if (isRemoteFailure(err)) throw remoteError(err, session.mirrorSide, session.mirrorGit.secrets);
-      throw err;
-    }
-    const found = await describeObjects(base, repo, missingOld);
-    for (const oid of missingOld) if (found.get(oid)) present.add(oid);
-    missingOld = new Set([...missingOld].filter((oid) => !present.has(oid)));
-  }
-  const fastForward = new Map(
-    await Promise.all(
-      updates
-        .filter((c) => !missingOld.has(c.old!))
-        .map(async (c) => [c.ref, await isAncestor(base, repo, c.old!, c.new)] as const),
-    ),
-  );
-
-  // 4. Safety: fast-forward, or allowed to force; otherwise refused.
-  const forceAllowed = picomatch(config.allowForce.map(normalizePattern), { dot: true });
-  const pending: Pending[] = [];
-  for (const candidate of candidates) {
-    if (vanished.has(candidate.ref)) {
-      results.push({
-        ...result(candidate.ref, candidate.old, candidate.new, 'push-failed'),
-        reason: 'the upstream no longer has this value',
-      });
-      failures.push(`${candidate.ref}: vanished upstream while syncing`);
-      continue;
-    }
-    if (candidate.old !== undefined && missingOld.has(candidate.old)) {
-      results.push({
-        ...result(candidate.ref, candidate.old, candidate.new, 'lost-race'),
-        reason: 'the mirror ref changed while syncing',
-      });
-      failures.push(
-        `${candidate.ref}: changed on the mirror while syncing (lost race); nothing was overwritten`,
-      );
-      continue;
-    }
-    const decision = decideUpdate(candidate, fastForward.get(candidate.ref), forceAllowed(candidate.ref));
-    if (decision.kind === 'refused') {
-      results.push({
-        ...result(candidate.ref, candidate.old, candidate.new, 'refused'),
-        reason: decision.reason,
-      });
-      // Printed once, with the other failures, when the run ends.
-      failures.push(`${candidate.ref}: refused, ${decision.reason}`);
-      continue;
-    }
-    pending.push({
-      candidate,
-      kind: decision.kind,
-      commits: null,
-      commit: commitOf.get(candidate.ref),
-      gate: config.gate || config.gated ? 'not-run' : 'none',
-    });
-  }
-
-  // How much each update brings: commits none of the mirror's refs (present in the cache) reach.
-  const counts = await countNewCommits(
-    base,
-    repo,
-    pending.flatMap((p) => (p.commit ? [p.commit] : [])),
-    [...present],
-  ).catch(() => undefined);
-  for (const p of pending) p.commits = p.commit ? (counts?.get(p.commit) ?? null) : null;
-
-  // 5. The gate, once per distinct commit.
-  const stopped = config.gate ? await runGates(session, cache, pending) : false;
-  if (config.gated) applyGated(config.gated, pending);
-
-  if (environment.signal?.aborted)
-    throw new JobFailure('The job was cancelled: nothing was pushed to the mirror');
-
-  // 6. Push every passed update and every prune, each leased on the value the mirror had.
-  const pushable = stopped ? [] : pending.filter((p) => p.gate === 'passed' || p.gate === 'none');
-  for (const p of pending) {
-    if (pushable.includes(p)) continue;
-    const { ref, old, new: value } = p.candidate;
-    if (p.gate === 'failed' || p.gate === 'timed-out' || p.gate === 'cancelled') {
-      const outcome = session.gates.get(p.commit!);
-      results.push({
-        ...result(ref, old, value, 'gate-failed'),
-        commits: p.commits,
-        gate: p.gate,
-        reason: p.reason,
-      });
-      failures.push(
-        `${ref}: ${p.reason} on ${p.commit!.slice(0, 12)}${outcome?.tail ? `:\n${indent(outcome.tail)}` : ''}`,
-      );
-    } else {
-      results.push({
-        ...result(ref, old, value, 'skipped'),
-        commits: p.commits,
-        gate: p.gate,
-        reason: p.reason ?? 'not pushed: fail-fast stopped at an earlier failed gate',
-      });
-      if (config.gated) failures.push(`${ref}: ${p.reason}; the next run gates it`);
-    }
-  }
-  const approvedDeletion = (ref: string) =>
-    !config.gated || (config.gated.has(ref) && config.gated.get(ref) === null);
-  const deletes = stopped ? [] : deletions.filter((d) => approvedDeletion(d.ref));
-  for (const d of stopped ? [] : deletions.filter((d) => !approvedDeletion(d.ref)))
-    results.push({
-      ...result(d.ref, d.old, null, 'kept'),
-      reason: 'not deleted: the gate job did not approve it',
-    });
-  if (stopped) {
-    for (const d of deletions)
-      results.push({
-        ...result(d.ref, d.old, null, 'skipped'),
-        reason: 'not deleted: fail-fast stopped at a failed gate',
-      });
-    failures.push('fail-fast: nothing was pushed because a gate failed');
-  }
-  const leased: LeasedUpdate[] = [
-    ...pushable.map((p) => ({ ref: p.candidate.ref, expect: p.candidate.old, value: p.candidate.new })),
-    ...deletes.map((d) => ({ ref: d.ref, expect: d.old, value: undefined })),
-  ];
-  const describe = new Map<
-    string,
-    { kind: UpdateKind | 'delete'; pending?: Pending; old: string | undefined; new: string | undefined }
-  >();
-  for (const p of pushable)
-    describe.set(p.candidate.ref, { kind: p.kind, pending: p, old: p.candidate.old, new: p.candidate.new });
-  for (const d of deletes) describe.set(d.ref, { kind: 'delete', old: d.old, new: undefined });
-
-  if (leased.length === 0) return;
-  if (config.dryRun) {
-    for (const [ref, d] of describe) {
-      results.push({
-        ...result(ref, d.old, d.new, dryAction(d.kind)),
-        commits: d.pending?.commits ?? null,
-        gate: d.pending?.gate ?? 'none',
-        reason: d.pending?.reason,
-      });
-    }
-    return;
-  }
-  environment.info(`Pushing ${leased.length} ref update(s) to the mirror`);
-  let pushed;
+/**
+ * fetch → resolve → decide → gate → push (the commit count beside the push). A git failure that
+ * turns out to be a broken cache repairs it and starts the sync over (CacheRepaired).
+ */
+async function updateMirror(session: Session, work: MirrorWork): Promise<Settled> {
+  const cache = await openCache(session);
   try {
-    pushed = await pushWithLeases(session.mirrorGit, repo, config.mirror, leased, {
-      progress: environment.info,
-    });
+    const { byName } = await fetchCandidates(session, cache, work.candidates, work.cloneable);
+    const resolved = await resolveCandidates(session, cache, work.candidates, work.mirrorTips, byName);
+    const decided = decideCandidates(session.config, resolved);
+    const gated = await gateStage(session, cache, decided.pending);
+    if (session.environment.signal?.aborted)
+      throw new JobFailure('The job was cancelled: nothing was pushed to the mirror');
+    const plan = planPush(session, gated.pending, work.deletions, gated.stopped);
+    // The count only feeds the report: it runs beside the push, and both have ended before this
+    // returns (nothing may still work on the cache then).
+    const [pushing, counting] = await Promise.allSettled([
+      pushPlanned(session, cache, plan.updates),
+      countBrought(session, cache, gated.pending, resolved.present),
+    ]);
+    if (pushing.status === 'rejected') throw pushing.reason;
+    if (counting.status === 'rejected') throw counting.reason;
+    const [pushed, counts] = [pushing.value, counting.value];
+    return {
+      results: withCommits([...decided.results, ...plan.results, ...pushed.results], gated.pending, counts),
+      failures: [...decided.failures, ...plan.failures, ...pushed.failures],
+    };
   } catch (err) {
-    if (isRemoteFailure(err)) throw remoteError(err, session.mirrorSide, session.mirrorGit.secrets);
+    if (err instanceof CacheRepaired || err instanceof UserError || err instanceof JobFailure) throw err;
+    if (isRemoteFailure(err)) throw err;
+    const repaired = err instanceof GitError ? await cache.diagnose(err) : undefined;
+    if (repaired) throw new CacheRepaired(repaired);
     throw err;
   }
-  for (const outcome of pushed) {
-    const d = describe.get(outcome.ref)!;
-    const base: RefResult = {
-      ...result(outcome.ref, d.old, d.new, DONE[d.kind]),
-      commits: d.pending?.commits ?? null,
-      gate: d.pending?.gate ?? 'none',
-      reason: d.pending?.reason,
-    };
-    if (outcome.status === 'ok' || outcome.status === 'up-to-date') {
-      results.push(
-        outcome.status === 'up-to-date'
-          ? { ...base, action: 'unchanged', reason: 'already up to date on the mirror' }
-          : base,
-      );
-    } else if (isLostRace(outcome)) {
-      results.push({
-        ...base,
-        action: 'lost-race',
-        reason: `the mirror ref changed during the sync, nothing overwritten (${outcome.summary})`,
-      });
-      failures.push(
-        `${outcome.ref}: lost a race with another writer to the mirror (${outcome.summary}); nothing was overwritten, run the sync again`,
-      );
-    } else {
-      results.push({ ...base, action: 'push-failed', reason: outcome.summary });
-      failures.push(`${outcome.ref}: the mirror refused the push (${outcome.summary})`);
-    }
-  }
 }
 
-const DONE = { create: 'created', 'fast-forward': 'updated', force: 'forced', delete: 'deleted' } as const;
+/** The gate (or the gate job's verdicts) on every pending update. */
+async function gateStage(
+  session: Session,
+  cache: RepoCache,
+  pending: Pending[],
+): Promise<{ pending: Pending[]; stopped: boolean }> {
+  const { config } = session;
+  const gated = config.gate ? await runGates(session, cache, pending) : { pending, stopped: false };
+  return config.gated ? { ...gated, pending: applyGated(config.gated, gated.pending) } : gated;
+}
 
 /** Both listings, or one error that names every side that failed (a bad input first). */
 function bothOrReport<A, B>(settled: [PromiseSettledResult<A>, PromiseSettledResult<B>]): [A, B] {
@@ -710,63 +499,49 @@ function bothOrReport<A, B>(settled: [PromiseSettledResult<A>, PromiseSettledRes
   throw errors.some((e) => e instanceof UserError) ? new UserError(message) : new JobFailure(message);
 }
 
-function dryAction(kind: UpdateKind | 'delete'): RefAction {
-  return (
-    {
-      create: 'would-create',
-      'fast-forward': 'would-update',
-      force: 'would-force',
-      delete: 'would-delete',
-    } as const
-  )[kind];
-}
-
 /** A ref is pushed only with the very value the gate job approved; anything else waits for the next run. */
-function applyGated(gated: GatedRefs, pending: Pending[]): void {
-  for (const p of pending) {
+function applyGated(gated: GatedRefs, pending: readonly Pending[]): Pending[] {
+  return pending.map((p) => {
     const approved = gated.get(p.candidate.ref);
-    if (approved === p.candidate.new) {
-      p.gate = 'passed';
-      p.reason = 'gated by the gate job';
-    } else {
-      p.reason = approved
+    if (approved === p.candidate.new) return { ...p, gate: 'passed', reason: 'gated by the gate job' };
+    return {
+      ...p,
+      reason: approved
         ? `not pushed: the gate job passed ${approved.slice(0, 12)}, the upstream now has ${p.candidate.new.slice(0, 12)}`
-        : 'not pushed: the gate job did not pass this value';
-    }
-  }
+        : 'not pushed: the gate job did not pass this value',
+    };
+  });
 }
 
 /**
- * Runs the gate on every pending commit with no credential file on disk, then puts the cache's
- * config back as ours and writes the SSH key again. Returns true when fail-fast stopped the run.
+ * Runs the gate once per distinct pending commit (every ref at that commit shares its outcome),
+ * with no credential file on disk, then puts the cache's config back as ours and writes the SSH
+ * key again. `stopped`: fail-fast stopped the run at a failed gate.
  */
-async function runGates(session: Session, cache: RepoCache, pending: Pending[]): Promise<boolean> {
+async function runGates(
+  session: Session,
+  cache: RepoCache,
+  pending: readonly Pending[],
+): Promise<{ pending: Pending[]; stopped: boolean }> {
   const { config, environment } = session;
   session.sandbox ??= await chooseSandbox(config.gateSandbox, environment.env);
   if (session.sandbox.kind === 'same-user')
     environment.warning(
       `${config.name}: the gate runs as this job's own user; it gets an allowlist environment and no credential files, but it could read this process. Run the action as root (the gate then runs as 'gate-user'), give 'gate-image', or run the gate in a job without the mirror's token (docs/mirror-sync.md).`,
     );
+  const refsAt = new Map<string, string[]>();
+  for (const p of pending)
+    if (p.commit) refsAt.set(p.commit, [...(refsAt.get(p.commit) ?? []), p.candidate.ref]);
+  const outcomes = new Map<string, GateOutcome>();
   let stopped = false;
   await session.credentials.withdraw();
   try {
-    for (const p of pending) {
-      if (!p.commit) {
-        p.gate = 'none';
-        p.reason = 'names no commit: nothing to gate';
-        continue;
-      }
-      if (stopped) continue;
-      const outcome = await gate(
-        session,
-        cache.dir,
-        p.commit,
-        pending.filter((q) => q.commit === p.commit).map((q) => q.candidate.ref),
-      );
-      p.gate = outcome.status;
-      if (outcome.status !== 'passed') {
-        p.reason = `gate ${outcome.status === 'timed-out' ? `timed out after ${Math.round(config.gateTimeoutMs / 1000)}s` : outcome.status === 'cancelled' ? 'cancelled' : `exited with code ${outcome.exitCode}`}`;
-        if (config.failFast) stopped = true;
+    for (const [commit, refs] of refsAt) {
+      const outcome = await gate(session, cache.dir, commit, refs);
+      outcomes.set(commit, outcome);
+      if (outcome.status !== 'passed' && config.failFast) {
+        stopped = true;
+        break;
       }
     }
   } finally {
@@ -774,7 +549,24 @@ async function runGates(session: Session, cache: RepoCache, pending: Pending[]):
     await session.credentials.restore();
     Object.assign(session, remoteGits(session.base, session.credentials, config, environment.env));
   }
-  return stopped;
+  const gated = pending.map((p): Pending => {
+    if (!p.commit) return { ...p, gate: 'none', reason: 'names no commit: nothing to gate' };
+    const outcome = outcomes.get(p.commit);
+    if (!outcome) return p;
+    return {
+      ...p,
+      gate: outcome.status,
+      reason: outcome.status === 'passed' ? undefined : gateFailure(config, outcome),
+    };
+  });
+  return { pending: gated, stopped };
+}
+
+function gateFailure(config: MirrorSyncConfig, outcome: GateOutcome): string {
+  if (outcome.status === 'timed-out')
+    return `gate timed out after ${Math.round(config.gateTimeoutMs / 1000)}s`;
+  if (outcome.status === 'cancelled') return 'gate cancelled';
+  return `gate exited with code ${outcome.exitCode}`;
 }
 
 async function gate(session: Session, repo: string, commit: string, refs: string[]): Promise<GateOutcome> {
@@ -805,13 +597,6 @@ async function gate(session: Session, repo: string, commit: string, refs: string
   );
   session.gates.set(commit, outcome);
   return outcome;
-}
-
-function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => `    ${line}`)
-    .join('\n');
 }
 
 /** True when the report contains a ref the step must fail for. */

@@ -82,12 +82,50 @@ describe('syncMirror over HTTP with token auth (git http-backend)', () => {
     // Every command line was logged (debug) and the gate printed its whole environment.
     const log = env.lines.join('\n');
     expect(log).toContain(`ls-refs ${upstreamServer.url}/upstream.git`);
-    expect(log).toMatch(/\$ git .* fetch --progress /);
+    // The first sync fills the empty cache with a clone that carries the upstream's token.
+    expect(log).toMatch(/\$ git .* clone --bare --progress /);
     expect(log).toMatch(/\$ git .* -c push\.followTags=false -c push\.gpgSign=false push/);
     expect(log).toContain('MIRROR_SYNC_COMMIT=');
     for (const secret of [...forms(UPSTREAM_TOKEN), ...forms(MIRROR_TOKEN)])
       expect(log).not.toContain(secret);
     expect(JSON.stringify(report)).not.toContain(UPSTREAM_TOKEN);
+  });
+
+  it('fills an empty cache with one clone of the branches and tags, then fetches incrementally', async () => {
+    const env = environment();
+    const first = await syncMirror(httpConfig(), env);
+    expect(hasFailures(first)).toBe(false);
+    expect(env.lines.filter((l) => / clone --bare /.test(l))).toHaveLength(1);
+    expect(env.lines.some((l) => / fetch --progress /.test(l))).toBe(false);
+    expect(repos.refs(repos.mirror)).toEqual(repos.refs(repos.upstream));
+    // Counted in the cache the clone filled: master has 1 commit, stable/2024.1 one more.
+    expect(first.refs.map((r) => [r.ref, r.action, r.commits])).toEqual([
+      ['refs/heads/master', 'created', 1],
+      ['refs/heads/stable/2024.1', 'created', 2],
+      ['refs/tags/v1', 'created', 1],
+    ]);
+
+    repos.commit('master');
+    repos.pushUpstream('master');
+    const next = environment();
+    const second = await syncMirror(httpConfig(), next);
+    expect(hasFailures(second)).toBe(false);
+    expect(next.lines.some((l) => / clone /.test(l))).toBe(false);
+    expect(next.lines.filter((l) => / fetch --progress /.test(l))).toHaveLength(1);
+    expect(second.refs.find((r) => r.ref === 'refs/heads/master')).toMatchObject({
+      action: 'updated',
+      commits: 1,
+    });
+    expect(repos.refs(repos.mirror)).toEqual(repos.refs(repos.upstream));
+  });
+
+  it('fetches only the selected refs into an empty cache when the selection is narrower than all branches and tags', async () => {
+    const env = environment();
+    const report = await syncMirror(httpConfig({ refs: ['master'] }), env);
+    expect(hasFailures(report)).toBe(false);
+    expect(env.lines.some((l) => / clone /.test(l))).toBe(false);
+    expect(Object.keys(repos.refs(repos.mirror))).toEqual(['refs/heads/master']);
+    expect(Object.keys(repos.refs(report.cache.dir))).toEqual(['refs/heads/master']);
   });
 
   it('a wrong token fails clearly, naming the input, without printing the token', async () => {

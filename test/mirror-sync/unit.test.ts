@@ -18,6 +18,10 @@ import { checkUrl, resolveConfig, urlKind } from '../../actions/mirror-sync/conf
 import { gateEnvironment } from '../../actions/mirror-sync/gate-sandbox.js';
 import { readInputs } from '../../actions/mirror-sync/inputs.js';
 import { normalizePattern, patternProblem, refSelector } from '../../actions/mirror-sync/ref-patterns.js';
+import type { Session } from '../../actions/mirror-sync/sync.js';
+import { countBrought, type Pending } from '../../actions/mirror-sync/update.js';
+import type { RepoCache } from '../../actions/lib/git/cache.js';
+import { Git } from '../../actions/lib/git/git.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -195,6 +199,26 @@ describe('counting the commits each tip brings', () => {
     );
     expect([counts.get(id(0)), counts.get(id(1023)), counts.get(id(1024)), counts.get(id(1499))]).toEqual([
       1, 1024, 1025, 1500,
+    ]);
+  });
+});
+
+describe('counting the commits of a sync', () => {
+  it('a count git cannot make is a warning naming why, and the report gets no number', async () => {
+    const warnings: string[] = [];
+    const notARepository = mkdtempSync(path.join(dir, 'not-a-repo-'));
+    // Only what countBrought reads of a session: a real git runner and the warning sink.
+    const session = {
+      base: new Git({ env: { ...process.env, GIT_CEILING_DIRECTORIES: dir } }),
+      environment: { warning: (m: string) => warnings.push(m) },
+    } as unknown as Session;
+    const pending = [
+      { candidate: { ref: 'refs/heads/master', old: undefined, new: A }, commit: A },
+    ] as Pending[];
+    const counts = await countBrought(session, { dir: notARepository } as RepoCache, pending, new Set());
+    expect(counts).toBeUndefined();
+    expect(warnings).toEqual([
+      expect.stringMatching(/^Could not count the new commits .*: fatal: not a git repository/),
     ]);
   });
 });

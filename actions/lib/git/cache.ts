@@ -1,8 +1,9 @@
-import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Git, GitError } from './git.js';
+import { gitProgress } from './progress.js';
 
 /**
  * A persistent bare repository kept between jobs on a self-hosted runner, used by one job at a
@@ -32,6 +33,14 @@ export interface RepoCache {
    * git command that carries a credential.
    */
   resetConfig(): Promise<void>;
+  /** True when the repository holds no ref (new, or just rebuilt): a file check, no git process. */
+  isEmpty(): Promise<boolean>;
+  /**
+   * Fills an empty cache with `git clone --bare` of `url` (its branches and tags): a clone proves
+   * its pack complete while indexing it, where a fetch into the same empty repository walks the
+   * whole history again for its connectivity check. `git` carries the remote's credentials.
+   */
+  seedByClone(git: Git, url: string, options?: { progress?: (line: string) => void }): Promise<void>;
   /** Releases the lock. */
   release(): Promise<void>;
 }
@@ -123,6 +132,9 @@ export async function openRepoCache(
       if (packs.length >= PACK_LIMIT) await git.run(['gc', '--auto', '--quiet'], { cwd: dir });
     },
     resetConfig: () => writeOwnConfig(dir),
+    isEmpty: async () =>
+      !existsSync(path.join(dir, 'packed-refs')) && !(await hasRefFile(path.join(dir, 'refs'))),
+    seedByClone: (remoteGit, url, seedOptions = {}) => replaceByClone(remoteGit, url, dir, seedOptions),
     async release() {
       await rm(lockFile, { force: true });
     },
@@ -164,6 +176,36 @@ async function writeOwnConfig(dir: string): Promise<void> {
   await mkdir(path.join(dir, 'info'), { recursive: true });
   await writeFile(path.join(dir, 'info', 'attributes'), '* -export-ignore -export-subst\n');
   await rm(path.join(dir, 'hooks'), { recursive: true, force: true });
+}
+
+/** Clones `url` beside `dir` (clone wants a new directory), then puts it in its place under our lock. */
+async function replaceByClone(
+  git: Git,
+  url: string,
+  dir: string,
+  options: { progress?: (line: string) => void },
+): Promise<void> {
+  const seed = `${dir}.seed-${process.pid}`;
+  await rm(seed, { recursive: true, force: true });
+  try {
+    await git.run(
+      ['clone', '--bare', options.progress ? '--progress' : '--quiet', '--no-local', '--', url, seed],
+      options.progress ? { onStderr: gitProgress(options.progress) } : {},
+    );
+    await writeOwnConfig(seed);
+    await rm(dir, { recursive: true, force: true });
+    await rename(seed, dir);
+  } finally {
+    await rm(seed, { recursive: true, force: true });
+  }
+}
+
+async function hasRefFile(dir: string): Promise<boolean> {
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (entry.isFile()) return true;
+    if (entry.isDirectory() && (await hasRefFile(path.join(dir, entry.name)))) return true;
+  }
+  return false;
 }
 
 /** `*.lock` files git leaves behind when killed mid-update (refs, packed-refs, config, shallow…). */

@@ -179,15 +179,18 @@ export interface ParentRows {
 
 export function parseParents(out: string): ParentRows {
   const lines = out === '' ? [] : out.split('\n');
+  // Every id has the same width (40 or 64): slicing at fixed offsets spares a split per line.
+  const width = lines.length > 0 ? lines[0].indexOf(' ') + 1 || lines[0].length + 1 : 0;
   const index = new Map<string, number>();
-  const words = lines.map((line, i) => {
-    const ids = line.split(' ');
-    index.set(ids[0], i);
-    return ids;
+  for (let i = 0; i < lines.length; i++) index.set(lines[i].slice(0, width - 1), i);
+  const parents = lines.map((line) => {
+    const rows: number[] = [];
+    for (let at = width; at < line.length; at += width) {
+      const row = index.get(line.slice(at, at + width - 1));
+      if (row !== undefined) rows.push(row);
+    }
+    return rows;
   });
-  const parents = words.map(([, ...ps]) =>
-    ps.map((p) => index.get(p)).filter((p): p is number => p !== undefined),
-  );
   return { index, parents };
 }
 
@@ -213,21 +216,40 @@ export function countReached({ index, parents }: ParentRows, tips: readonly stri
       if (row !== undefined) bits[row * width + (n >> 5)] |= 1 << (n & 31);
     });
     const reached = new Float64Array(chunk.length);
+    // Rows with the same tips come in runs (a stretch of linear history): each tip is credited
+    // once per run, not once per row.
+    const credit = (row: number, times: number) => {
+      for (let w = 0, base = row * width; w < width; w++) {
+        let v = bits[base + w];
+        while (v !== 0) {
+          reached[(w << 5) + (31 - Math.clz32(v & -v))] += times;
+          v &= v - 1;
+        }
+      }
+    };
+    let runRow = -1;
+    let runLength = 0;
     for (const row of order) {
       const base = row * width;
       for (const p of parents[row]) {
         const target = p * width;
         for (let w = 0; w < width; w++) bits[target + w] |= bits[base + w];
       }
-      for (let w = 0; w < width; w++) {
-        let v = bits[base + w];
-        while (v !== 0) {
-          reached[(w << 5) + (31 - Math.clz32(v & -v))]++;
-          v &= v - 1;
-        }
+      if (runRow >= 0 && sameBits(bits, runRow * width, base, width)) {
+        runLength++;
+        continue;
       }
+      if (runRow >= 0) credit(runRow, runLength);
+      runRow = row;
+      runLength = 1;
     }
+    if (runRow >= 0) credit(runRow, runLength);
     chunk.forEach((tip, n) => counts.set(tip, reached[n]));
   }
   return counts;
+}
+
+function sameBits(bits: Uint32Array, a: number, b: number, width: number): boolean {
+  for (let w = 0; w < width; w++) if (bits[a + w] !== bits[b + w]) return false;
+  return true;
 }
