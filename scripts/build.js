@@ -57,13 +57,16 @@ function bundle(name) {
 
 /**
  * A stack trace needs the mappings and the source file names, not the sources themselves: dropping
- * sourcesContent keeps each map a fraction of its size. The names are relative to the repository
- * (ncc writes them so), which keeps the maps the same on every machine; check-dist verifies it.
+ * sourcesContent keeps each map a fraction of its size. ncc names each source relative to the
+ * repository behind one `../`; from dist/<bundle>/ that is `../../`, so a trace names
+ * actions/<action>/<file>.ts of the checkout. Relative names keep the maps the same on every
+ * machine; check-dist verifies it.
  */
 function slimSourceMaps(dir) {
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.map'))) {
     const map = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
     delete map.sourcesContent;
+    map.sources = map.sources.map((source) => source.replace(/^\.\.\//, '../../'));
     writeFileSync(path.join(dir, file), JSON.stringify(map));
   }
 }
