@@ -8,9 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { stringify as toYaml } from 'yaml';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -284,6 +285,46 @@ describe('kubeNamespaceClient over TLS with client certificates', () => {
     expect(tlsDoor.seen.map((s) => s.clientCertCN)).toEqual(['ci-user']);
   });
 
+  it("goes through the cluster's proxy-url: CONNECT with the client certificate inside, absolute URL to http", async () => {
+    await createNamespace('via-proxy');
+    const proxy = await startProxy();
+    try {
+      const config = kubeconfig(
+        tlsDoor.url,
+        { 'certificate-authority-data': pki.caCert.toString('base64'), 'proxy-url': proxy.url },
+        {
+          'client-certificate-data': pki.clientCert.toString('base64'),
+          'client-key-data': pki.clientKey.toString('base64'),
+        },
+      );
+      expect(await kubeNamespaceClient({ kubeconfig: config, env: {} }).delete('via-proxy')).toBe('deleted');
+      expect(proxy.seen).toEqual([`CONNECT ${new URL(tlsDoor.url).host}`]);
+      expect(tlsDoor.seen.map((s) => [s.path, s.clientCertCN])).toEqual([
+        ['/api/v1/namespaces/via-proxy', 'ci-user'],
+      ]);
+      expect(await namespaceStatus('via-proxy')).toBe(404);
+
+      await createNamespace('plain-via-proxy');
+      const plain = kubeconfig(door.url, { 'proxy-url': proxy.url }, { token: 'plain' });
+      expect(await kubeNamespaceClient({ kubeconfig: plain, env: {} }).delete('plain-via-proxy')).toBe(
+        'deleted',
+      );
+      expect(proxy.seen.at(-1)).toBe(`DELETE ${door.url}/api/v1/namespaces/plain-via-proxy`);
+      expect(door.seen.map((s) => [s.path, s.authorization])).toEqual([
+        ['/api/v1/namespaces/plain-via-proxy', 'Bearer plain'],
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('refuses a SOCKS proxy-url with a clear error', async () => {
+    const socks = kubeconfig(tlsDoor.url, { 'proxy-url': 'socks5://127.0.0.1:1080' }, { token: 't' });
+    await expect(kubeNamespaceClient({ kubeconfig: socks, env: {} }).delete('x')).rejects.toThrow(
+      'inline kubeconfig: cluster "c": proxy-url "socks5://127.0.0.1:1080" is not an http:// proxy (SOCKS and TLS to the proxy are not supported here)',
+    );
+  });
+
   it('refuses a server its certificate-authority does not vouch for', async () => {
     const config = kubeconfig(tlsDoor.url, {}, { token: 't' });
     const err = await kubeNamespaceClient({ kubeconfig: config, env: {} })
@@ -295,6 +336,43 @@ describe('kubeNamespaceClient over TLS with client certificates', () => {
     expect(tlsDoor.seen).toEqual([]);
   });
 });
+
+/** An HTTP proxy on loopback: CONNECT tunnels and absolute-URL requests, each recorded. */
+async function startProxy(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const upstream = http.request(req.url!, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  const tunnels = new Set<Duplex>();
+  server.on('connect', (req: http.IncomingMessage, client: Duplex) => {
+    seen.push(`CONNECT ${req.url}`);
+    tunnels.add(client);
+    const [host, port] = req.url!.split(':');
+    const upstream = net.connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () => {
+      // A tunnel is no longer an HTTP connection of the server: closeAllConnections leaves it open.
+      for (const tunnel of tunnels) tunnel.destroy();
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 /** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate (CN ci-user). */
 function makePki() {

@@ -1,7 +1,7 @@
 /**
  * The current context of a kubeconfig read as kubectl reads it, for the small REST client: the API
  * server, its TLS trust, and how to authenticate (bearer token or token file, client certificate,
- * basic auth, or an exec credential plugin). Legacy `auth-provider` plugins (gcp and azure are gone
+ * basic auth, or an exec credential plugin), through the cluster's http:// proxy-url if it has one. Legacy `auth-provider` plugins (gcp and azure are gone
  * from kubectl since 1.26) are refused with the exec plugin to use instead.
  */
 import { readFileSync } from 'node:fs';
@@ -29,6 +29,8 @@ export type KubeAuth =
 export interface KubeAccess {
   /** API server URL (for requests and logs; never contains credentials). */
   server: string;
+  /** The cluster's proxy-url: an http:// proxy (CONNECT tunnels to an https server). */
+  proxy?: string;
   /** Where the kubeconfig came from, for error messages. */
   source: string;
   tls: TlsSettings;
@@ -68,12 +70,14 @@ export function readKubeAccess(options: KubeconfigLookup & { kubeconfig?: string
     : {};
   if (typeof cluster.server !== 'string' || !cluster.server)
     throw new UserError(`${source}: cluster ${JSON.stringify(context.cluster)} has no server URL`);
-  if (cluster['proxy-url'])
+  const proxy = cluster['proxy-url'];
+  if (proxy !== undefined && (typeof proxy !== 'string' || !/^http:\/\//.test(proxy)))
     throw new UserError(
-      `${source}: cluster ${JSON.stringify(context.cluster)} sets proxy-url, which the namespace cleanup does not support; reach the API server directly`,
+      `${source}: cluster ${JSON.stringify(context.cluster)}: proxy-url ${JSON.stringify(proxy)} is not an http:// proxy (SOCKS and TLS to the proxy are not supported here)`,
     );
   return {
     server: cluster.server.replace(/\/+$/, ''),
+    ...(proxy ? { proxy } : {}),
     source,
     tls: tlsSettings(cluster, user, base, source),
     auth: authOf(user, base, source, String(context.user)),

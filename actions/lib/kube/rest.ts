@@ -3,11 +3,13 @@
  * that only need one call, such as deleting a namespace. Actions that watch the cluster use
  * createKubeClient instead.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import tls, { type ConnectionOptions } from 'node:tls';
 import { runExecCredential } from './exec-credential.js';
 import type { KubeAccess } from './kube-access.js';
-import { readFileSync } from 'node:fs';
 
 /** A non-2xx answer; `code` and `body` are what httpStatus and describeApiError read. */
 export class KubeApiError extends Error {
@@ -44,6 +46,7 @@ export async function kubeRequest(
   const url = new URL(access.server + request.path);
   const body = request.body === undefined ? undefined : JSON.stringify(request.body);
   const headers: Record<string, string> = {
+    host: url.host,
     accept: 'application/json',
     'user-agent': 'taco-actions',
     ...(auth.header ? { authorization: auth.header } : {}),
@@ -51,12 +54,26 @@ export async function kubeRequest(
       ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }
       : {}),
   };
-  const transport = url.protocol === 'https:' ? https : http;
-  const tls = { ...access.tls, ...(auth.cert ? { cert: auth.cert, key: auth.key } : {}) };
+  const secure = url.protocol === 'https:';
+  const tlsOptions = { ...access.tls, ...(auth.cert ? { cert: auth.cert, key: auth.key } : {}) };
+  // Through the cluster's http:// proxy: TLS inside a CONNECT tunnel to an https server, the
+  // absolute URL to a plain-http one.
+  const proxy = access.proxy ? new URL(access.proxy) : undefined;
+  const via =
+    proxy && !secure
+      ? { url: proxy, path: url.href, agent: false as const }
+      : { url, agent: proxy ? tunnelAgent(proxy, tlsOptions) : (false as const) };
   return new Promise((resolve, reject) => {
-    const req = transport.request(
-      url,
-      { method: request.method, headers, ...tls, agent: false, signal: request.signal },
+    const req = (secure ? https : http).request(
+      via.url,
+      {
+        method: request.method,
+        headers,
+        ...tlsOptions,
+        ...('path' in via ? { path: via.path } : {}),
+        agent: via.agent,
+        signal: request.signal,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -79,6 +96,34 @@ export async function kubeRequest(
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** An agent whose connections are TLS inside a CONNECT tunnel through the proxy. */
+function tunnelAgent(proxy: URL, tlsOptions: ConnectionOptions): https.Agent {
+  const agent = new https.Agent(tlsOptions);
+  const connect = (
+    options: ConnectionOptions & { host?: string; port?: number },
+    done: (err: Error | null, socket?: Duplex) => void,
+  ) => {
+    const authority = `${options.host}:${options.port}`;
+    const tunnel = http.request(proxy, {
+      method: 'CONNECT',
+      path: authority,
+      headers: { host: authority },
+      agent: false,
+    });
+    tunnel.once('connect', (res, socket) => {
+      if (res.statusCode !== 200) {
+        socket.destroy();
+        return done(new Error(`proxy ${proxy.host} answered ${res.statusCode} to CONNECT ${authority}`));
+      }
+      done(null, tls.connect({ ...options, socket }));
+    });
+    tunnel.once('error', (err) => done(err));
+    tunnel.end();
+  };
+  (agent as unknown as { createConnection: typeof connect }).createConnection = connect;
+  return agent;
 }
 
 interface Credentials {
