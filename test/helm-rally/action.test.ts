@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
+import { parseJUnitXml } from '../support/junit-xml.js';
 import { readActionYaml, repoRoot, runAction, runPost } from '../harness/run-action.js';
 import { FakeArmadaKubeApi } from '../fakes/armada-kube-api.js';
 import { realHelmOnPath } from '../support/helm.js';

@@ -22,7 +22,7 @@ import { HelmCli } from '../../actions/lib/helm/index.js';
 import { runProcess } from '../../actions/lib/process.js';
 import type { ProcessRunner } from '../../actions/lib/helm/index.js';
 import { loadProfile } from '../../actions/lib/profile/load.js';
-import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
+import { parseJUnitXml } from '../support/junit-xml.js';
 import { terminalContext } from '../../actions/lib/terminal-context.js';
 import { defaultHelmMajor, installHelm } from '../support/helm.js';
 import {

@@ -13,7 +13,7 @@ import {
   rallySummaryMarkdown,
   reportPassed,
 } from '../../actions/lib/rally/index.js';
-import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
+import { parseJUnitXml } from '../support/junit-xml.js';
 
 const recorded = (name: string) =>
   path.join(import.meta.dirname, '..', 'fixtures', 'recorded', 'rally', name);

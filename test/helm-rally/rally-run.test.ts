@@ -12,7 +12,7 @@ import {
   runRallyTask,
   taskIdFromOutput,
 } from '../../actions/lib/rally/index.js';
-import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
+import { parseJUnitXml } from '../support/junit-xml.js';
 import { PASSING_TEMPLATE, dummyTask, rallyTestEnv } from '../support/rally.js';
 
 const t = rallyTestEnv('rally-run-');

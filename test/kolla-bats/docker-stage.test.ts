@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../actions/kolla-bats/main.js';
 import { ExternalError, JobFailure, UserError } from '../../actions/lib/errors.js';
-import { parseJUnitXml } from '../../actions/lib/reports/junit.js';
+import { parseJUnitXml } from '../support/junit-xml.js';
 import { terminalContext } from '../../actions/lib/terminal-context.js';
 import { repoRoot, runAction } from '../harness/run-action.js';
 import { importBusyboxImage } from '../support/busybox-image.js';

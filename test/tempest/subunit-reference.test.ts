@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseJUnitXml, toJUnitXml, type JUnitCase } from '../../actions/lib/reports/junit.js';
+import { toJUnitXml, type JUnitCase } from '../../actions/lib/reports/junit.js';
+import { parseJUnitXml } from '../support/junit-xml.js';
 import {
   countOutcomes,
   readSubunit,

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../errors.js';
+import { isInlineKubeconfig, resolveKubeconfigPath } from './kubeconfig-source.js';
+
+export { isInlineKubeconfig };
 
 /** A connection to one cluster: the parsed kubeconfig and the typed API groups built from it. */
 export interface KubeClient {
@@ -24,15 +24,6 @@ export interface KubeClientOptions {
   cwd?: string;
   /** Context to use instead of the file's current-context. */
   context?: string;
-}
-
-/** True when the value is kubeconfig text rather than a path. */
-export function isInlineKubeconfig(value: string): boolean {
-  return (
-    value.includes('\n') ||
-    /^\s*(apiVersion|kind|clusters)\s*:/.test(value) ||
-    value.trimStart().startsWith('{')
-  );
 }
 
 /** Builds a client; every problem with the kubeconfig is a UserError naming where it came from. */
@@ -81,25 +72,4 @@ export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
     server: cluster.server,
     source,
   };
-}
-
-function resolveKubeconfigPath(given: string, options: KubeClientOptions): string {
-  const env = options.env ?? {};
-  const candidates = given
-    ? [path.resolve(options.cwd ?? process.cwd(), given)]
-    : [
-        ...(env.KUBECONFIG?.split(path.delimiter).filter(Boolean) ?? []),
-        path.join(env.HOME ?? os.homedir(), '.kube', 'config'),
-      ];
-  const found = candidates.find((file) => existsSync(file));
-  if (!found) {
-    throw new UserError(
-      given
-        ? `kubeconfig file ${candidates[0]} does not exist`
-        : `No kubeconfig given and none found (looked at ${candidates.join(', ')}): set the kubeconfig input`,
-    );
-  }
-  // Fail on an unreadable file here with its name rather than deep inside the client.
-  readFileSync(found, 'utf8');
-  return found;
 }

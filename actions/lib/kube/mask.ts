@@ -1,5 +1,5 @@
 import type { ActionContext } from '../context.js';
-import { isInlineKubeconfig } from './client.js';
+import { isInlineKubeconfig } from './kubeconfig-source.js';
 
 const CREDENTIAL_KEYS =
   /^\s*-?\s*(token|client-key-data|client-certificate-data|password|username|id-token|refresh-token|client-secret|access-token)\s*:\s*["']?([^"'\s]+)["']?\s*$/;
