@@ -22,5 +22,10 @@ export function registryClients(
     profile,
     inputNames: { registry: 'registry.url', username: 'registry.username', password: 'registry.password' },
   });
-  return clientsFor(access, { signal: ctx.signal, log, setSecret: (value) => ctx.setSecret(value) });
+  return clientsFor(access, {
+    signal: ctx.signal,
+    log,
+    setSecret: (value) => ctx.setSecret(value),
+    env: ctx.env,
+  });
 }

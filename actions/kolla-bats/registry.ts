@@ -3,6 +3,7 @@
  * registry there and do the credentials work (before any build), and what digest does it report
  * for a pushed tag.
  */
+import type { ProxyEnvironment } from '../lib/http/index.js';
 import { UserError } from '../lib/errors.js';
 import { RegistryClient as SharedClient } from '../lib/registry/client.js';
 import { RegistryError } from '../lib/registry/errors.js';
@@ -39,7 +40,7 @@ export class RegistryClient {
 
   constructor(
     private readonly endpoint: RegistryEndpoint,
-    options: { timeoutMs?: number; setSecret?: (value: string) => void } = {},
+    options: { timeoutMs?: number; setSecret?: (value: string) => void; env?: ProxyEnvironment } = {},
   ) {
     const { username, password } = endpoint;
     this.client = new SharedClient({
@@ -48,6 +49,7 @@ export class RegistryClient {
       credentials: username && password ? { username, password } : undefined,
       tokenRealms: endpoint.tokenRealms,
       setSecret: options.setSecret,
+      env: options.env,
       timeoutMs: options.timeoutMs ?? 30_000,
       retry: { retries: 2 },
     });

@@ -12,6 +12,7 @@ import { CacheLockedError, openRepoCache, type RepoCache } from '../lib/git/cach
 import { fetchRefs } from '../lib/git/fetch.js';
 import { Git, GitError, gitComplaint } from '../lib/git/git.js';
 import { canListInProcess, lsRefsHttp } from '../lib/git/ls-refs-http.js';
+import { isLoopbackHost } from '../lib/http/loopback.js';
 import { isLostRace, type LeasedUpdate, pushWithLeases } from '../lib/git/push.js';
 import { countNewCommits, describeObjects, isAncestor, lsRemote } from '../lib/git/refs.js';
 import { type Candidate, classify, decideUpdate, type UpdateKind } from './classify.js';
@@ -226,7 +227,7 @@ async function prepareCredentials(
     const kind = urlKind(url);
     if (kind === 'http' && token) {
       const host = new URL(url).hostname;
-      if (url.startsWith('http:') && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
+      if (url.startsWith('http:') && !isLoopbackHost(host)) {
         throw new UserError(
           `Input '${input}': refusing to send a token over plain http to ${host}; use https`,
         );

@@ -40,6 +40,7 @@ export async function run(ctx: ActionContext): Promise<void> {
     maxConnections: settings.concurrency,
     retry: { retries: settings.retries },
     signal: ctx.signal,
+    env: ctx.env,
     log: (line) => ctx.info(`registry: ${line}`),
   });
   if (settings.mode === 'record-nightly') {

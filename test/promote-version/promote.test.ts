@@ -314,7 +314,7 @@ describe('a registry failing midway (faulty proxy)', () => {
       .map((r) => r.outcome);
     expect(faults.sort()).toEqual([429, 502, 503, 'dropped', 'dropped'].sort());
     expect(run.log).toMatch(/HTTP 429; retry 1\/3 in 1000 ms/);
-    expect(run.log).toMatch(/(ECONNRESET|socket hang up); retry 1\/3/);
+    expect(run.log).toMatch(/(ECONNRESET|socket hang up|other side closed \(UND_ERR_SOCKET\)); retry 1\/3/);
   });
 });
 
