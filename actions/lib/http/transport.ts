@@ -124,6 +124,9 @@ export class HttpTransport {
       signal: this.options.signal,
       headersTimeout: timeout,
       bodyTimeout: timeout,
+      // undici closes the connection after a HEAD unless told otherwise (for servers that send a
+      // body anyway); registries answer HEAD cleanly and a promotion sends one per image.
+      reset: false,
     });
     const limit = request.maxBytes ?? MAX_RESPONSE_BYTES;
     const tooLarge = () =>
