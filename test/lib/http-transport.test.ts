@@ -2,6 +2,8 @@
  * The shared HTTP stack (actions/lib/http): proxies from the job's environment through a real
  * CONNECT proxy on loopback, NO_PROXY, the loopback rule and the one backoff and sleep.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backoffDelay, HttpTransport, isLoopbackHost, sleep } from '../../actions/lib/http/index.js';
 import { RegistryClient } from '../../actions/lib/registry/client.js';
@@ -88,6 +90,33 @@ describe('proxies', () => {
       });
     } finally {
       transport.close();
+    }
+  });
+});
+
+describe('redirects', () => {
+  it('are followed only when asked (tool downloads), through the proxy too', async () => {
+    const [registry, proxy] = await Promise.all([startRegistry(), startConnectProxy()]);
+    const server = http.createServer((req, res) => {
+      res.writeHead(302, { location: `${registry.url}/v2/` });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/download`;
+    const plain = new HttpTransport();
+    const following = new HttpTransport({ maxRedirections: 2, env: { HTTP_PROXY: proxy.url } });
+    try {
+      expect((await plain.send({ method: 'GET', url })).status).toBe(302);
+      const followed = await following.send({ method: 'GET', url });
+      expect(followed.status).toBe(200);
+      expect(JSON.parse(followed.body.toString())).toEqual({});
+      expect(proxy.tunnels).toEqual([new URL(url).host, registry.host]);
+    } finally {
+      plain.close();
+      following.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await Promise.all([registry.stop(), proxy.stop()]);
     }
   });
 });

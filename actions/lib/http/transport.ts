@@ -1,6 +1,6 @@
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
-import { request as undiciRequest } from 'undici';
+import { type Dispatcher, interceptors, request as undiciRequest } from 'undici';
 import { collectLimited, declaredLength, formatSize } from '../size-limit.js';
 import { createDispatcher, type ProxyEnvironment } from './dispatcher.js';
 import {
@@ -44,6 +44,8 @@ export interface TransportOptions {
   log?: (line: string) => void;
   /** The job's environment, for HTTPS_PROXY / HTTP_PROXY / NO_PROXY (default: none, direct). */
   env?: ProxyEnvironment;
+  /** Redirects followed (default 0: a 3xx is the answer); credentials never follow to another origin. */
+  maxRedirections?: number;
 }
 
 /** A request that got no usable answer: the network failed, or the answer was over its size limit. */
@@ -70,12 +72,17 @@ export function headerValue(res: HttpResponse, name: string): string | undefined
  * `close()` ends the sockets so the process can exit.
  */
 export class HttpTransport {
-  private readonly dispatcher: ReturnType<typeof createDispatcher>;
+  private readonly pool: ReturnType<typeof createDispatcher>;
+  private readonly dispatcher: Dispatcher;
   readonly retry: RetryPolicy;
 
   constructor(private readonly options: TransportOptions = {}) {
     const connections = options.maxConnections ?? 16;
-    this.dispatcher = createDispatcher({ connections, env: options.env });
+    this.pool = createDispatcher({ connections, env: options.env });
+    const redirects = options.maxRedirections ?? 0;
+    this.dispatcher = redirects
+      ? this.pool.compose(interceptors.redirect({ maxRedirections: redirects }))
+      : this.pool;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     // Every request in flight and every backoff wait listens for the job's cancellation.
     const signal = options.signal;
@@ -147,7 +154,7 @@ export class HttpTransport {
 
   /** Ends the keep-alive sockets; without it they hold the process open. */
   close(): void {
-    this.dispatcher.destroy().catch(() => undefined);
+    this.pool.destroy().catch(() => undefined);
   }
 }
 
