@@ -36,7 +36,7 @@ async function withReleases<T>(
   const ctx = { env: options.env, setSecret: () => undefined };
   const inputNames = { registry: 'registry', username: 'registry-username', password: 'registry-password' };
   const access = resolveRegistryAccess(ctx, { inputNames, profile });
-  const clients = registryClients(access);
+  const clients = registryClients(access, { env: ctx.env });
   try {
     const releases = await Promise.all(
       refs.map((text, i) => {

@@ -194,7 +194,8 @@ class ChaosRun {
         if (o.dryRun) for (const p of this.pending) p.settled = true;
         const wait = this.jittered(tick);
         if (o.signal?.aborted || Date.now() + wait >= deadline) break;
-        await sleep(wait, o.signal);
+        // Cancelled: the loop ends and the report below says so.
+        await sleep(wait, o.signal).catch(() => undefined);
       }
       const chaosEndedAt = Date.now();
       const cancelled = Boolean(o.signal?.aborted);

@@ -19,8 +19,8 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { UserError } from '../lib/errors.js';
-import { isLoopbackHost } from '../lib/registry/reference.js';
-import { collectLimited, declaredLength, formatSize } from '../lib/size-limit.js';
+import { HttpError, HttpTransport, isLoopbackHost, type ProxyEnvironment } from '../lib/http/index.js';
+import { formatSize } from '../lib/size-limit.js';
 import { runChecked } from '../lib/process.js';
 import {
   localChartPath,
@@ -118,7 +118,8 @@ export class ChartPreparer {
     let archive = source.location.startsWith('file://') ? new URL(source.location).pathname : source.location;
     if (/^https?:\/\//i.test(source.location)) {
       archive = path.join(dir, '..', `${path.basename(dir)}.tgz`);
-      writeFileSync(archive, await downloadTar(source.location, limit, this.options));
+      const env = this.gitEnv(source);
+      writeFileSync(archive, await downloadTar(source.location, limit, { ...this.options, env }));
     }
     if (!existsSync(archive)) throw new UserError(`chart source ${source.location}: no such tarball`);
     if (source.sha256) checkSha256(archive, source.sha256, source.location);
@@ -168,11 +169,14 @@ export class ChartPreparer {
   }
 }
 
-/** Downloads a `tar` source: https, or plain http on loopback or a listed host; at most `limit` bytes. */
+/**
+ * Downloads a `tar` source: https, or plain http on loopback or a listed host; at most `limit`
+ * bytes; through the shared HTTP stack (retries, and the proxy of `env`). Redirects are refused.
+ */
 async function downloadTar(
   location: string,
   limit: number,
-  options: Pick<ChartPreparerOptions, 'insecureHosts' | 'signal'>,
+  options: Pick<ChartPreparerOptions, 'insecureHosts' | 'signal'> & { env: ProxyEnvironment },
 ): Promise<Buffer> {
   const url = new URL(location);
   if (url.protocol === 'http:' && !isLoopbackHost(url.host) && !options.insecureHosts?.includes(url.host)) {
@@ -180,25 +184,20 @@ async function downloadTar(
       `chart source ${location}: plain http is refused for ${url.host} (use https, or list the host in the profile's armada.insecure-hosts)`,
     );
   }
-  const tooLarge = () =>
-    new UserError(`chart source ${location}: larger than the ${formatSize(limit)} limit for a tar source`);
-  const response = await fetch(url, { signal: options.signal, redirect: 'error' });
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new UserError(`chart source ${location}: download failed with HTTP ${response.status}`);
-  }
-  const body = response.body;
-  if (!body) return Buffer.alloc(0);
+  const transport = new HttpTransport({ env: options.env, signal: options.signal, maxConnections: 1 });
   try {
-    return await collectLimited(
-      body,
-      limit,
-      tooLarge,
-      declaredLength(response.headers.get('content-length')),
-    );
+    const response = await transport.send({ method: 'GET', url: url.toString(), maxBytes: limit });
+    if (response.status < 200 || response.status > 299)
+      throw new UserError(`chart source ${location}: download failed with HTTP ${response.status}`);
+    return response.body;
   } catch (err) {
-    await body.cancel().catch(() => undefined);
+    if (err instanceof HttpError && err.details.code === 'SIZE_EXCEEDED')
+      throw new UserError(
+        `chart source ${location}: larger than the ${formatSize(limit)} limit for a tar source`,
+      );
     throw err;
+  } finally {
+    transport.close();
   }
 }
 

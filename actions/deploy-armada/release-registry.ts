@@ -23,7 +23,12 @@ export function registryClients(
     profile,
     inputNames: { registry: 'registry.url', username: 'registry.username', password: 'registry.password' },
   });
-  return clientsFor(access, { signal: ctx.signal, log, setSecret: (value) => ctx.setSecret(value) });
+  return clientsFor(access, {
+    signal: ctx.signal,
+    log,
+    setSecret: (value) => ctx.setSecret(value),
+    env: ctx.env,
+  });
 }
 
 /** Pulls and verifies the release before anything else: its manifest then stands in for a manifest file. */

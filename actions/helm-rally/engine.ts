@@ -87,6 +87,7 @@ function registryClient(ctx: ActionContext, settings: HelmRallySettings): Regist
     setSecret: (value) => ctx.setSecret(value),
     signal: ctx.signal,
     log: (line) => ctx.info(line),
+    env: ctx.env,
   });
 }
 

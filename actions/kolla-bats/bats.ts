@@ -38,7 +38,7 @@ export async function batsVersion(file: string, signal?: AbortSignal): Promise<s
 
 /** A bats on PATH that is new enough, else the pinned release (downloaded, verified, cached). */
 export async function resolveBats(
-  ctx: Pick<ActionContext, 'info' | 'debug' | 'signal'>,
+  ctx: Pick<ActionContext, 'info' | 'debug' | 'signal'> & Partial<Pick<ActionContext, 'env'>>,
   pinned: ToolSpec = BATS_TOOL,
 ): Promise<Bats> {
   const onPath = await which('bats', false);

@@ -122,7 +122,10 @@ async function prepare(ctx: Ctx, settings: KollaBatsSettings, workDir: string): 
   await engine.prepare();
   let registry: RegistryClient | undefined;
   if (settings.push && settings.registry)
-    registry = new RegistryClient(settings.registry, { setSecret: (value) => ctx.setSecret(value) });
+    registry = new RegistryClient(settings.registry, {
+      setSecret: (value) => ctx.setSecret(value),
+      env: ctx.env,
+    });
   if (!settings.dryRun) {
     const version = await engine.check();
     ctx.info(`${settings.engine} ${version}`);

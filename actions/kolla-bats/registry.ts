@@ -4,6 +4,7 @@
  * for a pushed tag.
  */
 import { ExternalError, UserError } from '../lib/errors.js';
+import type { ProxyEnvironment } from '../lib/http/index.js';
 import { RegistryClient as SharedClient } from '../lib/registry/client.js';
 import { RegistryError } from '../lib/registry/errors.js';
 import { isValidRepository, joinRepository, type RegistryLocation } from '../lib/registry/reference.js';
@@ -39,7 +40,7 @@ export class RegistryClient {
 
   constructor(
     private readonly endpoint: RegistryEndpoint,
-    options: { timeoutMs?: number; setSecret?: (value: string) => void } = {},
+    options: { timeoutMs?: number; setSecret?: (value: string) => void; env?: ProxyEnvironment } = {},
   ) {
     const { username, password } = endpoint;
     this.client = new SharedClient({
@@ -48,6 +49,7 @@ export class RegistryClient {
       credentials: username && password ? { username, password } : undefined,
       tokenRealms: endpoint.tokenRealms,
       setSecret: options.setSecret,
+      env: options.env,
       timeoutMs: options.timeoutMs ?? 30_000,
       retry: { retries: 2 },
     });

@@ -2,10 +2,12 @@ import { which } from '@actions/io';
 import * as toolCache from '@actions/tool-cache';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { ActionContext } from './context.js';
 import { ExternalError, UserError } from './errors.js';
+import { HttpTransport } from './http/index.js';
 import { runProcess } from './process.js';
 
 /** A pinned external CLI (helm, kubectl, bats-core…) and where to get it. */
@@ -26,7 +28,11 @@ export interface ToolSpec {
   versionPattern?: RegExp;
 }
 
-type Log = Pick<ActionContext, 'info' | 'debug' | 'signal'>;
+/** Where to log, the job's cancellation and (for the proxy variables) its environment. */
+type Log = Pick<ActionContext, 'info' | 'debug' | 'signal'> & Partial<Pick<ActionContext, 'env'>>;
+
+/** Refused beyond this: no pinned tool comes near it. */
+const MAX_TOOL_BYTES = 512 * 1024 * 1024;
 
 /**
  * Returns the absolute path of the tool's executable: a matching one already on PATH, else the
@@ -44,7 +50,7 @@ export async function ensureTool(ctx: Log, spec: ToolSpec): Promise<string> {
     return path.join(cached, spec.binPath);
   }
   ctx.info(`Installing ${spec.name} ${spec.version} from ${spec.url}`);
-  const file = await toolCache.downloadTool(spec.url);
+  const file = await download(ctx, spec.url);
   try {
     const actual = await sha256File(file);
     if (actual !== spec.sha256.toLowerCase()) {
@@ -66,7 +72,24 @@ export async function ensureTool(ctx: Log, spec: ToolSpec): Promise<string> {
     await chmod(binary, 0o755);
     return binary;
   } finally {
-    await rm(file, { force: true });
+    await rm(path.dirname(file), { recursive: true, force: true });
+  }
+}
+
+/** The file at `url` in a new temp dir, through the shared HTTP stack (proxies, retries, redirects). */
+async function download(ctx: Log, url: string): Promise<string> {
+  const transport = new HttpTransport({ env: ctx.env, signal: ctx.signal, maxRedirections: 5 });
+  try {
+    const response = await transport.send({ method: 'GET', url, maxBytes: MAX_TOOL_BYTES });
+    if (response.status !== 200) throw new Error(`download of ${url} failed with HTTP ${response.status}`);
+    const file = path.join(
+      await mkdtemp(path.join(os.tmpdir(), 'taco-tool-')),
+      path.basename(new URL(url).pathname),
+    );
+    await writeFile(file, response.body);
+    return file;
+  } finally {
+    transport.close();
   }
 }
 

@@ -10,6 +10,7 @@ import {
 import { CacheLockedError, openRepoCache, type RepoCache } from '../lib/git/cache.js';
 import { Git, GitError } from '../lib/git/git.js';
 import { canListInProcess, lsRefsHttp } from '../lib/git/ls-refs-http.js';
+import { isLoopbackHost } from '../lib/http/loopback.js';
 import { lsRemote } from '../lib/git/refs.js';
 import { type Candidate, type Classification, classify } from './classify.js';
 import type { MirrorSyncConfig } from './config.js';
@@ -235,7 +236,7 @@ async function prepareCredentials(
     const kind = urlKind(url);
     if (kind === 'http' && token) {
       const host = new URL(url).hostname;
-      if (url.startsWith('http:') && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
+      if (url.startsWith('http:') && !isLoopbackHost(host)) {
         throw new UserError(
           `Input '${input}': refusing to send a token over plain http to ${host}; use https`,
         );

@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { errorMessage, JobFailure } from '../lib/errors.js';
 import type { RegistryClient } from '../lib/registry/client.js';
 import { copyManifest } from '../lib/registry/copy.js';
+import type { RawManifest } from '../lib/registry/manifest.js';
 import type { Candidate } from './candidates.js';
 import { highestRelease, nextMajor, type VersionRequest } from './version.js';
 
@@ -9,6 +10,8 @@ import { highestRelease, nextMajor, type VersionRequest } from './version.js';
 export interface VerifiedCandidate extends Candidate {
   digest: string;
   mediaType: string;
+  /** The manifest's bytes as verified: the copy PUTs these without reading them again (else it GETs them). */
+  manifest?: RawManifest;
 }
 
 /** The release tag's state in a target repository before anything is written. */
@@ -37,7 +40,10 @@ export interface VersionChoice {
   states: Map<Candidate, TargetState>;
 }
 
-/** Every candidate must exist (and have its recorded digest) before anything is promoted. */
+/**
+ * Every candidate must exist (and have its recorded digest) before anything is promoted. One GET
+ * each: its bytes are hashed here (the digest released) and are what the copy later PUTs.
+ */
 export async function verifyCandidates(
   client: RegistryClient,
   candidates: readonly Candidate[],
@@ -47,18 +53,18 @@ export async function verifyCandidates(
     candidates.map(async (candidate): Promise<VerifiedCandidate | undefined> => {
       const ref = `${client.host}/${candidate.sourceRepository}${candidate.sourceReference.includes(':') ? '@' : ':'}${candidate.sourceReference}`;
       try {
-        const head = await client.headManifest(candidate.sourceRepository, candidate.sourceReference);
-        if (!head) {
+        const manifest = await client.findManifest(candidate.sourceRepository, candidate.sourceReference);
+        if (!manifest) {
           problems.push(`${candidate.name}: ${ref} does not exist`);
           return undefined;
         }
-        if (candidate.expectedDigest && head.digest !== candidate.expectedDigest) {
+        if (candidate.expectedDigest && manifest.digest !== candidate.expectedDigest) {
           problems.push(
-            `${candidate.name}: ${ref} has digest ${head.digest}, not the recorded ${candidate.expectedDigest}`,
+            `${candidate.name}: ${ref} has digest ${manifest.digest}, not the recorded ${candidate.expectedDigest}`,
           );
           return undefined;
         }
-        return { ...candidate, digest: head.digest, mediaType: head.mediaType };
+        return { ...candidate, digest: manifest.digest, mediaType: manifest.mediaType, manifest };
       } catch (err) {
         problems.push(`${candidate.name}: ${errorMessage(err)}`);
         return undefined;
@@ -164,6 +170,7 @@ export async function copyImages(
             targetRepository: candidate.targetRepository,
             targetReference: version,
             expectedDigest: candidate.digest,
+            source: candidate.manifest,
           });
           options.log?.(
             `${candidate.name}: ${outcome.target} = ${result.digest}${result.mountedBlobs ? ` (${result.mountedBlobs} blobs mounted)` : ''}`,

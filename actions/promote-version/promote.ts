@@ -38,6 +38,7 @@ import {
 import { checkNightlyDigests, passingNightlies } from './nightly.js';
 import type { PromoteSettings } from './settings.js';
 import { releaseVersions } from './version.js';
+import type { Candidate } from './candidates.js';
 import semver from 'semver';
 
 export interface PromotionDeps {
@@ -90,17 +91,101 @@ interface ReleaseParts {
   release?: ReleasePlan;
 }
 
+/** Everything verified before a release version is chosen. */
+interface VerifiedSources {
+  sources: Awaited<ReturnType<typeof resolveSources>>;
+  verified: VerifiedCandidate[];
+  charts: Awaited<ReturnType<typeof verifyCharts>>;
+  /** The nightly that tested these digests (require-nightly). */
+  tested?: HistoryEntry;
+  gitStates: Awaited<ReturnType<typeof inspectGitRepo>>[];
+}
+
+type TagPlan = Exclude<ReturnType<typeof planGitTag>, { conflict: string }>;
+
+/**
+ * What a promotion will do, decided from reads only: the version and, for each image, chart, the
+ * release artifact and git tag, whether it is to be written or is already there. The dry run
+ * reports exactly this; `applyPromotion` carries it out.
+ */
+export interface PromotionPlan {
+  version: string;
+  versionReason: string;
+  candidate: string;
+  /** Every verified candidate image (to copy or already there). */
+  verified: VerifiedCandidate[];
+  toCopy: VerifiedCandidate[];
+  alreadyThere: VerifiedCandidate[];
+  chartsToPush: ChartPlan[];
+  chartsThere: ChartPlan[];
+  release?: ReleasePlan;
+  tagPlans: TagPlan[];
+  from?: { ref: string; digest: string };
+  /** The changes against the previous release artifact (for the summary). */
+  previous?: PromotionReport['previous'];
+}
+
 const asTargetState = (state: ReleasePlan['state']): TargetState =>
   state.kind === 'other' ? { kind: 'other', digest: state.digest } : { kind: state.kind };
 
 /**
- * A promotion: verify every candidate (images, charts) and every release tag first (nothing is
- * changed when one is missing or a release tag already holds something else), copy the images,
- * push the re-versioned charts, then the release artifact that names them, then tag git, publish
- * the GitHub release and append the ledger. Every step skips what is already done, so re-running a
- * promotion that failed midway completes it and re-running a complete one changes nothing.
+ * A promotion: plan it (verify every candidate and release tag; nothing is changed when one is
+ * missing or a release tag already holds something else), then apply the plan unless this is a
+ * dry run. Every step skips what is already done, so re-running a promotion that failed midway
+ * completes it and re-running a complete one changes nothing.
  */
 export async function promote(settings: PromoteSettings, deps: PromotionDeps): Promise<PromotionReport> {
+  const plan = await planPromotion(settings, deps);
+  return settings.dryRun ? plannedReport(plan, settings, deps) : applyPromotion(plan, settings, deps);
+}
+
+/**
+ * Reads the registry, git and (with require-nightly) the ledger, and decides what the promotion
+ * does; writes nothing. Throws a JobFailure naming every problem when something is missing or a
+ * release tag is taken.
+ */
+export async function planPromotion(settings: PromoteSettings, deps: PromotionDeps): Promise<PromotionPlan> {
+  const { client, log } = deps;
+  const inputs = await verifySources(settings, deps);
+  const { verified, charts, gitStates } = inputs;
+  const partsAt = releasePartsAt(settings, deps, inputs);
+  const partStates = async (version: string) => {
+    const parts = await partsAt(version);
+    return [
+      ...parts.charts.map((p) => p.state),
+      ...(parts.release ? [asTargetState(parts.release.state)] : []),
+    ];
+  };
+  const otherTags = [
+    ...gitStates.flatMap((s) => s.tags),
+    ...(charts.length ? await chartTags(client, settings.registry, charts) : []),
+    ...(inputs.sources.manifest ? await client.listTags(releaseRepository(settings.registry)) : []),
+  ];
+  const choice = await chooseVersion(client, verified, settings.version, otherTags, partStates);
+  const version = choice.version;
+  log(`Release version ${version}: ${choice.reason}`);
+  const parts = await partsAt(version);
+  const gitPlans = gitStates.map((state) => planGitTag(state, version));
+  refuseConflicts(client.host, version, verified, choice.states, parts, gitPlans);
+  const state = (c: VerifiedCandidate) => choice.states.get(c)!.kind;
+  return {
+    version,
+    versionReason: choice.reason,
+    candidate: settings.candidate,
+    verified,
+    toCopy: verified.filter((c) => state(c) === 'absent'),
+    alreadyThere: verified.filter((c) => state(c) === 'same'),
+    chartsToPush: parts.charts.filter((p) => p.state.kind === 'absent'),
+    chartsThere: parts.charts.filter((p) => p.state.kind === 'same'),
+    ...(parts.release ? { release: parts.release } : {}),
+    tagPlans: gitPlans.filter((p): p is TagPlan => !('conflict' in p)),
+    ...(inputs.sources.from ? { from: inputs.sources.from } : {}),
+    ...(parts.release ? { previous: await previousReleaseDiff(client, settings, parts.release, log) } : {}),
+  };
+}
+
+/** Every candidate (images, charts), the nightly that tested them and the git repositories, verified. */
+async function verifySources(settings: PromoteSettings, deps: PromotionDeps): Promise<VerifiedSources> {
   const { client, log } = deps;
   // require-nightly: the ledger is read first, so a candidate without a passing nightly is refused
   // before the registry or git is touched.
@@ -118,7 +203,6 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
     tested = checkNightlyDigests(settings, nightlies, client.host, verified, charts, sources.from);
     log(`Nightly of ${tested.time} tested exactly these digests`);
   }
-
   const git = gitOptions(settings.gitToken, deps);
   const gitStates = await Promise.all(
     settings.gitRepos.map((spec) =>
@@ -128,60 +212,60 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
       }),
     ),
   );
+  return { sources, verified, charts, tested, gitStates };
+}
 
+/** The charts and release artifact at a version, planned once per version asked about. */
+function releasePartsAt(
+  settings: PromoteSettings,
+  deps: PromotionDeps,
+  { sources, verified, charts, tested, gitStates }: VerifiedSources,
+): (version: string) => Promise<ReleaseParts> {
+  const { client } = deps;
   const manifest = sources.manifest;
   const planned = new Map<string, Promise<ReleaseParts>>();
-  const partsAt = (version: string): Promise<ReleaseParts> => {
-    let parts = planned.get(version);
-    if (!parts) {
-      parts = (async () => {
-        const chartPlans = await planCharts(client, settings.registry, charts, version);
-        if (!manifest) return { charts: chartPlans };
-        const release = await planRelease(client, settings.registry, {
-          tag: version,
-          candidate: settings.candidate,
-          images: verified.map((c) => {
-            const image = describe(client, c, version, 'planned');
-            return { name: image.name, ref: image.target, digest: image.digest, source: image.source };
-          }),
-          charts: chartPlans.map(bomChart),
-          commits: gitStates.map((s) => ({ repository: s.spec.url, commit: s.commit, tag: version })),
-          nightly: tested && {
-            time: tested.time,
-            status: tested.status,
-            ...(tested.runUrl ? { runUrl: tested.runUrl } : {}),
-          },
-          manifest,
-        });
-        return { charts: chartPlans, release };
-      })();
-      planned.set(version, parts);
-    }
-    return parts;
+  const plan = async (version: string): Promise<ReleaseParts> => {
+    const chartPlans = await planCharts(client, settings.registry, charts, version);
+    if (!manifest) return { charts: chartPlans };
+    const release = await planRelease(client, settings.registry, {
+      tag: version,
+      candidate: settings.candidate,
+      images: verified.map((c) => {
+        const image = describe(client, c, version, 'planned');
+        return { name: image.name, ref: image.target, digest: image.digest, source: image.source };
+      }),
+      charts: chartPlans.map(bomChart),
+      commits: gitStates.map((s) => ({ repository: s.spec.url, commit: s.commit, tag: version })),
+      nightly: tested && {
+        time: tested.time,
+        status: tested.status,
+        ...(tested.runUrl ? { runUrl: tested.runUrl } : {}),
+      },
+      manifest,
+    });
+    return { charts: chartPlans, release };
   };
-  const partStates = async (version: string) => {
-    const parts = await partsAt(version);
-    return [
-      ...parts.charts.map((p) => p.state),
-      ...(parts.release ? [asTargetState(parts.release.state)] : []),
-    ];
+  return (version) => {
+    if (!planned.has(version)) planned.set(version, plan(version));
+    return planned.get(version)!;
   };
-  const otherTags = [
-    ...gitStates.flatMap((s) => s.tags),
-    ...(charts.length ? await chartTags(client, settings.registry, charts) : []),
-    ...(manifest ? await client.listTags(releaseRepository(settings.registry)) : []),
-  ];
-  const choice = await chooseVersion(client, verified, settings.version, otherTags, partStates);
-  const version = choice.version;
-  log(`Release version ${version}: ${choice.reason}`);
-  const parts = await partsAt(version);
+}
 
+/** Release tags are immutable: any part of the release that exists with other content stops everything. */
+function refuseConflicts(
+  host: string,
+  version: string,
+  verified: readonly VerifiedCandidate[],
+  states: Map<Candidate, TargetState>,
+  parts: ReleaseParts,
+  gitPlans: ReturnType<typeof planGitTag>[],
+): void {
   const conflicts: string[] = [];
   for (const candidate of verified) {
-    const state = choice.states.get(candidate)!;
+    const state = states.get(candidate)!;
     if (state.kind === 'other') {
       conflicts.push(
-        `${client.host}/${candidate.targetRepository}:${version} already exists with digest ${state.digest} (the candidate is ${candidate.digest})`,
+        `${host}/${candidate.targetRepository}:${version} already exists with digest ${state.digest} (the candidate is ${candidate.digest})`,
       );
     }
   }
@@ -197,7 +281,6 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
         parts.release.state.differences.map((d) => `      ${d}`).join('\n'),
     );
   }
-  const gitPlans = gitStates.map((state) => planGitTag(state, version));
   for (const plan of gitPlans) if ('conflict' in plan) conflicts.push(plan.conflict);
   if (conflicts.length) {
     throw new JobFailure(
@@ -205,127 +288,174 @@ export async function promote(settings: PromoteSettings, deps: PromotionDeps): P
         `Promote to another version (input version) if this candidate should be released.`,
     );
   }
-  const tagPlans = gitPlans.filter((p): p is Exclude<typeof p, { conflict: string }> => !('conflict' in p));
-  const toCopy = verified.filter((c) => choice.states.get(c)!.kind === 'absent');
-  const alreadyThere = verified.filter((c) => choice.states.get(c)!.kind === 'same');
-  const chartsToPush = parts.charts.filter((p) => p.state.kind === 'absent');
-  const chartsThere = parts.charts.filter((p) => p.state.kind === 'same');
-  const releasePlan = parts.release;
+}
 
-  const report: PromotionReport = {
-    version,
-    versionReason: choice.reason,
-    candidate: settings.candidate,
+/** The report of a plan before anything is done: what is there is skipped, the rest is to do. */
+function reportOf(plan: PromotionPlan, settings: PromoteSettings, client: RegistryClient): PromotionReport {
+  return {
+    version: plan.version,
+    versionReason: plan.versionReason,
+    candidate: plan.candidate,
     dryRun: settings.dryRun,
-    images: [],
-    charts: [],
-    ...(releasePlan ? { bom: releasePlan.bom } : {}),
-    ...(sources.from ? { from: sources.from } : {}),
+    images: plan.alreadyThere.map((c) => describe(client, c, plan.version, 'skipped')),
+    charts: plan.chartsThere.map((p) => chartOutcome(p, 'skipped')),
+    ...(plan.release ? { bom: plan.release.bom } : {}),
+    ...(plan.from ? { from: plan.from } : {}),
+    ...(plan.release ? { previous: plan.previous } : {}),
     gitTags: [],
     complete: true,
   };
-  const skipped = alreadyThere.map((c) => describe(client, c, version, 'skipped'));
-  const chartsSkipped = chartsThere.map((p) => chartOutcome(p, 'skipped'));
-  if (releasePlan) report.previous = await previousReleaseDiff(client, settings, releasePlan, log);
-  const releaseOutcome = (status: ReleaseArtifactOutcome['status'], error?: string) => ({
-    ref: releasePlan!.ref,
-    digest: releasePlan!.state.kind === 'same' ? releasePlan!.state.digest : releasePlan!.digest,
+}
+
+/** The release artifact's line of the report. */
+function releaseOutcome(
+  plan: ReleasePlan,
+  status: ReleaseArtifactOutcome['status'],
+  error?: string,
+): ReleaseArtifactOutcome {
+  return {
+    ref: plan.ref,
+    digest: plan.state.kind === 'same' ? plan.state.digest : plan.digest,
     status,
     ...(error ? { error } : {}),
-  });
+  };
+}
 
-  if (settings.dryRun) {
-    report.images = [...toCopy.map((c) => describe(client, c, version, 'planned')), ...skipped];
-    report.charts = [...chartsToPush.map((p) => chartOutcome(p, 'planned')), ...chartsSkipped];
-    if (releasePlan)
-      report.releaseArtifact = releaseOutcome(releasePlan.state.kind === 'same' ? 'skipped' : 'planned');
-    report.gitTags = tagPlans.map((p) => ({ ...p, status: p.state === 'exists' ? 'skipped' : 'planned' }));
-    if (settings.githubRelease) report.release = { status: 'planned' };
-    if (settings.history)
-      report.history = {
-        target: describeHistoryTarget(settings.history),
-        entry: entryFor(settings, report, deps),
-        status: 'planned',
-      };
-    return report;
-  }
+/** The dry run's report: the plan, every write marked `planned`. */
+export function plannedReport(
+  plan: PromotionPlan,
+  settings: PromoteSettings,
+  deps: PromotionDeps,
+): PromotionReport {
+  const { client } = deps;
+  const report = reportOf(plan, settings, client);
+  report.images = [...plan.toCopy.map((c) => describe(client, c, plan.version, 'planned')), ...report.images];
+  report.charts = [...plan.chartsToPush.map((p) => chartOutcome(p, 'planned')), ...report.charts];
+  if (plan.release)
+    report.releaseArtifact = releaseOutcome(
+      plan.release,
+      plan.release.state.kind === 'same' ? 'skipped' : 'planned',
+    );
+  report.gitTags = plan.tagPlans.map((p) => ({ ...p, status: p.state === 'exists' ? 'skipped' : 'planned' }));
+  if (settings.githubRelease) report.release = { status: 'planned' };
+  if (settings.history)
+    report.history = {
+      target: describeHistoryTarget(settings.history),
+      entry: entryFor(settings, report, deps),
+      status: 'planned',
+    };
+  return report;
+}
 
-  const copied = await copyImages(client, toCopy, version, {
+/**
+ * Carries out a plan: copies the images, pushes the charts, then the release artifact that names
+ * them; only when all of that is complete, tags git and publishes the GitHub release; finally one
+ * ledger line for the whole promotion (the images never wait for the ledger).
+ */
+export async function applyPromotion(
+  plan: PromotionPlan,
+  settings: PromoteSettings,
+  deps: PromotionDeps,
+): Promise<PromotionReport> {
+  const { client, log } = deps;
+  const report = reportOf(plan, settings, client);
+  const copied = await copyImages(client, plan.toCopy, plan.version, {
     concurrency: settings.concurrency,
     signal: deps.signal,
     log,
   });
-  report.images = [...copied, ...skipped];
-  const pushedCharts = await pushCharts(client, settings, chartsToPush, deps);
-  report.charts = [...pushedCharts, ...chartsSkipped];
+  report.images = [...copied, ...report.images];
+  const pushedCharts = await pushCharts(client, settings, plan.chartsToPush, deps);
+  report.charts = [...pushedCharts, ...report.charts];
   report.complete =
     copied.every((o) => o.status === 'promoted') && pushedCharts.every((o) => o.status === 'promoted');
-
-  // The release artifact names every image and chart: it is written only once they all exist.
-  if (releasePlan) {
-    if (releasePlan.state.kind === 'same') report.releaseArtifact = releaseOutcome('skipped');
-    else if (!report.complete || deps.signal?.aborted) {
-      report.releaseArtifact = releaseOutcome('not-started');
-      report.complete = false;
-    } else {
-      try {
-        const pushed = await pushRelease(client, settings.registry, {
-          bom: releasePlan.bom,
-          manifestYaml: releasePlan.manifestYaml,
-        });
-        if (pushed.digest !== releasePlan.digest)
-          throw new Error(`the registry holds ${pushed.digest}, expected ${releasePlan.digest}`);
-        report.releaseArtifact = releaseOutcome(pushed.status === 'unchanged' ? 'skipped' : 'promoted');
-        log(`Release artifact ${releasePlan.ref} = ${pushed.digest}`);
-      } catch (err) {
-        log(`Release artifact ${releasePlan.ref}: FAILED ${errorMessage(err)}`);
-        report.releaseArtifact = releaseOutcome('failed', errorMessage(err));
-        report.complete = false;
-      }
-    }
-  }
-
-  if (report.complete) {
-    for (const plan of tagPlans) {
-      if (plan.state === 'exists') {
-        report.gitTags.push({ ...plan, status: 'skipped' });
-        continue;
-      }
-      try {
-        await createGitTag(plan, `TACO release ${version} (candidate ${settings.candidate})`, git);
-        report.gitTags.push({ ...plan, status: 'created' });
-      } catch (err) {
-        report.gitTags.push({ ...plan, status: 'failed', error: errorMessage(err) });
-        report.complete = false;
-      }
-    }
-  }
-
-  if (report.complete && settings.githubRelease) {
-    try {
-      const previous = await previousRelease(client, verified, version);
-      const body = releaseBody({
-        version,
-        candidate: settings.candidate,
-        images: report.images,
-        charts: report.charts,
-        releaseArtifact: report.releaseArtifact,
-        previous,
-        commits: tagPlans.map((p) => ({ url: p.url, commit: p.commit })),
-        runUrl: settings.runUrl,
-      });
-      report.release = await publishRelease(settings.githubRelease, version, body);
-      log(
-        `GitHub release ${version}: ${report.release.status}${report.release.url ? ` (${report.release.url})` : ''}`,
-      );
-    } catch (err) {
-      report.release = { status: 'failed', error: errorMessage(err) };
-      report.complete = false;
-    }
-  }
-
+  if (plan.release) await writeReleaseArtifact(plan.release, report, settings, deps);
+  if (report.complete) await createGitTags(plan, report, settings, deps);
+  if (report.complete && settings.githubRelease) await publishGithubRelease(plan, report, settings, deps);
   if (settings.history) await recordHistory(settings, report, deps);
   return report;
+}
+
+/** The release artifact names every image and chart: it is written only once they all exist. */
+async function writeReleaseArtifact(
+  plan: ReleasePlan,
+  report: PromotionReport,
+  settings: PromoteSettings,
+  deps: PromotionDeps,
+): Promise<void> {
+  if (plan.state.kind === 'same') {
+    report.releaseArtifact = releaseOutcome(plan, 'skipped');
+    return;
+  }
+  if (!report.complete || deps.signal?.aborted) {
+    report.releaseArtifact = releaseOutcome(plan, 'not-started');
+    report.complete = false;
+    return;
+  }
+  try {
+    const pushed = await pushRelease(deps.client, settings.registry, {
+      bom: plan.bom,
+      manifestYaml: plan.manifestYaml,
+    });
+    if (pushed.digest !== plan.digest)
+      throw new Error(`the registry holds ${pushed.digest}, expected ${plan.digest}`);
+    report.releaseArtifact = releaseOutcome(plan, pushed.status === 'unchanged' ? 'skipped' : 'promoted');
+    deps.log(`Release artifact ${plan.ref} = ${pushed.digest}`);
+  } catch (err) {
+    deps.log(`Release artifact ${plan.ref}: FAILED ${errorMessage(err)}`);
+    report.releaseArtifact = releaseOutcome(plan, 'failed', errorMessage(err));
+    report.complete = false;
+  }
+}
+
+async function createGitTags(
+  plan: PromotionPlan,
+  report: PromotionReport,
+  settings: PromoteSettings,
+  deps: PromotionDeps,
+): Promise<void> {
+  const git = gitOptions(settings.gitToken, deps);
+  for (const tag of plan.tagPlans) {
+    if (tag.state === 'exists') {
+      report.gitTags.push({ ...tag, status: 'skipped' });
+      continue;
+    }
+    try {
+      await createGitTag(tag, `TACO release ${plan.version} (candidate ${settings.candidate})`, git);
+      report.gitTags.push({ ...tag, status: 'created' });
+    } catch (err) {
+      report.gitTags.push({ ...tag, status: 'failed', error: errorMessage(err) });
+      report.complete = false;
+    }
+  }
+}
+
+async function publishGithubRelease(
+  plan: PromotionPlan,
+  report: PromotionReport,
+  settings: PromoteSettings,
+  deps: PromotionDeps,
+): Promise<void> {
+  try {
+    const previous = await previousRelease(deps.client, plan.verified, plan.version);
+    const body = releaseBody({
+      version: plan.version,
+      candidate: settings.candidate,
+      images: report.images,
+      charts: report.charts,
+      releaseArtifact: report.releaseArtifact,
+      previous,
+      commits: plan.tagPlans.map((p) => ({ url: p.url, commit: p.commit })),
+      runUrl: settings.runUrl,
+    });
+    report.release = await publishRelease(settings.githubRelease!, plan.version, body);
+    deps.log(
+      `GitHub release ${plan.version}: ${report.release.status}${report.release.url ? ` (${report.release.url})` : ''}`,
+    );
+  } catch (err) {
+    report.release = { status: 'failed', error: errorMessage(err) };
+    report.complete = false;
+  }
 }
 
 function bomChart(plan: ChartPlan): BomChart {

@@ -216,8 +216,41 @@ describe('retries (faulty proxy) and Link pagination (fake)', () => {
     }
   });
 
+  it('promotes an image with one manifest GET, one HEAD, the mounts and one PUT: no read-back', async () => {
+    const proxy = await startFaultyProxy(registry.url);
+    try {
+      const run = await promoteRun({
+        registry: `${proxy.host}/taco`,
+        images: 'candidates/a',
+        candidate: 'nightly-1',
+        'target-prefix': 'counted',
+      });
+      expect(run.error).toBeUndefined();
+      const kinds = proxy.requests.map(
+        (r) => `${r.method} ${r.path.replace(/\/v2\/taco\/[^?]*?\/(manifests|blobs|tags)\/.*$/, '$1')}`,
+      );
+      expect(kinds.sort()).toEqual([
+        'GET /v2/',
+        'GET manifests', // the candidate: verified and later PUT from these bytes
+        'GET tags', // the release repository's tags (next-major)
+        'HEAD manifests', // the release tag is free (immutability)
+        'POST blobs',
+        'POST blobs',
+        'POST blobs',
+        'POST blobs', // config + 3 layers mounted across repositories
+        'PUT manifests', // its Docker-Content-Digest proves the stored bytes
+      ]);
+      expect(await servedDigest(registry.host, 'taco/counted/a', '1.0.0')).toBe(
+        JSON.parse(run.outputs.promoted)[0].digest,
+      );
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('refuses content whose digest is not the one asked for or claimed, and a tag that reads back wrong', async () => {
-    // A fake registry that lies: wrong Docker-Content-Digest on GET, another digest after PUT.
+    // A fake registry that lies: wrong Docker-Content-Digest on GET, another digest stored by a PUT
+    // (6.6.6), or no digest on the PUT answer and another one read back (9.9.9).
     const manifest = Buffer.from(
       JSON.stringify({
         schemaVersion: 2,
@@ -239,7 +272,8 @@ describe('retries (faulty proxy) and Link pagination (fake)', () => {
           });
           res.end(manifest);
         } else if (req.method === 'PUT') {
-          res.writeHead(201, { 'docker-content-digest': real });
+          if (req.url?.endsWith('/manifests/9.9.9')) res.writeHead(201);
+          else res.writeHead(201, { 'docker-content-digest': req.url?.endsWith('/6.6.6') ? other : real });
           res.end();
         } else {
           res.writeHead(200, {
@@ -286,6 +320,14 @@ describe('retries (faulty proxy) and Link pagination (fake)', () => {
           targetReference: '9.9.9',
         }),
       ).rejects.toThrow(`verification failed, it resolves to ${other} instead of ${real}`);
+      await expect(
+        copyManifest(client, {
+          sourceRepository: 'ok/a',
+          sourceReference: 'x',
+          targetRepository: 'ok/a',
+          targetReference: '6.6.6',
+        }),
+      ).rejects.toThrow(`the registry stored digest ${other} for content with digest ${real}`);
     } finally {
       client.close();
       server.closeAllConnections();

@@ -159,12 +159,21 @@ export const MANIFEST_V1 = {
   additionalProperties: false,
 };
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, keywords: ['x-expected'] });
-const validators: Record<ArmadaKind, ReturnType<Ajv['compile']>> = {
-  Chart: ajv.compile(CHART_V1),
-  ChartGroup: ajv.compile(CHART_GROUP_V1),
-  Manifest: ajv.compile(MANIFEST_V1),
-};
+type Validator = ReturnType<Ajv['compile']>;
+let compiled: Record<ArmadaKind, Validator> | undefined;
+
+/** Compiled on first use: compiling at load would cost every action that bundles this module its start time. */
+function validators(): Record<ArmadaKind, Validator> {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, keywords: ['x-expected'] });
+    compiled = {
+      Chart: ajv.compile(CHART_V1),
+      ChartGroup: ajv.compile(CHART_GROUP_V1),
+      Manifest: ajv.compile(MANIFEST_V1),
+    };
+  }
+  return compiled;
+}
 
 const TYPE_WORDS: Record<string, string> = {
   object: 'a mapping',
@@ -189,7 +198,7 @@ export function validateDocument(doc: ArmadaDocument): ManifestProblem[] {
       message,
     });
   };
-  const validate = validators[doc.kind];
+  const validate = validators()[doc.kind];
   if (!validate(doc.data)) {
     const errors = validate.errors ?? [];
     // An anyOf that says in words what it wants replaces the errors of its branches — unless the

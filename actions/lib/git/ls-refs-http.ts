@@ -1,3 +1,4 @@
+import { headerValue, HttpTransport, type HttpResponse } from '../http/index.js';
 import { OBJECT_ID } from './refs.js';
 
 /**
@@ -23,6 +24,8 @@ export interface LsRefsHttpOptions {
 }
 
 const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'all_proxy'];
+/** A listing of a million refs is about 80 MB; more is not a ref listing. */
+const MAX_LS_REFS_BYTES = 128 * 1024 * 1024;
 
 /** True when an in-process request could reach `url` the way git would. */
 export function canListInProcess(url: string, env: LsRefsHttpOptions['env'] = {}): boolean {
@@ -62,34 +65,33 @@ export async function lsRefsHttp(
     const colon = options.authorization.indexOf(':');
     headers[options.authorization.slice(0, colon).trim()] = options.authorization.slice(colon + 1).trim();
   }
-  const signals = [AbortSignal.timeout(options.timeoutMs ?? 60_000)];
-  if (options.signal) signals.push(options.signal);
-  let response: Response;
+  // The shared HTTP stack, without retries: any trouble is git's to retry and word.
+  const transport = new HttpTransport({
+    env: options.env,
+    signal: options.signal,
+    timeoutMs: options.timeoutMs ?? 60_000,
+    retry: { retries: 0 },
+    maxConnections: 1,
+  });
+  let response: HttpResponse;
   try {
-    response = await fetch(`${url.replace(/\/+$/, '')}/git-upload-pack`, {
+    response = await transport.send({
       method: 'POST',
+      url: `${url.replace(/\/+$/, '')}/git-upload-pack`,
       headers,
       body,
-      redirect: 'manual',
-      signal: AbortSignal.any(signals),
+      maxBytes: MAX_LS_REFS_BYTES,
     });
   } catch {
     if (options.signal?.aborted) throw options.signal.reason;
     return undefined;
+  } finally {
+    transport.close();
   }
-  const type = response.headers.get('content-type') ?? '';
-  if (response.status !== 200 || !type.startsWith('application/x-git-upload-pack-result')) {
-    await response.body?.cancel().catch(() => undefined);
-    return undefined;
-  }
-  let data: Buffer;
-  try {
-    data = Buffer.from(await response.arrayBuffer());
-  } catch {
-    if (options.signal?.aborted) throw options.signal.reason;
-    return undefined;
-  }
-  const refs = parseLsRefs(data);
+  // A redirect is an answer here (not followed), and not a ref listing.
+  const type = headerValue(response, 'content-type') ?? '';
+  if (response.status !== 200 || !type.startsWith('application/x-git-upload-pack-result')) return undefined;
+  const refs = parseLsRefs(response.body);
   if (!refs) return undefined;
   // Servers may ignore ref-prefix (it is a hint): filter like `ls-remote --heads --tags` does.
   if (prefixes.length > 0)

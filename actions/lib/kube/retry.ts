@@ -1,4 +1,6 @@
 /** Transient API failures and the backoff used to ride them out. */
+import { backoffDelay as sharedBackoff } from '../http/retry.js';
+import { sleep } from '../http/sleep.js';
 
 /** HTTP status of an error thrown by @kubernetes/client-node (ApiException.code or Watch's statusCode). */
 export function httpStatus(err: unknown): number | undefined {
@@ -38,23 +40,16 @@ export interface BackoffOptions {
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
 }
 
-/** Exponential backoff without jitter, so that a seeded run stays reproducible. */
+/**
+ * The shared backoff (actions/lib/http/retry.ts: doubling, with jitter) for a 1-based attempt.
+ * Jitter moves only when a retry happens, never what a seeded chaos run decides.
+ */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return sharedBackoff(Math.max(0, attempt - 1), { baseDelayMs: baseMs, maxDelayMs: maxMs });
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+/** The one sleep (actions/lib/http/sleep.ts): a cancelled wait rejects with the signal's reason. */
+export { sleep };
 
 /**
  * Calls fn until it succeeds, a non-transient error comes, the attempts run out or the signal aborts
@@ -74,7 +69,10 @@ export async function withRetry<T>(
       if (attempt >= attempts || !isRetryable(err) || options.signal?.aborted) throw err;
       const delay = backoffDelay(attempt, options.baseMs ?? 200, options.maxMs ?? 5000);
       options.onRetry?.(err, attempt, delay);
-      await sleep(delay, options.signal);
+      // Cancelled while waiting: the last error is the answer, as documented above.
+      await sleep(delay, options.signal).catch(() => {
+        throw err;
+      });
     }
   }
 }

@@ -95,7 +95,7 @@ export interface RegistryClients {
 
 export function registryClients(
   access: RegistryAccess | undefined,
-  options: Pick<RegistryClientOptions, 'signal' | 'log' | 'setSecret'> = {},
+  options: Pick<RegistryClientOptions, 'signal' | 'log' | 'setSecret' | 'env'> = {},
 ): RegistryClients {
   const clients = new Map<string, RegistryClient>();
   return {

@@ -66,7 +66,7 @@ export function buildArtifactManifest(spec: ArtifactSpec): RawManifest {
   return { bytes, mediaType: MediaTypes.ociManifest, digest: sha256Digest(bytes) };
 }
 
-/** Uploads config + layers, PUTs the manifest under `tag`, reads it back, checks the digest. */
+/** Uploads config + layers, PUTs the manifest under `tag` and checks the digest the registry stored. */
 export async function pushArtifact(
   client: RegistryClient,
   repository: string,
@@ -83,23 +83,7 @@ export async function pushArtifact(
       client.uploadBlob(repository, bytes, { chunkSize: options.chunkSize }),
     ),
   );
-  const where = `${client.host}/${repository}:${tag}`;
-  const stored = await client.putManifest(repository, tag, manifest);
-  if (stored !== manifest.digest) {
-    throw new RegistryError(
-      `${where}: the registry stored digest ${stored} for a manifest with digest ${manifest.digest}`,
-      {
-        code: 'DIGEST_INVALID',
-      },
-    );
-  }
-  const back = await client.getManifest(repository, tag);
-  if (back.digest !== manifest.digest) {
-    throw new RegistryError(
-      `${where}: verification failed, the tag resolves to ${back.digest} instead of ${manifest.digest}`,
-      { code: 'DIGEST_INVALID' },
-    );
-  }
+  await client.putManifestVerified(repository, tag, manifest);
   return { repository, tag, digest: manifest.digest, manifest };
 }
 

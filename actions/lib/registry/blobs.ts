@@ -3,6 +3,7 @@ import type { RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
 import { digestOf, sha256Digest } from './manifest.js';
 import { isDigest } from './reference.js';
+import { backoffDelay } from '../http/retry.js';
 import { headerValue, type HttpResponse, sleep } from './transport.js';
 
 export interface UploadOptions {
@@ -69,7 +70,7 @@ export async function uploadBlob(
       if (await client.blobExists(repository, digest).catch(() => false)) {
         return { digest, size, uploaded: true };
       }
-      const delay = Math.min(client.retryPolicy.baseDelayMs * 2 ** attempt, client.retryPolicy.maxDelayMs);
+      const delay = backoffDelay(attempt, client.retryPolicy);
       client.options.log?.(
         `${what}: ${err.message}; whole upload again (${attempt + 1}/${retries}) in ${delay} ms`,
       );

@@ -143,6 +143,19 @@ export class RegistryClient {
   }
 
   async getManifest(repository: string, reference: string): Promise<RawManifest> {
+    const manifest = await this.findManifest(repository, reference, { missing: 'throw' });
+    return manifest!;
+  }
+
+  /**
+   * A manifest's exact bytes, checked against the digest asked for and the one the registry
+   * claims; undefined when the tag/digest does not exist (unless `missing: 'throw'`).
+   */
+  async findManifest(
+    repository: string,
+    reference: string,
+    options: { missing?: 'undefined' | 'throw' } = {},
+  ): Promise<RawManifest | undefined> {
     const path = `/v2/${repository}/manifests/${reference}`;
     const res = await this.request({
       method: 'GET',
@@ -152,6 +165,7 @@ export class RegistryClient {
       maxBytes: MAX_MANIFEST_BYTES,
     });
     const what = `${this.host}/${repository}${reference.includes(':') ? '@' : ':'}${reference}`;
+    if (res.status === 404 && options.missing !== 'throw') return undefined;
     if (res.status !== 200) throw this.failure(res, 'GET', path, `manifest ${what}`);
     const document = parseJsonManifest(res.body, what);
     const mediaType = manifestMediaType(headerValue(res, 'content-type'), document);
@@ -201,12 +215,15 @@ export class RegistryClient {
     };
   }
 
-  /** Stores manifest bytes as they are under a tag or digest; returns the digest the registry computed. */
+  /**
+   * Stores manifest bytes as they are under a tag or digest; returns the digest the registry says
+   * it computed (its Docker-Content-Digest), or undefined when it sent none.
+   */
   async putManifest(
     repository: string,
     reference: string,
     manifest: Pick<RawManifest, 'bytes' | 'mediaType'>,
-  ): Promise<string> {
+  ): Promise<string | undefined> {
     const path = `/v2/${repository}/manifests/${reference}`;
     const res = await this.request({
       method: 'PUT',
@@ -217,7 +234,31 @@ export class RegistryClient {
     });
     if (res.status !== 201 && res.status !== 200)
       throw this.failure(res, 'PUT', path, `manifest ${this.host}/${repository}:${reference}`);
-    return headerValue(res, 'docker-content-digest') ?? digestOf(manifest.bytes);
+    return headerValue(res, 'docker-content-digest');
+  }
+
+  /**
+   * PUTs a manifest and proves the registry stored exactly these bytes under `reference`: its
+   * Docker-Content-Digest is the digest of what it stored, so no read-back is needed; only a
+   * registry that does not send it costs one HEAD.
+   */
+  async putManifestVerified(repository: string, reference: string, manifest: RawManifest): Promise<void> {
+    const where = `${this.host}/${repository}:${reference}`;
+    const stored = await this.putManifest(repository, reference, manifest);
+    if (stored !== undefined && stored !== manifest.digest) {
+      throw new RegistryError(
+        `${where}: the registry stored digest ${stored} for content with digest ${manifest.digest}`,
+        { code: 'DIGEST_INVALID' },
+      );
+    }
+    if (stored !== undefined) return;
+    const check = await this.headManifest(repository, reference);
+    if (check?.digest !== manifest.digest) {
+      throw new RegistryError(
+        `${where}: verification failed, it resolves to ${check?.digest ?? 'nothing'} instead of ${manifest.digest}`,
+        { code: 'DIGEST_INVALID' },
+      );
+    }
   }
 
   async blobExists(repository: string, digest: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 import type { RegistryClient } from './client.js';
 import { RegistryError } from './errors.js';
-import { manifestReferences } from './manifest.js';
+import { manifestReferences, type RawManifest } from './manifest.js';
 
 export interface ManifestCopy {
   sourceRepository: string;
@@ -11,6 +11,8 @@ export interface ManifestCopy {
   targetReference: string;
   /** When set, the source must have exactly this digest. */
   expectedDigest?: string;
+  /** The source manifest's bytes, when already read (its digest is checked like a fresh GET's). */
+  source?: RawManifest;
 }
 
 export interface ManifestCopyResult {
@@ -23,13 +25,17 @@ export interface ManifestCopyResult {
 }
 
 /**
- * Copies a manifest byte for byte, so its digest cannot change: GET the exact bytes, make every
- * blob (and, for an index, every platform manifest) exist in the target repository by
- * cross-repository mount, PUT the bytes with their media type, then read the target back and check
- * the digest. Within one repository only the PUT and the check are needed.
+ * Copies a manifest byte for byte, so its digest cannot change: GET the exact bytes (unless the
+ * caller already has them), make every blob (and, for an index, every platform manifest) exist in
+ * the target repository by cross-repository mount, and PUT the bytes with their media type. The
+ * registry's Docker-Content-Digest on the PUT answer is the digest of what it stored, so it proves
+ * the copy; only a registry that does not send it costs a read-back HEAD. Within one repository
+ * only the PUT is needed.
  */
 export async function copyManifest(client: RegistryClient, copy: ManifestCopy): Promise<ManifestCopyResult> {
-  const source = await client.getManifest(copy.sourceRepository, copy.expectedDigest ?? copy.sourceReference);
+  const source =
+    copy.source ??
+    (await client.getManifest(copy.sourceRepository, copy.expectedDigest ?? copy.sourceReference));
   const where = `${client.host}/${copy.sourceRepository}@${source.digest}`;
   if (copy.expectedDigest && source.digest !== copy.expectedDigest) {
     throw new RegistryError(`${where}: expected digest ${copy.expectedDigest}`, { code: 'DIGEST_INVALID' });
@@ -68,24 +74,6 @@ export async function copyManifest(client: RegistryClient, copy: ManifestCopy): 
       mountedBlobs = unique.length;
     }
   }
-  const stored = await client.putManifest(copy.targetRepository, copy.targetReference, source);
-  const target = `${client.host}/${copy.targetRepository}:${copy.targetReference}`;
-  if (stored !== source.digest) {
-    throw new RegistryError(
-      `${target}: the registry stored digest ${stored} for content with digest ${source.digest}`,
-      {
-        code: 'DIGEST_INVALID',
-      },
-    );
-  }
-  const check = await client.headManifest(copy.targetRepository, copy.targetReference);
-  if (check?.digest !== source.digest) {
-    throw new RegistryError(
-      `${target}: verification failed, it resolves to ${check?.digest ?? 'nothing'} instead of ${source.digest}`,
-      {
-        code: 'DIGEST_INVALID',
-      },
-    );
-  }
+  await client.putManifestVerified(copy.targetRepository, copy.targetReference, source);
   return { digest: source.digest, mediaType: source.mediaType, mountedBlobs, childManifests };
 }

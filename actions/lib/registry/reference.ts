@@ -93,7 +93,4 @@ export function formatReference(ref: ImageReference): string {
 }
 
 /** Loopback registries are plain HTTP; anything else is HTTPS unless declared insecure. */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.replace(/:\d+$/, '');
-  return name === 'localhost' || name === '::1' || /^127\./.test(name);
-}
+export { isLoopbackHost } from '../http/loopback.js';
