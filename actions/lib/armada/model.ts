@@ -390,10 +390,7 @@ export function dependencyNames(dependencies: ChartDependency[]): string[] {
 }
 
 /** A git source's URL and reference reach git: no option-like values, no credentials in the URL. */
-function checkGitSource(
-  doc: ArmadaDocument,
-  err: ReportProblem,
-): void {
+function checkGitSource(doc: ArmadaDocument, err: ReportProblem): void {
   const src = object(object(doc.data).source);
   if (src.type !== 'git') return;
   for (const [key, check] of [
