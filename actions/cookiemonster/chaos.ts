@@ -132,6 +132,15 @@ interface Tracked {
   samples: { at: number; ready: number }[];
 }
 
+/** The pod chosen to take down, and the workload's state it was chosen from. */
+interface VictimChoice {
+  victim: V1Pod;
+  namespace: string;
+  desired: number;
+  available: number;
+  floor: number;
+}
+
 interface PendingKill {
   record: KillRecord;
   restartsBefore: number;
@@ -346,77 +355,22 @@ class ChaosRun {
     const key = workloadKey(workload);
     if (!this.allowed(workload.namespace))
       throw new Error(`refusing to touch namespace ${workload.namespace}`);
-    // Fresh state for every kill: the workload's desired count and its pods right now.
-    let current: Workload | undefined;
-    let pods: V1Pod[];
-    try {
-      current = await readWorkload(o.client, workload.kind, workload.namespace, workload.name, o.retry);
-      pods = current ? await listPods(o.client, workload.namespace, current.selector, o.retry) : [];
-    } catch (err) {
-      return this.skip(tick, target, `cannot read its state (${describeApiError(err)})`, key);
-    }
-    if (!current) return this.skip(tick, target, 'workload no longer exists', key);
-    const down = new Set(this.unrecovered(key).map((p) => p.record.podUid));
-    const available = pods.filter((p) => isServing(p) && !down.has(p.metadata?.uid ?? '')).length;
-    const decision = mayKill(target, current.desired, available);
-    if (!decision.allowed) return this.skip(tick, target, `guard: ${decision.reason}`, key);
-    const inFlight = this.pending.filter((p) => !p.settled).length;
-    if (inFlight >= o.maxConcurrentKills)
-      return this.skip(
-        tick,
-        target,
-        `${inFlight} kill(s) not yet recovered (max-concurrent-kills ${o.maxConcurrentKills})`,
-        key,
-      );
-    const candidates = pods
-      .filter((p) => isVictimCandidate(p) && !down.has(p.metadata?.uid ?? ''))
-      .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-    if (candidates.length === 0) return this.skip(tick, target, 'no Running pod to take down', key);
-    const victim = prng.pick(candidates);
-    const record: KillRecord = {
-      id: this.kills.length + 1,
-      tick,
-      target: target.source,
-      workload: key,
-      namespace: workload.namespace,
-      pod: victim.metadata?.name ?? '',
-      podUid: victim.metadata?.uid ?? '',
-      node: victim.spec?.nodeName,
-      mode: o.killMode,
-      outcome: 'dry-run',
-      at: Date.now(),
-      desired: current.desired,
-      availableBefore: available,
-      floor: decision.floor,
-    };
-    this.kills.push(record);
-    const pendingKill: PendingKill = { record, restartsBefore: restarts(victim), settled: false };
+    const choice = await this.chooseVictim(target, workload, prng);
+    if ('skip' in choice) return this.skip(tick, target, choice.skip, key);
+    const record = this.recordKill(tick, target, key, choice);
+    const pendingKill: PendingKill = { record, restartsBefore: restarts(choice.victim), settled: false };
+    const state = `${key}: ${choice.available}/${choice.desired} Ready, floor ${choice.floor}`;
     if (o.dryRun) {
       this.pending.push(pendingKill);
-      o.log.info(
-        `  would ${o.killMode} ${record.namespace}/${record.pod} (${key}: ${available}/${current.desired} Ready, floor ${decision.floor})`,
-      );
+      o.log.info(`  would ${o.killMode} ${record.namespace}/${record.pod} (${state})`);
       o.onKill?.(record);
       return;
     }
-    let result: DisruptionResult;
-    let failure: 'error' | 'failed' | undefined;
-    try {
-      result = await this.disrupt(record, victim);
-    } catch (err) {
-      // The request may still have reached the API server: unless the pod is seen untouched, count
-      // it as down, to stay within budget.
-      const untouched = await this.victimUntouched(record, pendingKill.restartsBefore);
-      result = {
-        outcome: 'done',
-        detail: `request failed: ${describeApiError(err)}${untouched ? '; the pod is untouched' : ''}`,
-      };
-      failure = untouched ? 'failed' : 'error';
-    }
-    record.outcome = failure ?? (result.outcome === 'done' ? 'killed' : result.outcome);
+    const result = await this.disruptOrAssume(record, choice.victim, pendingKill.restartsBefore);
+    record.outcome = result.outcome;
     if (result.detail) record.detail = result.detail;
     o.log.info(
-      `  ${record.outcome === 'refused' ? 'refused' : o.killMode} ${record.namespace}/${record.pod} (${key}: ${available}/${current.desired} Ready, floor ${decision.floor})${result.detail ? `: ${result.detail}` : ''}`,
+      `  ${record.outcome === 'refused' ? 'refused' : o.killMode} ${record.namespace}/${record.pod} (${state})${result.detail ? `: ${result.detail}` : ''}`,
     );
     if (record.outcome === 'error' || record.outcome === 'failed')
       o.log.warning(
@@ -427,6 +381,89 @@ class ChaosRun {
       this.recoveries.push(this.watchRecovery(pendingKill));
     }
     o.onKill?.(record);
+  }
+
+  /**
+   * The pod to take down, from the workload's state right now (its desired count and its pods),
+   * or why none may be: the guard's floor, too many kills not yet recovered, no Running pod.
+   */
+  private async chooseVictim(
+    target: TargetSpec,
+    workload: Workload,
+    prng: Prng,
+  ): Promise<VictimChoice | { skip: string }> {
+    const o = this.o;
+    const key = workloadKey(workload);
+    let current: Workload | undefined;
+    let pods: V1Pod[];
+    try {
+      current = await readWorkload(o.client, workload.kind, workload.namespace, workload.name, o.retry);
+      pods = current ? await listPods(o.client, workload.namespace, current.selector, o.retry) : [];
+    } catch (err) {
+      return { skip: `cannot read its state (${describeApiError(err)})` };
+    }
+    if (!current) return { skip: 'workload no longer exists' };
+    const down = new Set(this.unrecovered(key).map((p) => p.record.podUid));
+    const available = pods.filter((p) => isServing(p) && !down.has(p.metadata?.uid ?? '')).length;
+    const decision = mayKill(target, current.desired, available);
+    if (!decision.allowed) return { skip: `guard: ${decision.reason}` };
+    const inFlight = this.pending.filter((p) => !p.settled).length;
+    if (inFlight >= o.maxConcurrentKills)
+      return { skip: `${inFlight} kill(s) not yet recovered (max-concurrent-kills ${o.maxConcurrentKills})` };
+    const candidates = pods
+      .filter((p) => isVictimCandidate(p) && !down.has(p.metadata?.uid ?? ''))
+      .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+    if (candidates.length === 0) return { skip: 'no Running pod to take down' };
+    return {
+      victim: prng.pick(candidates),
+      namespace: workload.namespace,
+      desired: current.desired,
+      available,
+      floor: decision.floor,
+    };
+  }
+
+  /** A new kill in the record, as a dry run until the disruption says otherwise. */
+  private recordKill(tick: number, target: TargetSpec, key: string, choice: VictimChoice): KillRecord {
+    const { victim } = choice;
+    const record: KillRecord = {
+      id: this.kills.length + 1,
+      tick,
+      target: target.source,
+      workload: key,
+      namespace: choice.namespace,
+      pod: victim.metadata?.name ?? '',
+      podUid: victim.metadata?.uid ?? '',
+      node: victim.spec?.nodeName,
+      mode: this.o.killMode,
+      outcome: 'dry-run',
+      at: Date.now(),
+      desired: choice.desired,
+      availableBefore: choice.available,
+      floor: choice.floor,
+    };
+    this.kills.push(record);
+    return record;
+  }
+
+  /** The disruption's outcome; a request that failed still counts as a kill unless the pod is seen untouched. */
+  private async disruptOrAssume(
+    record: KillRecord,
+    victim: V1Pod,
+    restartsBefore: number,
+  ): Promise<{ outcome: KillOutcome; detail?: string }> {
+    try {
+      const result: DisruptionResult = await this.disrupt(record, victim);
+      return { outcome: result.outcome === 'done' ? 'killed' : result.outcome, detail: result.detail };
+    } catch (err) {
+      // The request may still have reached the API server: unless the pod is seen untouched, count
+      // it as down, to stay within budget.
+      const untouched = await this.victimUntouched(record, restartsBefore);
+      return {
+        outcome: untouched ? 'failed' : 'error',
+        detail: `request failed: ${describeApiError(err)}${untouched ? '; the pod is untouched' : ''}`,
+      };
+    }
   }
 
   /** True only when the victim is seen as it was: same incarnation, not terminating, no restart. */

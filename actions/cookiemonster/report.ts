@@ -326,96 +326,108 @@ export function summaryMarkdown(
   result: ChaosResult,
   minAvailabilityPercent: number,
 ): string {
+  return [
+    ...summaryHeader(report, result),
+    workloadTable(report, result, minAvailabilityPercent),
+    ...(report.rally ? rallySection(report.rally) : []),
+    ...(result.kills.length ? killsSection(report, result) : []),
+  ].join('\n');
+}
+
+/** The verdict, the counts of kills, refusals and skips, and the reasons of a failure. */
+function summaryHeader(report: ChaosReport, result: ChaosResult): string[] {
   const v = report.verdict;
-  const out: string[] = [];
   const title = report.dryRun ? 'dry run' : v.passed ? 'passed' : 'FAILED';
-  out.push(`## ${v.passed ? '✅' : '❌'} cookiemonster: ${title}\n`);
-  out.push(
-    `Seed \`${report.seed}\` · ${result.ticks} tick(s) · ${result.kills.filter((k) => DISRUPTIVE.includes(k.outcome) || k.outcome === 'dry-run').length} ${report.dryRun ? 'planned ' : ''}kill(s)` +
-      ` · ${result.kills.filter((k) => k.outcome === 'refused').length} refused by PodDisruptionBudgets · ${result.skips.length} skipped by the guard or cap` +
+  const kills = result.kills.filter((k) => DISRUPTIVE.includes(k.outcome) || k.outcome === 'dry-run').length;
+  const refused = result.kills.filter((k) => k.outcome === 'refused').length;
+  return [
+    `## ${v.passed ? '✅' : '❌'} cookiemonster: ${title}\n`,
+    `Seed \`${report.seed}\` · ${result.ticks} tick(s) · ${kills} ${report.dryRun ? 'planned ' : ''}kill(s)` +
+      ` · ${refused} refused by PodDisruptionBudgets · ${result.skips.length} skipped by the guard or cap` +
       (result.watchReconnects ? ` · ${result.watchReconnects} watch reconnect(s)` : '') +
       '\n',
+    ...v.reasons.map((reason) => `- ❌ ${escapeMarkdown(reason)}`),
+    ...(v.reasons.length ? [''] : []),
+  ];
+}
+
+function workloadTable(report: ChaosReport, result: ChaosResult, minAvailabilityPercent: number): string {
+  return markdownTable(
+    ['Workload', 'Kills', 'Refused', 'Mean recovery', 'Max recovery', 'Availability', 'Min Ready', 'Final'],
+    result.workloads.map((w) => [
+      escapeMarkdown(w.workload),
+      w.kills,
+      w.refused,
+      seconds(w.meanRecoveryMs),
+      seconds(w.maxRecoveryMs),
+      report.dryRun
+        ? '–'
+        : `${w.availabilityPercent.toFixed(1)}%${w.availabilityPercent < minAvailabilityPercent ? ' ❌' : ''}`,
+      `${w.minReady}/${w.desired}`,
+      `${w.recovered ? '✅' : '❌'} ${w.finalReady}/${w.desired}`,
+    ]),
   );
-  for (const reason of v.reasons) out.push(`- ❌ ${escapeMarkdown(reason)}`);
-  if (v.reasons.length) out.push('');
-  out.push(
-    markdownTable(
-      ['Workload', 'Kills', 'Refused', 'Mean recovery', 'Max recovery', 'Availability', 'Min Ready', 'Final'],
-      result.workloads.map((w) => [
-        escapeMarkdown(w.workload),
-        w.kills,
-        w.refused,
-        seconds(w.meanRecoveryMs),
-        seconds(w.maxRecoveryMs),
-        report.dryRun
-          ? '–'
-          : `${w.availabilityPercent.toFixed(1)}%${w.availabilityPercent < minAvailabilityPercent ? ' ❌' : ''}`,
-        `${w.minReady}/${w.desired}`,
-        `${w.recovered ? '✅' : '❌'} ${w.finalReady}/${w.desired}`,
-      ]),
-    ),
-  );
-  if (report.rally) {
-    const r = report.rally;
+}
+
+/** The Rally load's SLA and its failed iterations with the kills they overlap. */
+function rallySection(r: RallySummary): string[] {
+  const out = [
+    `### Rally load: ${r.crashed ? '💥 did not complete' : r.slaPassed ? '✅ SLA passed' : r.cancelled ? '⏹ cancelled' : '❌ SLA failed'}\n`,
+  ];
+  if (r.sla.length)
     out.push(
-      `### Rally load: ${r.crashed ? '💥 did not complete' : r.slaPassed ? '✅ SLA passed' : r.cancelled ? '⏹ cancelled' : '❌ SLA failed'}\n`,
-    );
-    if (r.sla.length)
-      out.push(
-        markdownTable(
-          ['Workload', 'Criterion', 'Result', 'Detail'],
-          r.sla.map((s) => [
-            escapeMarkdown(s.workload),
-            s.criterion,
-            s.success ? '✅' : '❌',
-            escapeMarkdown(s.detail),
-          ]),
-        ),
-      );
-    if (r.failedIterations.length) {
-      const during = r.failedIterations.filter((f) => f.overlappingKills.length).length;
-      out.push(
-        `${r.failedIterations.length} of ${r.iterations} iterations failed; ${during} of them while a killed pod had not recovered.\n`,
-      );
-      out.push(
-        details(
-          'Failed iterations and the kills they overlap',
-          markdownTable(
-            ['Iteration', 'Started', 'Error', 'During kills'],
-            r.failedIterations.map((f) => [
-              `${escapeMarkdown(f.workload)} #${f.index}`,
-              new Date(f.startedAt).toISOString(),
-              escapeMarkdown(f.error.slice(0, 200)),
-              f.overlappingKills.map((id) => `#${id}`).join(', ') || '–',
-            ]),
-          ),
-        ),
-      );
-    }
-  }
-  if (result.kills.length) {
-    out.push('### Timeline\n');
-    out.push('```mermaid');
-    out.push(ganttChart(result, report.rally));
-    out.push('```\n');
-    out.push(
-      details(
-        'Kills',
-        markdownTable(
-          ['#', 'Tick', 'Workload', 'Pod', 'Mode', 'Outcome', 'Ready before', 'Recovery'],
-          result.kills.map((k) => [
-            k.id,
-            k.tick,
-            escapeMarkdown(k.workload),
-            escapeMarkdown(k.pod),
-            k.mode,
-            k.outcome + (k.detail ? `: ${escapeMarkdown(k.detail)}` : ''),
-            `${k.availableBefore}/${k.desired} (floor ${k.floor})`,
-            seconds(k.recoveryMs),
-          ]),
-        ),
+      markdownTable(
+        ['Workload', 'Criterion', 'Result', 'Detail'],
+        r.sla.map((s) => [
+          escapeMarkdown(s.workload),
+          s.criterion,
+          s.success ? '✅' : '❌',
+          escapeMarkdown(s.detail),
+        ]),
       ),
     );
-  }
-  return out.join('\n');
+  if (!r.failedIterations.length) return out;
+  const during = r.failedIterations.filter((f) => f.overlappingKills.length).length;
+  out.push(
+    `${r.failedIterations.length} of ${r.iterations} iterations failed; ${during} of them while a killed pod had not recovered.\n`,
+    details(
+      'Failed iterations and the kills they overlap',
+      markdownTable(
+        ['Iteration', 'Started', 'Error', 'During kills'],
+        r.failedIterations.map((f) => [
+          `${escapeMarkdown(f.workload)} #${f.index}`,
+          new Date(f.startedAt).toISOString(),
+          escapeMarkdown(f.error.slice(0, 200)),
+          f.overlappingKills.map((id) => `#${id}`).join(', ') || '–',
+        ]),
+      ),
+    ),
+  );
+  return out;
+}
+
+/** The timeline as a Mermaid Gantt chart, and every kill folded in a table. */
+function killsSection(report: ChaosReport, result: ChaosResult): string[] {
+  return [
+    '### Timeline\n',
+    '```mermaid',
+    ganttChart(result, report.rally),
+    '```\n',
+    details(
+      'Kills',
+      markdownTable(
+        ['#', 'Tick', 'Workload', 'Pod', 'Mode', 'Outcome', 'Ready before', 'Recovery'],
+        result.kills.map((k) => [
+          k.id,
+          k.tick,
+          escapeMarkdown(k.workload),
+          escapeMarkdown(k.pod),
+          k.mode,
+          k.outcome + (k.detail ? `: ${escapeMarkdown(k.detail)}` : ''),
+          `${k.availableBefore}/${k.desired} (floor ${k.floor})`,
+          seconds(k.recoveryMs),
+        ]),
+      ),
+    ),
+  ];
 }

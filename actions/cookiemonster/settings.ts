@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ActionContext } from '../lib/context.js';
 import { parseDuration } from '../lib/duration.js';
@@ -5,7 +6,11 @@ import { dotted } from '../lib/located.js';
 import { UserError } from '../lib/errors.js';
 import { maskKubeconfig } from '../lib/kube/mask.js';
 import type { Profile } from '../lib/profile/load.js';
-import { deploymentFromProfile, type ProfileRallyDeployment } from '../lib/rally/deployment.js';
+import {
+  deploymentFromProfile,
+  type ProfileRallyDeployment,
+  runsOnDefaultPlatform,
+} from '../lib/rally/deployment.js';
 import type { RallyDeployment } from '../lib/rally/run.js';
 import { isSecretRef, resolveSecret, type SecretRef } from '../lib/secrets.js';
 import { KILL_MODES, type KillMode } from './chaos.js';
@@ -102,6 +107,22 @@ function rallyWhere(profile: Profile | undefined, key: string): string {
   return profile ? profile.where(keyPath) : dotted(keyPath);
 }
 
+/**
+ * The Rally env of the load: empty for a task whose scenarios are all on Rally's own platform
+ * (Dummy.*), as helm-rally does; else the profile's rally.deployment, secrets resolved. A task
+ * file that is not there is left for Rally to report.
+ */
+function rallyLoadDeployment(
+  taskFile: string,
+  profile: Profile | undefined,
+  ctx: Pick<ActionContext, 'env' | 'setSecret'>,
+): RallyDeployment {
+  const section = profile?.section<{ deployment?: ProfileRallyDeployment }>('rally')?.deployment;
+  if (existsSync(taskFile) && statSync(taskFile).isFile() && runsOnDefaultPlatform(taskFile))
+    return { name: section?.name ?? 'taco', spec: {} };
+  return deploymentFromProfile(section, ctx, (key) => rallyWhere(profile, key), { needsCloud: true });
+}
+
 /** Inputs first, then the original config file (for targets, interval, duration), then the profile, then defaults. */
 export function resolveSettings(
   inputs: CookiemonsterInputs,
@@ -147,12 +168,7 @@ export function resolveSettings(
   // A dry run starts no Rally load: it resolves none of the deployment's secrets.
   const rallyDeployment =
     rallyTask && !options.planOnly && !inputs.dryRun
-      ? deploymentFromProfile(
-          profile?.section<{ deployment?: ProfileRallyDeployment }>('rally')?.deployment,
-          ctx,
-          (key) => rallyWhere(profile, key),
-          { needsCloud: true },
-        )
+      ? rallyLoadDeployment(fromWorkspace(rallyTask), profile, ctx)
       : undefined;
   return {
     kubeconfig,

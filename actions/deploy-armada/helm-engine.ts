@@ -155,174 +155,197 @@ export class HelmEngine {
 
   private async deployChart(chart: PlannedChart, group: PlannedGroup): Promise<ReleaseResult> {
     const started = this.now();
-    const { helm, cluster, signal } = this.options;
-    const base = {
+    const finished = (result: ReleaseOutcome): ReleaseResult => ({
       release: chart.release,
       chart: chart.chartName,
       document: chart.document,
       namespace: chart.namespace,
       group: group.name,
-    };
+      ...result,
+      durationMs: this.now() - started,
+    });
     let action: ReleaseResult['action'] = 'install';
     let detail: ReleaseDetail | undefined;
     try {
-      const existing = await helm.status(chart.release, chart.namespace, { signal });
+      const existing = await this.options.helm.status(chart.release, chart.namespace, {
+        signal: this.options.signal,
+      });
       if (existing && BROKEN_STATES.has(existing.status)) {
-        if (chart.protected) {
-          const message = chart.protected.continueProcessing
-            ? `protected release is ${existing.status}: left as it is (continue_processing), needs an operator`
-            : `protected release is ${existing.status}: it is never deleted, and without continue_processing it stops the deployment`;
-          this.options.log(`${chart.release}: ${message}`);
-          return {
-            ...base,
-            action: 'none',
-            revision: existing.revision,
-            status: existing.status,
-            // Without continue_processing a protected release in trouble fails the deployment.
-            outcome: chart.protected.continueProcessing ? 'protected' : 'failed',
-            durationMs: this.now() - started,
-            message,
-          };
-        }
-        this.options.log(
-          `${chart.release}: release is ${existing.status}; purging it before installing again (as Armada does)`,
-        );
-        await helm.uninstall(
-          chart.release,
-          chart.namespace,
-          { timeoutMs: this.budget(chart.deleteTimeoutS, chart.release), wait: true },
-          { signal },
-        );
+        if (chart.protected) return finished(this.leaveProtected(chart, chart.protected, existing));
+        await this.purge(chart, existing.status);
         action = 'reinstall';
       } else if (existing) {
         action = 'upgrade';
-        for (const hook of chart.upgrade.preDelete) {
-          const deleted = await cluster.deleteResources({
-            namespace: chart.namespace,
-            type: hook.type,
-            name: hook.name,
-            labels: hook.labels ?? chart.wait.labels,
-            signal,
-          });
-          this.options.log(
-            `${chart.release}: upgrade.pre.delete ${hook.type}${hook.name ? ` ${hook.name}` : ''}: ${deleted.length ? deleted.join(', ') : 'nothing to delete'}`,
-          );
-        }
+        await this.deleteBeforeUpgrade(chart);
       }
-
-      const chartDir = await this.options.prepareChart(chart);
-      const valuesFile = path.join(this.options.valuesDir, `${chart.namespace}.${chart.release}.yaml`);
-      mkdirSync(this.options.valuesDir, { recursive: true, mode: 0o700 });
-      writeFileSync(valuesFile, stringify(chart.values, { lineWidth: 0 }), { mode: 0o600 });
-
-      const waitStarted = this.now();
-      const timeoutMs = this.budget(chart.wait.timeoutS, chart.release);
-      this.options.log(
-        `${chart.release}: helm ${action === 'upgrade' ? 'upgrade' : 'install'} ${chart.chartName} into ${chart.namespace} (timeout ${Math.round(timeoutMs / 1000)}s)`,
+      detail = await this.installAndWait(chart, action);
+      const release = { action, revision: detail.revision, status: detail.status };
+      if (!chart.test.enabled) return finished({ ...release, outcome: 'deployed', test: 'not run' });
+      const failure = await this.testRelease(chart);
+      return finished(
+        failure === undefined
+          ? { ...release, outcome: 'deployed', test: 'passed' }
+          : { ...release, outcome: 'failed', test: 'failed', message: failure },
       );
-      detail = await helm.upgradeInstall(
-        {
-          release: chart.release,
-          chart: chartDir,
-          namespace: chart.namespace,
-          valuesFiles: [valuesFile],
-          wait: chart.wait.native,
-          timeoutMs,
-          noHooks: action === 'upgrade' ? chart.upgrade.noHooks : chart.install.noHooks,
-          force: action === 'upgrade' && chart.upgrade.force,
-          createNamespace: true,
-        },
-        { signal },
-      );
-      const waitLeft = Math.max(1000, timeoutMs - (this.now() - waitStarted));
-      const wait = await cluster.waitForReady({
-        namespace: chart.namespace,
-        labels: chart.wait.labels,
-        resources: chart.wait.resources,
-        timeoutMs: waitLeft,
-        signal,
-      });
-      if (!wait.ready) {
-        throw new ChartFailure(
-          `not ready within ${chart.wait.timeoutS}s (labels ${Object.entries(chart.wait.labels)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(',')}): ${wait.pending.slice(0, 5).join('; ')}`,
-          'timeout',
-        );
-      }
-
-      let test: ReleaseResult['test'];
-      if (chart.test.enabled) {
-        const outcome = await helm.test(
-          chart.release,
-          chart.namespace,
-          { timeoutMs: this.budget(chart.test.timeoutS, `${chart.release} test`), logs: true },
-          { signal },
-        );
-        test = outcome.passed ? 'passed' : 'failed';
-        if (chart.test.cleanup) {
-          // Helm 3 has no --cleanup: remove the test pods as Armada's test.options.cleanup asks.
-          for (const suite of outcome.suites) {
-            await cluster.deleteResources({
-              namespace: chart.namespace,
-              type: 'pod',
-              name: suite.name,
-              labels: chart.wait.labels,
-              signal,
-            });
-          }
-        }
-        if (!outcome.passed) {
-          const failedSuites = outcome.suites.filter((s) => s.phase !== 'Succeeded').map((s) => s.name);
-          return {
-            ...base,
-            action,
-            revision: detail.revision,
-            status: detail.status,
-            outcome: 'failed',
-            durationMs: this.now() - started,
-            test,
-            message: `helm test failed: ${failedSuites.join(', ') || outcome.failure || 'a test pod failed'}`,
-          };
-        }
-      }
-      return {
-        ...base,
-        action,
-        revision: detail.revision,
-        status: detail.status,
-        outcome: 'deployed',
-        durationMs: this.now() - started,
-        test: test ?? 'not run',
-      };
     } catch (err) {
-      const outcome: ReleaseResult['outcome'] =
-        err instanceof ChartFailure
-          ? err.outcome
-          : err instanceof HelmError
-            ? err.details.cancelled
-              ? 'cancelled'
-              : err.details.timedOut
-                ? 'timeout'
-                : 'failed'
-            : 'failed';
-      let status = outcome;
-      let revision = detail?.revision;
-      try {
-        const after = await helm.status(chart.release, chart.namespace);
-        if (after) [status, revision] = [after.status as typeof status, after.revision];
-      } catch {
-        // the status is only extra information
-      }
-      return {
-        ...base,
-        action,
-        revision,
-        status,
-        outcome,
-        durationMs: this.now() - started,
-        message: (err as Error).message,
-      };
+      return finished(await this.failedRelease(chart, err, action, detail?.revision));
     }
   }
+
+  /** A protected release in trouble is never deleted; without continue_processing it fails the deployment. */
+  private leaveProtected(
+    chart: PlannedChart,
+    protection: NonNullable<PlannedChart['protected']>,
+    existing: ReleaseDetail,
+  ): ReleaseOutcome {
+    const message = protection.continueProcessing
+      ? `protected release is ${existing.status}: left as it is (continue_processing), needs an operator`
+      : `protected release is ${existing.status}: it is never deleted, and without continue_processing it stops the deployment`;
+    this.options.log(`${chart.release}: ${message}`);
+    return {
+      action: 'none',
+      revision: existing.revision,
+      status: existing.status,
+      outcome: protection.continueProcessing ? 'protected' : 'failed',
+      message,
+    };
+  }
+
+  private async purge(chart: PlannedChart, status: string): Promise<void> {
+    this.options.log(
+      `${chart.release}: release is ${status}; purging it before installing again (as Armada does)`,
+    );
+    await this.options.helm.uninstall(
+      chart.release,
+      chart.namespace,
+      { timeoutMs: this.budget(chart.deleteTimeoutS, chart.release), wait: true },
+      { signal: this.options.signal },
+    );
+  }
+
+  /** Armada's upgrade.pre.delete: resources removed before an upgrade. */
+  private async deleteBeforeUpgrade(chart: PlannedChart): Promise<void> {
+    for (const hook of chart.upgrade.preDelete) {
+      const deleted = await this.options.cluster.deleteResources({
+        namespace: chart.namespace,
+        type: hook.type,
+        name: hook.name,
+        labels: hook.labels ?? chart.wait.labels,
+        signal: this.options.signal,
+      });
+      this.options.log(
+        `${chart.release}: upgrade.pre.delete ${hook.type}${hook.name ? ` ${hook.name}` : ''}: ${deleted.length ? deleted.join(', ') : 'nothing to delete'}`,
+      );
+    }
+  }
+
+  /** `helm upgrade --install` with the values in a 0600 file, then the wait by labels in what is left of the timeout. */
+  private async installAndWait(chart: PlannedChart, action: ReleaseResult['action']): Promise<ReleaseDetail> {
+    const { helm, cluster, signal } = this.options;
+    const chartDir = await this.options.prepareChart(chart);
+    const valuesFile = this.writeValues(chart);
+    const waitStarted = this.now();
+    const timeoutMs = this.budget(chart.wait.timeoutS, chart.release);
+    const upgrade = action === 'upgrade';
+    this.options.log(
+      `${chart.release}: helm ${upgrade ? 'upgrade' : 'install'} ${chart.chartName} into ${chart.namespace} (timeout ${Math.round(timeoutMs / 1000)}s)`,
+    );
+    const detail = await helm.upgradeInstall(
+      {
+        release: chart.release,
+        chart: chartDir,
+        namespace: chart.namespace,
+        valuesFiles: [valuesFile],
+        wait: chart.wait.native,
+        timeoutMs,
+        noHooks: upgrade ? chart.upgrade.noHooks : chart.install.noHooks,
+        force: upgrade && chart.upgrade.force,
+        createNamespace: true,
+      },
+      { signal },
+    );
+    const wait = await cluster.waitForReady({
+      namespace: chart.namespace,
+      labels: chart.wait.labels,
+      resources: chart.wait.resources,
+      timeoutMs: Math.max(1000, timeoutMs - (this.now() - waitStarted)),
+      signal,
+    });
+    if (!wait.ready) {
+      throw new ChartFailure(
+        `not ready within ${chart.wait.timeoutS}s (labels ${Object.entries(chart.wait.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',')}): ${wait.pending.slice(0, 5).join('; ')}`,
+        'timeout',
+      );
+    }
+    return detail;
+  }
+
+  private writeValues(chart: PlannedChart): string {
+    const valuesFile = path.join(this.options.valuesDir, `${chart.namespace}.${chart.release}.yaml`);
+    mkdirSync(this.options.valuesDir, { recursive: true, mode: 0o700 });
+    writeFileSync(valuesFile, stringify(chart.values, { lineWidth: 0 }), { mode: 0o600 });
+    return valuesFile;
+  }
+
+  /** `helm test`, then the test pods' cleanup; the failure message, or undefined when it passed. */
+  private async testRelease(chart: PlannedChart): Promise<string | undefined> {
+    const { signal } = this.options;
+    const outcome = await this.options.helm.test(
+      chart.release,
+      chart.namespace,
+      { timeoutMs: this.budget(chart.test.timeoutS, `${chart.release} test`), logs: true },
+      { signal },
+    );
+    if (chart.test.cleanup) {
+      // Helm 3 has no --cleanup: remove the test pods as Armada's test.options.cleanup asks.
+      for (const suite of outcome.suites) {
+        await this.options.cluster.deleteResources({
+          namespace: chart.namespace,
+          type: 'pod',
+          name: suite.name,
+          labels: chart.wait.labels,
+          signal,
+        });
+      }
+    }
+    if (outcome.passed) return undefined;
+    const failedSuites = outcome.suites.filter((s) => s.phase !== 'Succeeded').map((s) => s.name);
+    return `helm test failed: ${failedSuites.join(', ') || outcome.failure || 'a test pod failed'}`;
+  }
+
+  /** The outcome of a chart that threw, with the release's status as helm sees it afterwards. */
+  private async failedRelease(
+    chart: PlannedChart,
+    err: unknown,
+    action: ReleaseResult['action'],
+    revisionBefore: number | undefined,
+  ): Promise<ReleaseOutcome> {
+    const outcome = failureOutcome(err);
+    let status: string = outcome;
+    let revision = revisionBefore;
+    try {
+      const after = await this.options.helm.status(chart.release, chart.namespace);
+      if (after) [status, revision] = [after.status, after.revision];
+    } catch {
+      // the status is only extra information
+    }
+    return { action, revision, status, outcome, message: (err as Error).message };
+  }
+}
+
+/** What one chart's deployment decides; the engine adds the chart's names and the duration. */
+type ReleaseOutcome = Omit<
+  ReleaseResult,
+  'release' | 'chart' | 'document' | 'namespace' | 'group' | 'durationMs'
+>;
+
+function failureOutcome(err: unknown): ReleaseResult['outcome'] {
+  if (err instanceof ChartFailure) return err.outcome;
+  if (err instanceof HelmError) {
+    if (err.details.cancelled) return 'cancelled';
+    if (err.details.timedOut) return 'timeout';
+  }
+  return 'failed';
 }

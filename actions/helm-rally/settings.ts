@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseDuration } from '../lib/duration.js';
 import { UserError } from '../lib/errors.js';
@@ -7,6 +7,7 @@ import {
   deploymentFromProfile,
   type ProfileRallyDeployment,
   resolveSpecSecrets,
+  runsOnDefaultPlatform,
 } from '../lib/rally/deployment.js';
 import type { RallyDeployment } from '../lib/rally/index.js';
 import { type PublishSettings, resolvePublishSettings } from './chart-publish.js';
@@ -256,19 +257,6 @@ function resolveRallyReport(inputs: HelmRallyInputs, workspace: string): string 
   return existingFile(workspace, inputs.rallyReport, `Input '${Inputs.rallyReport}'`);
 }
 
-/** Rally's own platform (no cloud): its scenarios run in an empty environment. */
-const DEFAULT_PLATFORM_GROUPS = ['Dummy', 'HttpRequests'];
-
-/**
- * The scenario names a task file uses (`Dummy.dummy`, `NovaServers.boot_server`): the keys of a v1
- * task and the `scenario:` mappings of a v2 one, read from the text because a task may be a Jinja
- * template that is not YAML until Rally renders it.
- */
-export function taskScenarios(text: string): string[] {
-  const names = [...text.matchAll(/(?:^|[\s{,])["']?([A-Z][A-Za-z0-9]*\.[a-z_][A-Za-z0-9_]*)["']?\s*:/gm)];
-  return [...new Set(names.map((m) => m[1]))];
-}
-
 /**
  * The Rally deployment a task needs. Only mode rally uses one, so only it resolves the profile's
  * secrets; a task whose scenarios are all in Rally's default platform (Dummy.*) gets an empty
@@ -283,9 +271,7 @@ function resolveDeployment(
 ): RallyDeployment {
   const name = section.deployment?.name ?? 'taco';
   if (mode !== 'rally' || !taskFile) return { name };
-  const scenarios = taskScenarios(readFileSync(taskFile, 'utf8'));
-  if (scenarios.length && scenarios.every((s) => DEFAULT_PLATFORM_GROUPS.includes(s.split('.')[0])))
-    return { name, spec: {} };
+  if (runsOnDefaultPlatform(taskFile)) return { name, spec: {} };
   return deploymentFromProfile(
     section.deployment,
     ctx,

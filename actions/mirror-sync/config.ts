@@ -4,7 +4,7 @@ import type { ActionContext } from '../lib/context.js';
 import { parseDuration } from '../lib/duration.js';
 import { UserError } from '../lib/errors.js';
 import { checkUrl } from '../lib/git/url.js';
-import { loadProfile, type Profile } from '../lib/profile/load.js';
+import { loadProfile } from '../lib/profile/load.js';
 import { resolveSecret, type SecretRef } from '../lib/secrets.js';
 import { Inputs, type MirrorSyncInputs } from './inputs.js';
 import type { SandboxSettings } from './gate-sandbox.js';
@@ -74,43 +74,114 @@ export function resolveConfig(
   inputs: MirrorSyncInputs,
   ctx: Pick<ActionContext, 'env' | 'setSecret' | 'workspace'>,
 ): MirrorSyncConfig {
-  let entry: (MirrorOptions & { upstream?: string; mirror?: string }) | undefined;
-  let defaults: MirrorOptions = {};
-  let profile: Profile | undefined;
-  let section: MirrorsSection | undefined;
-  let where = 'inputs';
-  if (inputs.name && !(inputs.upstream && inputs.mirror)) {
-    profile = loadProfile(inputs.profile, ctx.workspace);
-    section = profile.section<MirrorsSection>('mirrors');
-    entry = section?.repos?.[inputs.name];
-    if (!entry) {
-      const known = Object.keys(section?.repos ?? {});
+  const source = mirrorSource(inputs, ctx.workspace);
+  const { upstream, mirror } = resolveUrls(inputs, source);
+  const { refs, excludeRefs, allowForce } = resolveRefs(inputs, source);
+  const gate = inputs.gate ?? (source.pick('gate') || undefined);
+  if (inputs.gated && inputs.gate)
+    throw new UserError(
+      `Give either '${Inputs.gate}' or '${Inputs.gated}' (the report of a gate job), not both`,
+    );
+  const secretEnv = SECRET_KEYS.flatMap((key) => {
+    const ref = source.pick(key);
+    return ref ? [ref.env] : [];
+  });
+  return {
+    name: inputs.name ?? repositoryName(upstream),
+    upstream,
+    mirror,
+    refs,
+    excludeRefs,
+    gate: inputs.gated ? undefined : gate,
+    gated: inputs.gated
+      ? readGatedReport(path.resolve(ctx.workspace, inputs.gated), upstream, mirror, gate !== undefined)
+      : undefined,
+    gateTimeoutMs: gateTimeout(inputs, source),
+    gateEnv: checkGateEnv(inputs.gateEnv ?? [], secretEnv),
+    gateSandbox: {
+      image: inputs.gateImage,
+      engine: inputs.gateEngine,
+      network: inputs.gateNetwork,
+      user: inputs.gateUser,
+    },
+    allowForce,
+    prune: inputs.prune ?? source.pick('prune') ?? false,
+    failFast: inputs.failFast ?? source.pick('fail-fast') ?? false,
+    ...resolveSecrets(inputs, source, ctx),
+    cacheDir: path.resolve(
+      ctx.workspace,
+      inputs.cacheDir ?? source.section?.['cache-dir'] ?? defaultCacheDir(ctx.env),
+    ),
+    dryRun: inputs.dryRun,
+    source: source.where,
+    secretEnv,
+  };
+}
+
+const SECRET_KEYS = ['upstream-token', 'mirror-token', 'ssh-key'] as const;
+
+/** Where a mirror's settings come from: its profile entry over the profile's defaults, or inputs alone. */
+interface MirrorSource {
+  entry?: MirrorOptions & { upstream?: string; mirror?: string };
+  section?: MirrorsSection;
+  /** `profiles/dev.yaml mirrors.repos.nova`, or `inputs`. */
+  where: string;
+  /** The entry's value of a setting, else the profile's default. */
+  pick<K extends keyof MirrorOptions>(key: K): MirrorOptions[K];
+  /** How an error names a setting: `mirrors.repos.nova.refs`, or `input 'refs'`. */
+  settingName(key: string): string;
+}
+
+function mirrorSource(inputs: MirrorSyncInputs, workspace: string): MirrorSource {
+  if (!inputs.name || (inputs.upstream && inputs.mirror)) {
+    if (!inputs.upstream || !inputs.mirror) {
       throw new UserError(
-        `${path.relative(ctx.workspace, profile.file) || profile.file}: mirrors.repos has no entry ${JSON.stringify(inputs.name)}` +
-          (known.length ? ` (it has: ${known.join(', ')})` : ' (the profile has no mirrors.repos)'),
+        `Give both '${Inputs.upstream}' and '${Inputs.mirror}', or '${Inputs.name}' (with '${Inputs.profile}') to take them from the profile's mirrors.repos`,
       );
     }
-    defaults = section?.defaults ?? {};
-    where = `${profile.file} mirrors.repos.${inputs.name}`;
-  } else if (!inputs.upstream || !inputs.mirror) {
+    return { where: 'inputs', pick: () => undefined, settingName: (key) => `input '${key}'` };
+  }
+  const name = inputs.name;
+  const profile = loadProfile(inputs.profile, workspace);
+  const section = profile.section<MirrorsSection>('mirrors');
+  const entry = section?.repos?.[name];
+  if (!entry) {
+    const known = Object.keys(section?.repos ?? {});
     throw new UserError(
-      `Give both '${Inputs.upstream}' and '${Inputs.mirror}', or '${Inputs.name}' (with '${Inputs.profile}') to take them from the profile's mirrors.repos`,
+      `${path.relative(workspace, profile.file) || profile.file}: mirrors.repos has no entry ${JSON.stringify(name)}` +
+        (known.length ? ` (it has: ${known.join(', ')})` : ' (the profile has no mirrors.repos)'),
     );
   }
-  const pick = <K extends keyof MirrorOptions>(key: K): MirrorOptions[K] => entry?.[key] ?? defaults[key];
-  const settingName = (key: string) => (profile ? `mirrors.repos.${inputs.name}.${key}` : `input '${key}'`);
+  const defaults = section?.defaults ?? {};
+  return {
+    entry,
+    section,
+    where: `${profile.file} mirrors.repos.${name}`,
+    pick: (key) => entry[key] ?? defaults[key],
+    settingName: (key) => `mirrors.repos.${name}.${key}`,
+  };
+}
 
+function resolveUrls(inputs: MirrorSyncInputs, source: MirrorSource): { upstream: string; mirror: string } {
   const upstream = checkUrl(
-    inputs.upstream ?? entry?.upstream ?? '',
-    inputs.upstream ? `Input '${Inputs.upstream}'` : settingName('upstream'),
+    inputs.upstream ?? source.entry?.upstream ?? '',
+    inputs.upstream ? `Input '${Inputs.upstream}'` : source.settingName('upstream'),
   );
   const mirror = checkUrl(
-    inputs.mirror ?? entry?.mirror ?? '',
-    inputs.mirror ? `Input '${Inputs.mirror}'` : settingName('mirror'),
+    inputs.mirror ?? source.entry?.mirror ?? '',
+    inputs.mirror ? `Input '${Inputs.mirror}'` : source.settingName('mirror'),
   );
   if (sameRepository(upstream, mirror))
     throw new UserError(`upstream and mirror are the same repository (${upstream})`);
+  return { upstream, mirror };
+}
 
+/** The ref patterns to mirror, to leave out and to force-update, each pattern checked. */
+function resolveRefs(
+  inputs: MirrorSyncInputs,
+  source: MirrorSource,
+): { refs: string[]; excludeRefs: string[]; allowForce: string[] } {
+  const { pick, settingName } = source;
   const refs = inputs.refs ?? pick('refs') ?? [...DEFAULT_REFS];
   const excludeRefs = inputs.excludeRefs ?? pick('exclude-refs') ?? [];
   const allowForceValue = inputs.allowForce ?? pick('allow-force') ?? false;
@@ -129,68 +200,43 @@ export function resolveConfig(
     }
   }
   if (refs.length === 0) throw new UserError(`${settingName('refs')}: expected at least one ref pattern`);
+  return { refs, excludeRefs, allowForce };
+}
 
-  let gateTimeoutMs = inputs.gateTimeoutMs;
-  if (gateTimeoutMs === undefined) {
-    const fromProfile = pick('gate-timeout');
-    gateTimeoutMs =
-      fromProfile === undefined
-        ? DEFAULT_GATE_TIMEOUT_MS
-        : (parseDuration(String(fromProfile)) ?? DEFAULT_GATE_TIMEOUT_MS);
-  }
+function gateTimeout(inputs: MirrorSyncInputs, source: MirrorSource): number {
+  if (inputs.gateTimeoutMs !== undefined) return inputs.gateTimeoutMs;
+  const fromProfile = source.pick('gate-timeout');
+  return fromProfile === undefined
+    ? DEFAULT_GATE_TIMEOUT_MS
+    : (parseDuration(String(fromProfile)) ?? DEFAULT_GATE_TIMEOUT_MS);
+}
 
-  const secret = (key: 'upstream-token' | 'mirror-token' | 'ssh-key', value: string | undefined) =>
+function resolveSecrets(
+  inputs: MirrorSyncInputs,
+  source: MirrorSource,
+  ctx: Pick<ActionContext, 'env' | 'setSecret'>,
+): Pick<MirrorSyncConfig, 'upstreamToken' | 'mirrorToken' | 'sshKey'> {
+  const secret = (key: (typeof SECRET_KEYS)[number]) =>
     // A secret the profile names must be there: running on without it would only fail later, less clearly.
-    resolveSecret(ctx, inputs[camel(key)] ? `Input '${key}'` : settingName(key), value, pick(key), {
-      required: pick(key) !== undefined,
-    });
-
-  const cacheDir =
-    inputs.cacheDir ??
-    section?.['cache-dir'] ??
-    path.join(
-      ctx.env.RUNNER_TOOL_CACHE || ctx.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
-      'taco-mirror-sync',
+    resolveSecret(
+      ctx,
+      inputs[camel(key)] ? `Input '${key}'` : source.settingName(key),
+      inputs[camel(key)],
+      source.pick(key),
+      { required: source.pick(key) !== undefined },
     );
-
-  const gate = inputs.gate ?? (pick('gate') || undefined);
-  if (inputs.gated && inputs.gate)
-    throw new UserError(
-      `Give either '${Inputs.gate}' or '${Inputs.gated}' (the report of a gate job), not both`,
-    );
-  const secretEnv = (['upstream-token', 'mirror-token', 'ssh-key'] as const).flatMap((key) => {
-    const ref = pick(key);
-    return ref ? [ref.env] : [];
-  });
   return {
-    name: inputs.name ?? repositoryName(upstream),
-    upstream,
-    mirror,
-    refs,
-    excludeRefs,
-    gate: inputs.gated ? undefined : gate,
-    gated: inputs.gated
-      ? readGatedReport(path.resolve(ctx.workspace, inputs.gated), upstream, mirror, gate !== undefined)
-      : undefined,
-    gateTimeoutMs,
-    gateEnv: checkGateEnv(inputs.gateEnv ?? [], secretEnv),
-    gateSandbox: {
-      image: inputs.gateImage,
-      engine: inputs.gateEngine,
-      network: inputs.gateNetwork,
-      user: inputs.gateUser,
-    },
-    allowForce,
-    prune: inputs.prune ?? pick('prune') ?? false,
-    failFast: inputs.failFast ?? pick('fail-fast') ?? false,
-    upstreamToken: secret('upstream-token', inputs.upstreamToken),
-    mirrorToken: secret('mirror-token', inputs.mirrorToken),
-    sshKey: secret('ssh-key', inputs.sshKey),
-    cacheDir: path.resolve(ctx.workspace, cacheDir),
-    dryRun: inputs.dryRun,
-    source: where,
-    secretEnv,
+    upstreamToken: secret('upstream-token'),
+    mirrorToken: secret('mirror-token'),
+    sshKey: secret('ssh-key'),
   };
+}
+
+function defaultCacheDir(env: Record<string, string | undefined>): string {
+  return path.join(
+    env.RUNNER_TOOL_CACHE || env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
+    'taco-mirror-sync',
+  );
 }
 
 /** Names that carry credentials or runner state: `gate-env` cannot hand them to upstream code. */

@@ -55,92 +55,119 @@ function failureBlock(item: Classified): string {
 }
 
 export function renderSummary(run: SubunitRun, verdict: Verdict, context: ReportContext): string {
-  const { counts } = verdict;
+  return [
+    ...headerSection(verdict, context),
+    countsTable(run, verdict),
+    ...newFailuresSection(verdict, context.maxFailuresShown ?? 50),
+    ...knownFailuresSection(verdict),
+    ...fixedKnownSection(verdict),
+    ...flakySection(verdict),
+    ...skippedSection(run, verdict),
+    ...timingSections(run),
+  ].join('\n');
+}
+
+/** The title with a pass or fail mark, the shard, and the problems as cautions. */
+function headerSection(verdict: Verdict, context: ReportContext): string[] {
   const ok = verdict.newFailures.length === 0 && context.problems.length === 0;
-  const out: string[] = [];
-  out.push(`## ${ok ? '✅' : '❌'} ${escapeMarkdown(context.title)}\n`);
+  const out = [`## ${ok ? '✅' : '❌'} ${escapeMarkdown(context.title)}\n`];
   if (context.shard && context.shard.count > 1) {
     out.push(
       `Shard ${context.shard.index + 1} of ${context.shard.count}: ${context.shard.tests} of ${context.shard.selected} selected tests.\n`,
     );
   }
   for (const problem of context.problems) out.push(`> [!CAUTION]\n> ${escapeMarkdown(problem)}\n`);
+  return out;
+}
+
+function countsTable(run: SubunitRun, verdict: Verdict): string {
+  const { counts } = verdict;
   const wall =
     run.startMs !== undefined && run.endMs !== undefined ? formatDuration(run.endMs - run.startMs) : 'n/a';
-  out.push(
-    markdownTable(
-      ['Passed', 'Failed', 'New failures', 'Known failures', 'Flaky', 'Skipped', 'Did not finish', 'Time'],
+  return markdownTable(
+    ['Passed', 'Failed', 'New failures', 'Known failures', 'Flaky', 'Skipped', 'Did not finish', 'Time'],
+    [
       [
-        [
-          counts.passed,
-          counts.failed,
-          verdict.newFailures.length,
-          verdict.knownFailures.length,
-          verdict.flaky.length,
-          counts.skipped,
-          verdict.unfinished.length,
-          wall,
-        ],
+        counts.passed,
+        counts.failed,
+        verdict.newFailures.length,
+        verdict.knownFailures.length,
+        verdict.flaky.length,
+        counts.skipped,
+        verdict.unfinished.length,
+        wall,
       ],
-    ),
+    ],
   );
-  const limit = context.maxFailuresShown ?? 50;
-  if (verdict.newFailures.length) {
-    out.push(`### New failures (${verdict.newFailures.length})\n`);
-    out.push(verdict.newFailures.slice(0, limit).map(failureBlock).join('\n'));
-    if (verdict.newFailures.length > limit)
-      out.push(`… and ${verdict.newFailures.length - limit} more (see the JUnit report).\n`);
-  }
-  if (verdict.knownFailures.length) {
-    out.push(`### Known failures (${verdict.knownFailures.length})\n`);
-    out.push(
-      markdownTable(
-        ['Test', 'Tracked as', 'Error'],
-        verdict.knownFailures.map((k) => [
-          code(k.test.id),
-          knownLabel(k.known),
-          escapeMarkdown(failureLine(traceback(k.test)?.text ?? k.test.outcome).slice(0, 160)),
-        ]),
-      ),
-    );
-  }
-  if (verdict.fixedKnown.length) {
-    out.push(`### Known failures that now pass (${verdict.fixedKnown.length}) — remove them from the list\n`);
-    out.push(
-      markdownTable(
-        ['Test', 'Listed as', 'Entry'],
-        verdict.fixedKnown.map((k) => [
-          code(k.test.id),
-          knownLabel(k.known),
-          escapeMarkdown(k.known!.source),
-        ]),
-      ),
-    );
-  }
-  if (verdict.flaky.length) {
-    out.push(`### Flaky (${verdict.flaky.length}): failed, then passed when run again\n`);
-    out.push(
-      markdownTable(
-        ['Test', 'First error'],
-        verdict.flaky.map((f) => [
-          code(f.test.id),
-          escapeMarkdown(f.test.previous.join(' → ') || 'class setup failed'),
-        ]),
-      ),
-    );
-  }
+}
+
+function newFailuresSection(verdict: Verdict, limit: number): string[] {
+  const failures = verdict.newFailures;
+  if (!failures.length) return [];
+  return [
+    `### New failures (${failures.length})\n`,
+    failures.slice(0, limit).map(failureBlock).join('\n'),
+    ...(failures.length > limit ? [`… and ${failures.length - limit} more (see the JUnit report).\n`] : []),
+  ];
+}
+
+function knownFailuresSection(verdict: Verdict): string[] {
+  if (!verdict.knownFailures.length) return [];
+  return [
+    `### Known failures (${verdict.knownFailures.length})\n`,
+    markdownTable(
+      ['Test', 'Tracked as', 'Error'],
+      verdict.knownFailures.map((k) => [
+        code(k.test.id),
+        knownLabel(k.known),
+        escapeMarkdown(failureLine(traceback(k.test)?.text ?? k.test.outcome).slice(0, 160)),
+      ]),
+    ),
+  ];
+}
+
+function fixedKnownSection(verdict: Verdict): string[] {
+  if (!verdict.fixedKnown.length) return [];
+  return [
+    `### Known failures that now pass (${verdict.fixedKnown.length}) — remove them from the list\n`,
+    markdownTable(
+      ['Test', 'Listed as', 'Entry'],
+      verdict.fixedKnown.map((k) => [code(k.test.id), knownLabel(k.known), escapeMarkdown(k.known!.source)]),
+    ),
+  ];
+}
+
+function flakySection(verdict: Verdict): string[] {
+  if (!verdict.flaky.length) return [];
+  return [
+    `### Flaky (${verdict.flaky.length}): failed, then passed when run again\n`,
+    markdownTable(
+      ['Test', 'First error'],
+      verdict.flaky.map((f) => [
+        code(f.test.id),
+        escapeMarkdown(f.test.previous.join(' → ') || 'class setup failed'),
+      ]),
+    ),
+  ];
+}
+
+function skippedSection(run: SubunitRun, verdict: Verdict): string[] {
   const skips = skipReasons(run.tests);
-  if (skips.length) {
-    out.push(
-      details(
-        `Skipped (${counts.skipped}), by reason`,
-        markdownTable(
-          ['Reason', 'Tests'],
-          skips.map(([reason, count]) => [escapeMarkdown(reason), count]),
-        ),
+  if (!skips.length) return [];
+  return [
+    details(
+      `Skipped (${verdict.counts.skipped}), by reason`,
+      markdownTable(
+        ['Reason', 'Tests'],
+        skips.map(([reason, count]) => [escapeMarkdown(reason), count]),
       ),
-    );
-  }
+    ),
+  ];
+}
+
+/** The slowest tests and the time per service, folded. */
+function timingSections(run: SubunitRun): string[] {
+  const out: string[] = [];
   const slow = slowest(run.tests, 10);
   if (slow.length)
     out.push(
@@ -164,7 +191,7 @@ export function renderSummary(run: SubunitRun, verdict: Verdict, context: Report
       ),
     );
   }
-  return out.join('\n');
+  return out;
 }
 
 /** One line per failure for the log, with the error. */

@@ -180,101 +180,29 @@ async function runInWorkspace(
   env: TempestEnv,
   workspace: RunWorkspace,
 ): Promise<Collected> {
-  const name = baseName(settings);
-  const files = {
-    list: path.join(settings.resultsDir, `${name}-tests.txt`),
-    raw: path.join(settings.resultsDir, `${name}-raw.subunit`),
-    rerunList: path.join(settings.resultsDir, `${name}-rerun-tests.txt`),
-    rerun: path.join(settings.resultsDir, `${name}-rerun.subunit`),
-    combined: path.join(settings.resultsDir, `${name}.subunit`),
-  };
+  const files = resultFiles(settings);
   const timings = settings.timings ? await readTimings(settings.timings) : undefined;
-
-  const listed = await ctx.group('Prepare the tempest workspace and select tests', async () => {
-    if (
-      settings.config.kind === 'existing' &&
-      !existsSync(path.join(settings.workspace, 'etc', 'tempest.conf'))
-    ) {
-      throw new UserError(
-        `No tempest configuration: give the 'config' input (a tempest.conf), a 'workspace' that has one, or a tempest.config section in ${settings.profileFile}`,
-      );
-    }
-    const { created } = await workspace.ensure();
-    ctx.info(`${created ? 'Created' : 'Using'} tempest workspace ${settings.workspace}`);
-    const conf = writeConfig(ctx, settings.workspace, settings.config, settings.adminPassword);
-    ctx.info(
-      `tempest.conf: ${settings.config.kind === 'file' ? `copied from ${settings.config.file}` : settings.config.kind === 'profile' ? `generated from ${settings.config.profileFile}` : 'the workspace’s own'} (${conf.file})`,
-    );
-    if (settings.config.kind === 'profile' && conf.password !== undefined)
-      await checkServices(ctx, settings.config, conf.password);
-    return listTests(settings.workspace, settings.selection, env);
-  });
+  const listed = await ctx.group('Prepare the tempest workspace and select tests', () =>
+    prepareAndList(ctx, settings, env, workspace),
+  );
   if (listed.length === 0) {
     throw new UserError(
       `The selection matched no tests (${JSON.stringify(settings.selection)}): check regex, smoke, include-list and exclude-list`,
     );
   }
-  const { selected, skipped } = applySkips(listed, settings.skip);
-  const shards = splitShards(selected, settings.shardCount, timings);
-  const mine = shards[settings.shardIndex];
-  ctx.info(
-    `${listed.length} tests listed, ${skipped.length} skipped by the profile, ${selected.length} selected` +
-      (settings.shardCount > 1
-        ? `; shard ${settings.shardIndex + 1}/${settings.shardCount} runs ${mine.length} (balanced by ${timings ? 'previous durations' : 'class size'})`
-        : ''),
-  );
+  const { selected, skipped, mine } = selectShard(ctx, settings, listed, timings);
   writeFileSync(files.list, mine.length ? `${mine.join('\n')}\n` : '');
 
-  const problems: string[] = [];
-  const runOnce = async (loadList: string, output: string, what: string) => {
-    const result = await ctx.group(what, () =>
-      runTests(
-        settings.workspace,
-        { loadList, output, concurrency: settings.concurrency, timeoutMs: settings.timeoutMs },
-        env,
-      ),
-    );
-    if (result.cancelled)
-      problems.push(`${what} was cancelled; the results below are what finished before that.`);
-    else if (result.timedOut)
-      problems.push(
-        `${what} timed out after ${formatDuration(settings.timeoutMs)}; tests still running then are reported as not finished.`,
-      );
-    else if (result.exitCode !== 0)
-      problems.push(`${what}: tempest exited with code ${result.exitCode}:\n${tail(result.stderr, 15)}`);
-    else if (result.stderr.trim()) ctx.debug(tail(result.stderr, 40));
-  };
-
-  if (mine.length > 0) await runOnce(files.list, files.raw, 'tempest run');
-  else {
-    const empty = `Shard ${settings.shardIndex + 1} of ${settings.shardCount} has no tests: there are fewer test classes than shards`;
-    // Zero tests prove nothing: a pass only when the caller says so.
-    if (settings.allowEmpty) ctx.warning(`${empty} (allow-empty)`);
-    else problems.push(`${empty}; use fewer shards, or set allow-empty: true to accept an empty shard`);
-    writeFileSync(files.raw, '');
-  }
+  const problems = await runShard(ctx, settings, env, files, mine.length);
   startCombined(files.combined, files.raw);
   // The profile's skips go in once: with the first shard.
-  if (settings.shardIndex === 0 && skipped.length)
-    appendStream(
-      files.combined,
-      skipPackets(
-        skipped.map((s) => ({ id: s.id, reason: `skipped by profile ${settings.profileName}: ${s.reason}` })),
-        Date.now(),
-      ),
-    );
+  if (settings.shardIndex === 0 && skipped.length) appendProfileSkips(files.combined, settings, skipped);
 
   let run = await readSubunitFile(files.combined);
   if (settings.rerunFailed && !ctx.signal.aborted) {
-    const verdict = classify(run, settings.known);
-    const again = rerunList(verdict.newFailures, mine);
-    if (again.length) {
-      ctx.info(`Running ${again.length} failed tests once more`);
-      writeFileSync(files.rerunList, `${again.join('\n')}\n`);
-      await runOnce(files.rerunList, files.rerun, 'tempest rerun of failed tests');
-      appendStream(files.combined, files.rerun);
-      run = await readSubunitFile(files.combined);
-    }
+    const rerun = await rerunFailures(ctx, settings, env, files, run, mine);
+    run = rerun.run;
+    problems.push(...rerun.problems);
   }
   if (mine.length > 0 && run.tests.length === 0 && problems.length === 0)
     problems.push(`tempest produced no test results for ${mine.length} tests (see ${files.raw})`);
@@ -289,6 +217,156 @@ async function runInWorkspace(
       selected: selected.length,
     },
   };
+}
+
+interface ResultFiles {
+  list: string;
+  raw: string;
+  rerunList: string;
+  rerun: string;
+  combined: string;
+}
+
+function resultFiles(settings: TempestSettings): ResultFiles {
+  const name = baseName(settings);
+  return {
+    list: path.join(settings.resultsDir, `${name}-tests.txt`),
+    raw: path.join(settings.resultsDir, `${name}-raw.subunit`),
+    rerunList: path.join(settings.resultsDir, `${name}-rerun-tests.txt`),
+    rerun: path.join(settings.resultsDir, `${name}-rerun.subunit`),
+    combined: path.join(settings.resultsDir, `${name}.subunit`),
+  };
+}
+
+/** Makes sure the workspace and its tempest.conf exist, checks the services, lists the selected tests. */
+async function prepareAndList(
+  ctx: ActionContext,
+  settings: TempestSettings,
+  env: TempestEnv,
+  workspace: RunWorkspace,
+): Promise<string[]> {
+  if (
+    settings.config.kind === 'existing' &&
+    !existsSync(path.join(settings.workspace, 'etc', 'tempest.conf'))
+  ) {
+    throw new UserError(
+      `No tempest configuration: give the 'config' input (a tempest.conf), a 'workspace' that has one, or a tempest.config section in ${settings.profileFile}`,
+    );
+  }
+  const { created } = await workspace.ensure();
+  ctx.info(`${created ? 'Created' : 'Using'} tempest workspace ${settings.workspace}`);
+  const conf = writeConfig(ctx, settings.workspace, settings.config, settings.adminPassword);
+  ctx.info(
+    `tempest.conf: ${settings.config.kind === 'file' ? `copied from ${settings.config.file}` : settings.config.kind === 'profile' ? `generated from ${settings.config.profileFile}` : 'the workspace’s own'} (${conf.file})`,
+  );
+  if (settings.config.kind === 'profile' && conf.password !== undefined)
+    await checkServices(ctx, settings.config, conf.password);
+  return listTests(settings.workspace, settings.selection, env);
+}
+
+/** The profile's skips applied, then this shard's part of what remains. */
+function selectShard(
+  ctx: ActionContext,
+  settings: TempestSettings,
+  listed: string[],
+  timings: Awaited<ReturnType<typeof readTimings>> | undefined,
+): ReturnType<typeof applySkips> & { mine: string[] } {
+  const { selected, skipped } = applySkips(listed, settings.skip);
+  const shards = splitShards(selected, settings.shardCount, timings);
+  const mine = shards[settings.shardIndex];
+  ctx.info(
+    `${listed.length} tests listed, ${skipped.length} skipped by the profile, ${selected.length} selected` +
+      (settings.shardCount > 1
+        ? `; shard ${settings.shardIndex + 1}/${settings.shardCount} runs ${mine.length} (balanced by ${timings ? 'previous durations' : 'class size'})`
+        : ''),
+  );
+  return { selected, skipped, mine };
+}
+
+/** Runs this shard's tests into the raw stream; an empty shard writes an empty one. Returns the problems. */
+async function runShard(
+  ctx: ActionContext,
+  settings: TempestSettings,
+  env: TempestEnv,
+  files: ResultFiles,
+  tests: number,
+): Promise<string[]> {
+  if (tests > 0) {
+    const problem = await runTempest(ctx, settings, env, files.list, files.raw, 'tempest run');
+    return problem ? [problem] : [];
+  }
+  writeFileSync(files.raw, '');
+  const empty = `Shard ${settings.shardIndex + 1} of ${settings.shardCount} has no tests: there are fewer test classes than shards`;
+  // Zero tests prove nothing: a pass only when the caller says so.
+  if (!settings.allowEmpty)
+    return [`${empty}; use fewer shards, or set allow-empty: true to accept an empty shard`];
+  ctx.warning(`${empty} (allow-empty)`);
+  return [];
+}
+
+/** One `tempest run` of a test list; what went wrong with it, if anything. */
+async function runTempest(
+  ctx: ActionContext,
+  settings: TempestSettings,
+  env: TempestEnv,
+  loadList: string,
+  output: string,
+  what: string,
+): Promise<string | undefined> {
+  const result = await ctx.group(what, () =>
+    runTests(
+      settings.workspace,
+      { loadList, output, concurrency: settings.concurrency, timeoutMs: settings.timeoutMs },
+      env,
+    ),
+  );
+  if (result.cancelled) return `${what} was cancelled; the results below are what finished before that.`;
+  if (result.timedOut)
+    return `${what} timed out after ${formatDuration(settings.timeoutMs)}; tests still running then are reported as not finished.`;
+  if (result.exitCode !== 0)
+    return `${what}: tempest exited with code ${result.exitCode}:\n${tail(result.stderr, 15)}`;
+  if (result.stderr.trim()) ctx.debug(tail(result.stderr, 40));
+  return undefined;
+}
+
+function appendProfileSkips(
+  combined: string,
+  settings: TempestSettings,
+  skipped: { id: string; reason: string }[],
+): void {
+  appendStream(
+    combined,
+    skipPackets(
+      skipped.map((s) => ({ id: s.id, reason: `skipped by profile ${settings.profileName}: ${s.reason}` })),
+      Date.now(),
+    ),
+  );
+}
+
+/** Runs the new failures once more and appends their results to the combined stream. */
+async function rerunFailures(
+  ctx: ActionContext,
+  settings: TempestSettings,
+  env: TempestEnv,
+  files: ResultFiles,
+  run: SubunitRun,
+  mine: string[],
+): Promise<{ run: SubunitRun; problems: string[] }> {
+  const verdict = classify(run, settings.known);
+  const again = rerunList(verdict.newFailures, mine);
+  if (!again.length) return { run, problems: [] };
+  ctx.info(`Running ${again.length} failed tests once more`);
+  writeFileSync(files.rerunList, `${again.join('\n')}\n`);
+  const problem = await runTempest(
+    ctx,
+    settings,
+    env,
+    files.rerunList,
+    files.rerun,
+    'tempest rerun of failed tests',
+  );
+  appendStream(files.combined, files.rerun);
+  return { run: await readSubunitFile(files.combined), problems: problem ? [problem] : [] };
 }
 
 async function mergeMode(ctx: ActionContext, settings: TempestSettings): Promise<Collected> {
@@ -349,20 +427,50 @@ export async function tempestAction(ctx: ActionContext, settings: TempestSetting
   mkdirSync(settings.resultsDir, { recursive: true });
   const collected = settings.mode === 'run' ? await runMode(ctx, settings) : await mergeMode(ctx, settings);
   const { run } = collected;
-  if (run.stream.error)
-    collected.problems.push(
-      `The Subunit stream ${collected.stream} is damaged: ${run.stream.error.message}. Results up to there are reported.`,
-    );
-  if (run.stream.nonSubunitBytes > 0)
-    ctx.info(
-      `The stream carries ${run.stream.nonSubunitBytes} bytes of plain output between packets:\n${tail(run.stream.nonSubunitTail, 10)}`,
-    );
+  const problems = [...collected.problems, ...streamProblems(ctx, run, collected.stream)];
   const verdict = classify(run, settings.known);
   const name = baseName(settings);
   const junit = path.join(settings.resultsDir, `${name}-junit.xml`);
   const timings = path.join(settings.resultsDir, `${name}-timings.json`);
+  writeTempestJUnit(junit, run, settings);
+  writeTimings(timings, run.tests);
+  const title = `Tempest — ${settings.profileName}${settings.mode === 'run' ? '' : ` (${settings.mode})`}`;
+  const summary = renderSummary(run, verdict, {
+    title,
+    problems,
+    ...(collected.shard ? { shard: collected.shard } : {}),
+  });
+  await ctx.appendSummary(summary);
+  setOutputs(ctx, verdict, { junit, subunit: collected.stream, timings });
+  announceVerdict(ctx, verdict);
+
+  const reasons = [...problems];
+  if (verdict.newFailures.length) {
+    reasons.push(
+      `${verdict.newFailures.length} new failure${verdict.newFailures.length === 1 ? '' : 's'}:\n  ${failureLines(verdict.newFailures.slice(0, 20)).join('\n  ')}${verdict.newFailures.length > 20 ? '\n  …' : ''}`,
+    );
+  }
+  if (reasons.length) throw new JobFailure(`Tempest: ${reasons.join('\n')}`);
+  return { verdict, junit, subunit: collected.stream, timings, summary };
+}
+
+/** A damaged stream is a problem; plain output between packets is only shown. */
+function streamProblems(ctx: ActionContext, run: SubunitRun, stream: string): string[] {
+  if (run.stream.nonSubunitBytes > 0)
+    ctx.info(
+      `The stream carries ${run.stream.nonSubunitBytes} bytes of plain output between packets:\n${tail(run.stream.nonSubunitTail, 10)}`,
+    );
+  return run.stream.error
+    ? [
+        `The Subunit stream ${stream} is damaged: ${run.stream.error.message}. Results up to there are reported.`,
+      ]
+    : [];
+}
+
+/** JUnit XML with known failures and flaky tests noted, and the profile and shard as properties. */
+function writeTempestJUnit(file: string, run: SubunitRun, settings: TempestSettings): void {
   writeJUnitXml(
-    junit,
+    file,
     [
       subunitJUnitSource(run, {
         suiteName: 'tempest',
@@ -384,24 +492,25 @@ export async function tempestAction(ctx: ActionContext, settings: TempestSetting
     ],
     'tempest',
   );
-  writeTimings(timings, run.tests);
-  const title = `Tempest — ${settings.profileName}${settings.mode === 'run' ? '' : ` (${settings.mode})`}`;
-  const summary = renderSummary(run, verdict, {
-    title,
-    problems: collected.problems,
-    ...(collected.shard ? { shard: collected.shard } : {}),
-  });
-  await ctx.appendSummary(summary);
+}
 
+function setOutputs(
+  ctx: ActionContext,
+  verdict: Verdict,
+  files: { junit: string; subunit: string; timings: string },
+): void {
   ctx.setOutput(Outputs.passed, verdict.counts.passed);
   ctx.setOutput(Outputs.failed, verdict.counts.failed);
   ctx.setOutput(Outputs.skipped, verdict.counts.skipped);
   ctx.setOutput(Outputs.newFailures, verdict.newFailures.length);
   ctx.setOutput(Outputs.flaky, verdict.flaky.length);
-  ctx.setOutput(Outputs.junit, junit);
-  ctx.setOutput(Outputs.subunit, collected.stream);
-  ctx.setOutput(Outputs.timings, timings);
+  ctx.setOutput(Outputs.junit, files.junit);
+  ctx.setOutput(Outputs.subunit, files.subunit);
+  ctx.setOutput(Outputs.timings, files.timings);
+}
 
+/** The counts in the log; new failures, fixed known failures and flaky tests as annotations. */
+function announceVerdict(ctx: ActionContext, verdict: Verdict): void {
   const c = verdict.counts;
   ctx.info(
     `${c.passed} passed, ${c.failed} failed (${verdict.newFailures.length} new, ${verdict.knownFailures.length} known), ${c.skipped} skipped, ${verdict.flaky.length} flaky`,
@@ -419,13 +528,4 @@ export async function tempestAction(ctx: ActionContext, settings: TempestSetting
     );
   for (const item of verdict.flaky.slice(0, 10))
     ctx.warning(`${item.test.id} failed, then passed when run again`, { title: 'Tempest: flaky test' });
-
-  const reasons = [...collected.problems];
-  if (verdict.newFailures.length) {
-    reasons.push(
-      `${verdict.newFailures.length} new failure${verdict.newFailures.length === 1 ? '' : 's'}:\n  ${failureLines(verdict.newFailures.slice(0, 20)).join('\n  ')}${verdict.newFailures.length > 20 ? '\n  …' : ''}`,
-    );
-  }
-  if (reasons.length) throw new JobFailure(`Tempest: ${reasons.join('\n')}`);
-  return { verdict, junit, subunit: collected.stream, timings, summary };
 }

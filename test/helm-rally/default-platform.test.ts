@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../actions/helm-rally/main.js';
-import { taskScenarios } from '../../actions/helm-rally/settings.js';
+import { taskScenarios } from '../../actions/lib/rally/deployment.js';
 import { missingPlatformHint } from '../../actions/lib/rally/run.js';
 import { terminalContext } from '../../actions/lib/terminal-context.js';
 import { repoRoot } from '../harness/run-action.js';

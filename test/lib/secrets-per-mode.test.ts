@@ -110,6 +110,12 @@ const table: [keyof typeof actions, string, Record<string, string>, string | und
   ],
   [
     'cookiemonster',
+    "chaos with a Dummy Rally load (Rally's own platform: an empty environment)",
+    { targets: '[{kind: Deployment, name: keystone-api}]', 'rally-task': 'dummy.yaml' },
+    undefined,
+  ],
+  [
+    'cookiemonster',
     'dry run with a Rally load (not started)',
     { targets: '[{kind: Deployment, name: keystone-api}]', 'rally-task': 'boot.yaml', 'dry-run': 'true' },
     undefined,
@@ -127,6 +133,39 @@ describe('each mode asks only for the secrets its code path uses', () => {
     const resolve = () => actions[action](inputs);
     if (needs) expect(resolve).toThrow(new RegExp(`${needs} is not set`));
     else expect(resolve).not.toThrow();
+  });
+});
+
+describe("cookiemonster's Rally load on Rally's own platform", () => {
+  it('a Dummy-only task gets an empty environment, as in helm-rally, and no secret of the cloud', () => {
+    const settings = actions.cookiemonster({
+      targets: '[{kind: Deployment, name: keystone-api}]',
+      'rally-task': 'dummy.yaml',
+    });
+    expect(settings.rallyDeployment).toEqual({ name: 'local', spec: {} });
+  });
+
+  it('a task with an OpenStack scenario still gets the profile deployment', () => {
+    const ctx = context({ targets: '[{kind: Deployment, name: keystone-api}]', 'rally-task': 'boot.yaml' });
+    const withPassword = terminalContext({
+      inputs: {
+        profile: 'local',
+        targets: '[{kind: Deployment, name: keystone-api}]',
+        'rally-task': 'boot.yaml',
+      },
+      env: { ...ctx.env, TACO_KEYSTONE_ADMIN_PASSWORD: 'from-the-job' },
+      signal: new AbortController().signal,
+      write: () => undefined,
+      workspace,
+      tempDir: workspace,
+    });
+    const settings = cookiemonsterSettings(
+      cookiemonsterInputs(withPassword),
+      loadProfile('local', workspace),
+      withPassword,
+    );
+    expect(settings.rallyDeployment?.spec).toMatchObject({ openstack: expect.anything() });
+    expect(JSON.stringify(settings.rallyDeployment)).toContain('from-the-job');
   });
 });
 

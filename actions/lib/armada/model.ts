@@ -189,121 +189,173 @@ export function buildModel(
   documents: ArmadaDocument[],
   targetManifest: string | undefined,
 ): { model?: DeploymentModel; problems: ManifestProblem[] } {
-  const problems: ManifestProblem[] = [];
-  const err = (doc: ArmadaDocument, keyPath: (string | number)[], message: string) =>
-    problems.push({
-      severity: 'error',
-      file: doc.file,
-      ...doc.locate(keyPath),
-      document: doc.label,
-      keyPath: keyPath.join('.'),
-      message,
-    });
-  const byKind = (kind: ArmadaDocument['kind']) => documents.filter((d) => d.kind === kind);
+  const problems = duplicateNames(documents);
+  const chosen = chooseManifest(documents, targetManifest);
+  problems.push(...chosen.problems);
+  const manifest = chosen.manifest;
+  if (!manifest) return { problems };
+  const chartDocs = documents.filter((d) => d.kind === 'Chart');
+  for (const doc of chartDocs) problems.push(...collect((err) => checkGitSource(doc, err)));
 
+  const charts = new Map(chartDocs.map((d) => [d.name, d]));
+  const prefix = String(manifest.data.release_prefix);
+  const planned = planGroups(manifest, charts, documents, prefix);
+  problems.push(...planned.problems);
+  const packaged = new Set(
+    planned.groups.flatMap((g) => g.charts.flatMap((c) => dependencyNames(c.dependencies))),
+  );
+  const unused = [...charts.keys()].filter((name) => !planned.deployed.has(name) && !packaged.has(name));
+  return {
+    model: { manifest: manifest.name, releasePrefix: prefix, groups: planned.groups, unused },
+    problems,
+  };
+}
+
+type ReportProblem = (doc: ArmadaDocument, keyPath: (string | number)[], message: string) => void;
+
+/** The problems a checker reports through its `err` callback. */
+function collect(check: (err: ReportProblem) => void): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  check((doc, keyPath, message) => problems.push(problemAt(doc, keyPath, message)));
+  return problems;
+}
+
+function problemAt(doc: ArmadaDocument, keyPath: (string | number)[], message: string): ManifestProblem {
+  return {
+    severity: 'error',
+    file: doc.file,
+    ...doc.locate(keyPath),
+    document: doc.label,
+    keyPath: keyPath.join('.'),
+    message,
+  };
+}
+
+/** A Chart, ChartGroup or Manifest name defined twice: the second one is the problem. */
+function duplicateNames(documents: ArmadaDocument[]): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
   for (const kind of ['Chart', 'ChartGroup', 'Manifest'] as const) {
     const seen = new Map<string, ArmadaDocument>();
-    for (const doc of byKind(kind)) {
+    for (const doc of documents.filter((d) => d.kind === kind)) {
       const first = seen.get(doc.name);
       if (first)
-        err(
-          doc,
-          ['metadata', 'name'],
-          `duplicate ${kind} name: also defined at ${path.basename(first.file)}:${first.locate([]).line}`,
+        problems.push(
+          problemAt(
+            doc,
+            ['metadata', 'name'],
+            `duplicate ${kind} name: also defined at ${path.basename(first.file)}:${first.locate([]).line}`,
+          ),
         );
       else seen.set(doc.name, doc);
     }
   }
-  const manifests = byKind('Manifest');
-  let manifest: ArmadaDocument | undefined;
-  if (targetManifest) {
-    manifest = manifests.find((m) => m.name === targetManifest);
-    if (!manifest) {
-      problems.push({
-        severity: 'error',
-        file: documents[0]?.file ?? '',
-        line: 1,
-        column: 1,
-        document: '',
-        keyPath: '',
-        message: `target manifest ${JSON.stringify(targetManifest)} not found; the manifest defines ${manifests.map((m) => m.name).join(', ') || 'no armada/Manifest/v1 document'}`,
-      });
-    }
-  } else if (manifests.length !== 1) {
-    problems.push({
-      severity: 'error',
-      file: manifests[1]?.file ?? documents[0]?.file ?? '',
-      line: manifests[1]?.locate([]).line ?? 1,
-      column: 1,
-      document: manifests[1]?.label ?? '',
-      keyPath: '',
-      message:
-        manifests.length === 0
-          ? 'no armada/Manifest/v1 document: nothing says what to deploy'
-          : `${manifests.length} armada/Manifest/v1 documents (${manifests.map((m) => m.name).join(', ')}): choose one with target-manifest`,
-    });
-  } else manifest = manifests[0];
-  if (!manifest) return { problems };
-  for (const doc of byKind('Chart')) checkGitSource(doc, err);
+  return problems;
+}
 
-  const charts = new Map(byKind('Chart').map((d) => [d.name, d]));
-  const groups = new Map(byKind('ChartGroup').map((d) => [d.name, d]));
-  const prefix = String(manifest.data.release_prefix);
+/** The manifest named by target-manifest, or the only one there is. */
+function chooseManifest(
+  documents: ArmadaDocument[],
+  targetManifest: string | undefined,
+): { manifest?: ArmadaDocument; problems: ManifestProblem[] } {
+  const manifests = documents.filter((d) => d.kind === 'Manifest');
+  const names = manifests.map((m) => m.name).join(', ');
+  if (targetManifest) {
+    const manifest = manifests.find((m) => m.name === targetManifest);
+    if (manifest) return { manifest, problems: [] };
+    const message = `target manifest ${JSON.stringify(targetManifest)} not found; the manifest defines ${names || 'no armada/Manifest/v1 document'}`;
+    return {
+      problems: [
+        {
+          severity: 'error',
+          file: documents[0]?.file ?? '',
+          line: 1,
+          column: 1,
+          document: '',
+          keyPath: '',
+          message,
+        },
+      ],
+    };
+  }
+  if (manifests.length === 1) return { manifest: manifests[0], problems: [] };
+  const second = manifests[1];
+  return {
+    problems: [
+      {
+        severity: 'error',
+        file: second?.file ?? documents[0]?.file ?? '',
+        line: second?.locate([]).line ?? 1,
+        column: 1,
+        document: second?.label ?? '',
+        keyPath: '',
+        message:
+          manifests.length === 0
+            ? 'no armada/Manifest/v1 document: nothing says what to deploy'
+            : `${manifests.length} armada/Manifest/v1 documents (${names}): choose one with target-manifest`,
+      },
+    ],
+  };
+}
+
+/** The manifest's chart groups in order, each with its charts' settings; two charts may not share a release. */
+function planGroups(
+  manifest: ArmadaDocument,
+  charts: Map<string, ArmadaDocument>,
+  documents: ArmadaDocument[],
+  prefix: string,
+): { groups: PlannedGroup[]; deployed: Set<string>; problems: ManifestProblem[] } {
+  const groups = new Map(documents.filter((d) => d.kind === 'ChartGroup').map((d) => [d.name, d]));
   const plannedGroups: PlannedGroup[] = [];
   const deployed = new Set<string>();
   const releases = new Map<string, string>();
-  const groupNames = (manifest.data.chart_groups as string[]) ?? [];
-
-  groupNames.forEach((groupName, gi) => {
-    const group = groups.get(groupName);
-    if (!group) {
-      err(manifest, ['data', 'chart_groups', gi], `no ChartGroup named ${JSON.stringify(groupName)}`);
-      return;
-    }
-    const testDefault = typeof group.data.test_charts === 'boolean' ? group.data.test_charts : undefined;
-    const planned: PlannedGroup = {
-      name: group.name,
-      description: typeof group.data.description === 'string' ? group.data.description : undefined,
-      sequenced: group.data.sequenced === true,
-      charts: [],
-    };
-    ((group.data.chart_group as string[]) ?? []).forEach((chartName, ci) => {
-      const chart = charts.get(chartName);
-      if (!chart) {
-        err(group, ['data', 'chart_group', ci], `no Chart named ${JSON.stringify(chartName)}`);
+  const problems = collect((err) => {
+    ((manifest.data.chart_groups as string[]) ?? []).forEach((groupName, gi) => {
+      const group = groups.get(groupName);
+      if (!group) {
+        err(manifest, ['data', 'chart_groups', gi], `no ChartGroup named ${JSON.stringify(groupName)}`);
         return;
       }
-      const settings = chartSettings(chart, prefix, testDefault);
-      const key = `${settings.namespace}/${settings.release}`;
-      const other = releases.get(key);
-      if (other && other !== chart.name) {
-        err(
-          chart,
-          ['data', 'release'],
-          `release ${settings.release} in namespace ${settings.namespace} is also deployed by Chart ${other}`,
-        );
-      }
-      releases.set(key, chart.name);
-      deployed.add(chart.name);
-      planned.charts.push({ ...settings, dependencies: resolveDependencies(chart, charts, err) });
+      const testDefault = typeof group.data.test_charts === 'boolean' ? group.data.test_charts : undefined;
+      const planned = plannedGroup(group);
+      ((group.data.chart_group as string[]) ?? []).forEach((chartName, ci) => {
+        const chart = charts.get(chartName);
+        if (!chart) {
+          err(group, ['data', 'chart_group', ci], `no Chart named ${JSON.stringify(chartName)}`);
+          return;
+        }
+        const settings = chartSettings(chart, prefix, testDefault);
+        const key = `${settings.namespace}/${settings.release}`;
+        const other = releases.get(key);
+        if (other && other !== chart.name) {
+          err(
+            chart,
+            ['data', 'release'],
+            `release ${settings.release} in namespace ${settings.namespace} is also deployed by Chart ${other}`,
+          );
+        }
+        releases.set(key, chart.name);
+        deployed.add(chart.name);
+        planned.charts.push({ ...settings, dependencies: resolveDependencies(chart, charts, err) });
+      });
+      plannedGroups.push(planned);
     });
-    plannedGroups.push(planned);
   });
+  return { groups: plannedGroups, deployed, problems };
+}
 
-  const packaged = new Set(
-    plannedGroups.flatMap((g) => g.charts.flatMap((c) => dependencyNames(c.dependencies))),
-  );
-  const unused = [...charts.keys()].filter((name) => !deployed.has(name) && !packaged.has(name));
+function plannedGroup(group: ArmadaDocument): PlannedGroup {
   return {
-    model: { manifest: manifest.name, releasePrefix: prefix, groups: plannedGroups, unused },
-    problems,
+    name: group.name,
+    description: typeof group.data.description === 'string' ? group.data.description : undefined,
+    sequenced: group.data.sequenced === true,
+    charts: [],
   };
 }
 
 function resolveDependencies(
   chart: ArmadaDocument,
   charts: Map<string, ArmadaDocument>,
-  err: (doc: ArmadaDocument, keyPath: (string | number)[], message: string) => void,
+  err: ReportProblem,
   trail: string[] = [chart.name],
 ): ChartDependency[] {
   const names = Array.isArray(chart.data.dependencies) ? (chart.data.dependencies as string[]) : [];
@@ -338,10 +390,7 @@ export function dependencyNames(dependencies: ChartDependency[]): string[] {
 }
 
 /** A git source's URL and reference reach git: no option-like values, no credentials in the URL. */
-function checkGitSource(
-  doc: ArmadaDocument,
-  err: (doc: ArmadaDocument, keyPath: (string | number)[], message: string) => void,
-): void {
+function checkGitSource(doc: ArmadaDocument, err: ReportProblem): void {
   const src = object(object(doc.data).source);
   if (src.type !== 'git') return;
   for (const [key, check] of [

@@ -5,6 +5,7 @@
  * rally_openstack/environment/platforms/existing.py) before Rally sees it, so a typo is one
  * located error instead of Rally's schema dump.
  */
+import { readFileSync } from 'node:fs';
 import type { ActionContext } from '../context.js';
 import { UserError } from '../errors.js';
 import { isSecretRef } from '../secrets.js';
@@ -140,4 +141,26 @@ export function deploymentFromProfile(
     deployment.spec = spec;
   }
   return deployment;
+}
+
+/** Rally's own platform (no cloud): its scenarios run in an empty environment. */
+const DEFAULT_PLATFORM_GROUPS = ['Dummy', 'HttpRequests'];
+
+/**
+ * The scenario names a task file uses (`Dummy.dummy`, `NovaServers.boot_server`): the keys of a v1
+ * task and the `scenario:` mappings of a v2 one, read from the text because a task may be a Jinja
+ * template that is not YAML until Rally renders it.
+ */
+export function taskScenarios(text: string): string[] {
+  const names = [...text.matchAll(/(?:^|[\s{,])["']?([A-Z][A-Za-z0-9]*\.[a-z_][A-Za-z0-9_]*)["']?\s*:/gm)];
+  return [...new Set(names.map((m) => m[1]))];
+}
+
+/**
+ * True when every scenario of the task file is in Rally's default platform (Dummy.*, HttpRequests.*):
+ * such a task runs in an empty environment and needs no cloud, so none of the cloud's secrets.
+ */
+export function runsOnDefaultPlatform(taskFile: string): boolean {
+  const scenarios = taskScenarios(readFileSync(taskFile, 'utf8'));
+  return scenarios.length > 0 && scenarios.every((s) => DEFAULT_PLATFORM_GROUPS.includes(s.split('.')[0]));
 }

@@ -161,8 +161,61 @@ export function rallyErrorText(stdout: string, lines = 12): string {
   return tail(text.trim(), lines);
 }
 
+type RallyCli = (
+  args: string[],
+  extra?: { timeoutMs?: number; stream?: boolean; progress?: RallyProgress },
+) => Promise<ProcessResult>;
+
+/** Everything one run shares: where Rally lives, how to call it, how to log. */
+interface RallyHome {
+  taskFile: string;
+  workDir: string;
+  deploymentName: string;
+  log: (line: string) => void;
+  rallyCli: RallyCli;
+}
+
+type RunOutcome = Omit<RallyRun, 'startedAt' | 'finishedAt' | 'workDir' | 'logFile'>;
+
 export async function runRallyTask(options: RunRallyTaskOptions): Promise<RallyRun> {
   const startedAt = new Date().toISOString();
+  const home = prepareRallyHome(options);
+  const finish = (run: RunOutcome): RallyRun => ({
+    ...run,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    workDir: home.workDir,
+    logFile: path.join(home.workDir, 'rally.log'),
+  });
+
+  if (!options.database && (await createDatabase(home)) === 'cancelled')
+    return finish(cancelledOutcome(null));
+  if (needsNewEnv(options) && (await createEnv(home, options.deployment)) === 'cancelled') {
+    return finish(cancelledOutcome(null));
+  }
+  const started = await startTask(home, options);
+  const taskId = taskIdFromOutput(started.stdout);
+  if (started.cancelled) return finish(cancelledOutcome(started.exitCode, taskId));
+  throwIfRefused(started, options.taskFile, home.deploymentName);
+
+  const reasons = startFailureReasons(started, options.timeoutMs);
+  let reports: RallyReports = {};
+  if (taskId) {
+    const written = await writeReports(home, taskId, options.html !== false);
+    if (written === 'cancelled') return finish(cancelledOutcome(started.exitCode, taskId));
+    reports = written.reports;
+    reasons.push(...written.reasons);
+  } else if (reasons.length === 0) {
+    reasons.push(
+      `rally task start exited with code ${started.exitCode} without naming a task:\n${rallyErrorText(started.stdout + started.stderr, 15)}`,
+    );
+  }
+  if (reports.report) reasons.push(...reportReasons(reports.report, started.exitCode, reasons.length === 0));
+  return finish(outcome(started, taskId, reports, reasons));
+}
+
+/** Checks the task file and writes the run's own rally.conf into `workDir`. */
+function prepareRallyHome(options: RunRallyTaskOptions): RallyHome {
   const taskFile = path.resolve(options.taskFile);
   if (!existsSync(taskFile) || !statSync(taskFile).isFile()) {
     throw new RallyTaskFileError(`Rally task file ${options.taskFile} does not exist`);
@@ -171,13 +224,34 @@ export async function runRallyTask(options: RunRallyTaskOptions): Promise<RallyR
   mkdirSync(workDir, { recursive: true });
   const confFile = path.join(workDir, 'rally.conf');
   writeFileSync(confFile, rallyConf(workDir, options.database));
-  const rally = options.rallyBinary ?? 'rally';
   const log = options.log ?? (() => undefined);
-  const env = options.env ?? process.env;
-  const rallyCli = (
-    args: string[],
-    extra: { timeoutMs?: number; stream?: boolean; progress?: RallyProgress } = {},
-  ): Promise<ProcessResult> => {
+  return {
+    taskFile,
+    workDir,
+    deploymentName: options.deployment?.name ?? 'taco',
+    log,
+    rallyCli: rallyCommand({
+      rally: options.rallyBinary ?? 'rally',
+      confFile,
+      workDir,
+      env: options.env ?? process.env,
+      signal: options.signal,
+      log,
+    }),
+  };
+}
+
+/** A runner of `rally --config-file <conf> ...` whose output goes to `log` line by line. */
+function rallyCommand(setup: {
+  rally: string;
+  confFile: string;
+  workDir: string;
+  env: Record<string, string | undefined>;
+  signal?: AbortSignal;
+  log: (line: string) => void;
+}): RallyCli {
+  const { log } = setup;
+  return (args, extra = {}) => {
     let pending = '';
     const logLine = (line: string) => {
       if (!extra.progress?.take(line)) log(line);
@@ -188,10 +262,10 @@ export async function runRallyTask(options: RunRallyTaskOptions): Promise<RallyR
       pending = lines.pop() ?? '';
       for (const line of lines) logLine(line);
     };
-    return runProcess(rally, ['--config-file', confFile, ...args], {
-      cwd: workDir,
-      env,
-      signal: options.signal,
+    return runProcess(setup.rally, ['--config-file', setup.confFile, ...args], {
+      cwd: setup.workDir,
+      env: setup.env,
+      signal: setup.signal,
       timeoutMs: extra.timeoutMs,
       log,
       ...(extra.stream ? { onStdout: emit, onStderr: emit } : {}),
@@ -200,83 +274,89 @@ export async function runRallyTask(options: RunRallyTaskOptions): Promise<RallyR
       extra.progress?.finish();
     });
   };
-  const finish = (run: Omit<RallyRun, 'startedAt' | 'finishedAt' | 'workDir' | 'logFile'>): RallyRun => ({
-    ...run,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    workDir,
-    logFile: path.join(workDir, 'rally.log'),
-  });
-  const cancelledRun = (exitCode: number | null, taskId?: string) =>
-    finish({
-      exitCode,
-      ...(taskId ? { taskId } : {}),
-      slaPassed: false,
-      crashed: false,
-      cancelled: true,
-      timedOut: false,
-    });
+}
 
-  if (!options.database) {
-    const created = await rallyCli(['db', 'create']);
-    if (created.cancelled) return cancelledRun(null);
-    if (created.exitCode !== 0) {
-      throw new RallySetupError(
-        `Could not create the Rally database in ${workDir}: rally db create exited with ${created.exitCode}:\n${tail(created.stdout + created.stderr, 15)}`,
-      );
-    }
+function cancelledOutcome(exitCode: number | null, taskId?: string): RunOutcome {
+  return {
+    exitCode,
+    ...(taskId ? { taskId } : {}),
+    slaPassed: false,
+    crashed: false,
+    cancelled: true,
+    timedOut: false,
+  };
+}
+
+async function createDatabase(home: RallyHome): Promise<'created' | 'cancelled'> {
+  const created = await home.rallyCli(['db', 'create']);
+  if (created.cancelled) return 'cancelled';
+  if (created.exitCode !== 0) {
+    throw new RallySetupError(
+      `Could not create the Rally database in ${home.workDir}: rally db create exited with ${created.exitCode}:\n${tail(created.stdout + created.stderr, 15)}`,
+    );
   }
+  return 'created';
+}
 
-  const deploymentName = options.deployment?.name ?? 'taco';
-  const createEnv =
-    !options.database || options.deployment?.spec !== undefined || options.deployment?.fromSysEnv;
-  if (createEnv) {
-    const args = ['env', 'create', '--name', deploymentName, '--no-use'];
-    if (options.deployment?.fromSysEnv) {
-      args.push('--from-sysenv');
-    } else {
-      const specFile = path.join(workDir, 'env-spec.json');
-      writeFileSync(specFile, JSON.stringify(options.deployment?.spec ?? {}), { mode: 0o600 });
-      args.push('--spec', specFile);
-    }
-    const created = await rallyCli(args);
-    if (created.cancelled) return cancelledRun(null);
-    if (created.exitCode !== 0) {
-      throw new RallyDeploymentError(
-        `Rally could not create the deployment "${deploymentName}" (exit ${created.exitCode}):\n${rallyErrorText(created.stdout)}${missingPlatformHint(created.stdout + created.stderr)}`,
-      );
-    }
+/** A fresh database has no env yet; an existing one gets a new env only when given how to make it. */
+function needsNewEnv(options: RunRallyTaskOptions): boolean {
+  return !options.database || options.deployment?.spec !== undefined || !!options.deployment?.fromSysEnv;
+}
+
+async function createEnv(
+  home: RallyHome,
+  deployment: RallyDeployment | undefined,
+): Promise<'created' | 'cancelled'> {
+  const args = ['env', 'create', '--name', home.deploymentName, '--no-use'];
+  if (deployment?.fromSysEnv) {
+    args.push('--from-sysenv');
+  } else {
+    const specFile = path.join(home.workDir, 'env-spec.json');
+    writeFileSync(specFile, JSON.stringify(deployment?.spec ?? {}), { mode: 0o600 });
+    args.push('--spec', specFile);
   }
+  const created = await home.rallyCli(args);
+  if (created.cancelled) return 'cancelled';
+  if (created.exitCode !== 0) {
+    throw new RallyDeploymentError(
+      `Rally could not create the deployment "${home.deploymentName}" (exit ${created.exitCode}):\n${rallyErrorText(created.stdout)}${missingPlatformHint(created.stdout + created.stderr)}`,
+    );
+  }
+  return 'created';
+}
 
-  const argsFile = path.join(workDir, 'task-args.json');
+/** `rally task start`, its arguments passed through a file, its per-iteration lines as progress. */
+function startTask(home: RallyHome, options: RunRallyTaskOptions): Promise<ProcessResult> {
+  const argsFile = path.join(home.workDir, 'task-args.json');
   writeFileSync(argsFile, JSON.stringify(options.taskArgs ?? {}), { mode: 0o600 });
   const startArgs = [
     'task',
     'start',
     '--task',
-    taskFile,
+    home.taskFile,
     '--task-args-file',
     argsFile,
     '--deployment',
-    deploymentName,
+    home.deploymentName,
     '--no-use',
   ];
   if (options.tags?.length) startArgs.push('--tag', ...options.tags);
-  const started = await rallyCli(startArgs, {
+  return home.rallyCli(startArgs, {
     timeoutMs: options.timeoutMs,
     stream: true,
     progress: new RallyProgress(
-      log,
+      home.log,
       options.progressIntervalMs !== undefined ? { intervalMs: options.progressIntervalMs } : {},
     ),
   });
-  const taskId = taskIdFromOutput(started.stdout);
-  if (started.cancelled) return cancelledRun(started.exitCode, taskId);
+}
 
+/** Rally refused the task file or does not know the env: the caller's input, not a run. */
+function throwIfRefused(started: ProcessResult, taskFile: string, deploymentName: string): void {
   const exitCode = started.exitCode;
   if (exitCode !== null && TASK_INPUT_ERRORS[exitCode] && !started.timedOut) {
     throw new RallyTaskFileError(
-      `Rally task file ${options.taskFile} is invalid (${TASK_INPUT_ERRORS[exitCode]}, exit ${exitCode}):\n${rallyErrorText(started.stdout)}`,
+      `Rally task file ${taskFile} is invalid (${TASK_INPUT_ERRORS[exitCode]}, exit ${exitCode}):\n${rallyErrorText(started.stdout)}`,
     );
   }
   if (exitCode === RECORD_NOT_FOUND && /not found in table envs/.test(started.stdout)) {
@@ -284,75 +364,100 @@ export async function runRallyTask(options: RunRallyTaskOptions): Promise<RallyR
       `Rally deployment "${deploymentName}" does not exist: ${rallyErrorText(started.stdout, 3)}`,
     );
   }
+}
 
-  const reasons: string[] = [];
-  if (started.timedOut) reasons.push(`rally task start timed out after ${options.timeoutMs} ms`);
-  else if (exitCode !== 0 && exitCode !== RALLY_SLA_FAILED) {
-    reasons.push(
+/** Why `rally task start` itself counts as crashed (a timeout, a kill, an exit other than 0 or 2). */
+function startFailureReasons(started: ProcessResult, timeoutMs: number | undefined): string[] {
+  const exitCode = started.exitCode;
+  if (started.timedOut) return [`rally task start timed out after ${timeoutMs} ms`];
+  if (exitCode !== 0 && exitCode !== RALLY_SLA_FAILED) {
+    return [
       `rally task start ${exitCode === null ? `was killed by ${started.signal}` : `exited with code ${exitCode}`}:\n${rallyErrorText(started.stdout + started.stderr, 15)}`,
-    );
+    ];
   }
+  return [];
+}
 
-  let report: RallyReport | undefined;
-  let reportFile: string | undefined;
-  let htmlFile: string | undefined;
-  let junitFile: string | undefined;
-  if (taskId) {
-    const jsonOut = path.join(workDir, 'report.json');
-    const htmlOut = path.join(workDir, 'report.html');
-    const [json, html] = await Promise.all([
-      rallyCli(['task', 'report', '--uuid', taskId, '--json', '--out', jsonOut]),
-      options.html === false ? undefined : rallyCli(['task', 'report', '--uuid', taskId, '--out', htmlOut]),
-    ]);
-    if (json.cancelled || html?.cancelled) return cancelledRun(exitCode, taskId);
-    if (json.exitCode === 0 && existsSync(jsonOut)) {
-      reportFile = jsonOut;
-      report = readOwnReport(jsonOut);
-      junitFile = path.join(workDir, 'junit.xml');
-      writeFileSync(junitFile, rallyReportToJUnit(report));
-    } else {
-      reasons.push(
-        `rally task report --json exited with code ${json.exitCode}:\n${tail(json.stdout + json.stderr, 10)}`,
-      );
-    }
-    if (html && html.exitCode === 0 && existsSync(htmlOut)) htmlFile = htmlOut;
-    else if (html)
-      log(
-        `warning: the HTML report could not be written (rally task report exited with code ${html.exitCode})`,
-      );
-  } else if (reasons.length === 0) {
+interface RallyReports {
+  report?: RallyReport;
+  reportFile?: string;
+  htmlFile?: string;
+  junitFile?: string;
+}
+
+/** The JSON report (and from it JUnit XML) and, unless turned off, the HTML report of the task. */
+async function writeReports(
+  home: RallyHome,
+  taskId: string,
+  withHtml: boolean,
+): Promise<{ reports: RallyReports; reasons: string[] } | 'cancelled'> {
+  const jsonOut = path.join(home.workDir, 'report.json');
+  const htmlOut = path.join(home.workDir, 'report.html');
+  const [json, html] = await Promise.all([
+    home.rallyCli(['task', 'report', '--uuid', taskId, '--json', '--out', jsonOut]),
+    withHtml ? home.rallyCli(['task', 'report', '--uuid', taskId, '--out', htmlOut]) : undefined,
+  ]);
+  if (json.cancelled || html?.cancelled) return 'cancelled';
+  const reports: RallyReports = {};
+  const reasons: string[] = [];
+  if (json.exitCode === 0 && existsSync(jsonOut)) {
+    reports.reportFile = jsonOut;
+    reports.report = readOwnReport(jsonOut);
+    reports.junitFile = path.join(home.workDir, 'junit.xml');
+    writeFileSync(reports.junitFile, rallyReportToJUnit(reports.report));
+  } else {
     reasons.push(
-      `rally task start exited with code ${exitCode} without naming a task:\n${rallyErrorText(started.stdout + started.stderr, 15)}`,
+      `rally task report --json exited with code ${json.exitCode}:\n${tail(json.stdout + json.stderr, 10)}`,
     );
   }
-
-  if (report) {
-    for (const task of report.tasks.filter((t) => t.status !== 'finished'))
-      reasons.push(`Rally task ${task.uuid} ended as "${task.status}"`);
-    const passed = reportPassed(report);
-    if (exitCode === 0 && !passed && reasons.length === 0) {
-      reasons.push(
-        'rally task start exited with code 0 but the report does not pass (no workload, or a workload failed its SLA)',
-      );
-    }
-    if (exitCode === RALLY_SLA_FAILED && passed) {
-      reasons.push('rally task start exited with code 2 but the report shows every SLA passed');
-    }
+  if (html && html.exitCode === 0 && existsSync(htmlOut)) reports.htmlFile = htmlOut;
+  else if (html) {
+    home.log(
+      `warning: the HTML report could not be written (rally task report exited with code ${html.exitCode})`,
+    );
   }
+  return { reports, reasons };
+}
+
+/** Where the report and Rally's exit code disagree, or a task did not finish. */
+function reportReasons(report: RallyReport, exitCode: number | null, noOtherReason: boolean): string[] {
+  const reasons = report.tasks
+    .filter((t) => t.status !== 'finished')
+    .map((task) => `Rally task ${task.uuid} ended as "${task.status}"`);
+  const passed = reportPassed(report);
+  if (exitCode === 0 && !passed && noOtherReason && reasons.length === 0) {
+    reasons.push(
+      'rally task start exited with code 0 but the report does not pass (no workload, or a workload failed its SLA)',
+    );
+  }
+  if (exitCode === RALLY_SLA_FAILED && passed) {
+    reasons.push('rally task start exited with code 2 but the report shows every SLA passed');
+  }
+  return reasons;
+}
+
+function outcome(
+  started: ProcessResult,
+  taskId: string | undefined,
+  reports: RallyReports,
+  reasons: string[],
+): RunOutcome {
+  const { exitCode } = started;
+  const { report } = reports;
   const crashed = reasons.length > 0;
-  return finish({
+  return {
     exitCode,
     ...(taskId ? { taskId } : {}),
     ...(report ? { report } : {}),
-    ...(reportFile ? { reportFile } : {}),
-    ...(htmlFile ? { htmlFile } : {}),
-    ...(junitFile ? { junitFile } : {}),
+    ...(reports.reportFile ? { reportFile: reports.reportFile } : {}),
+    ...(reports.htmlFile ? { htmlFile: reports.htmlFile } : {}),
+    ...(reports.junitFile ? { junitFile: reports.junitFile } : {}),
     slaPassed: !crashed && exitCode === 0 && report !== undefined && reportPassed(report),
     crashed,
     ...(crashed ? { crashReason: reasons.join('\n') } : {}),
     cancelled: false,
     timedOut: started.timedOut,
-  });
+  };
 }
 
 /** Rally without rally-openstack knows no OpenStack platform: say what to install. */
