@@ -158,7 +158,7 @@ describe('kubeNamespaceClient on the fake Kubernetes API', () => {
     });
     const err = await client.delete('guarded').catch((e: Error) => e);
     expect((err as Error).message).toBe(
-      `Could not delete namespace guarded on ${door.url}: HTTP 403: injected 403`,
+      `Kubernetes API: could not delete namespace guarded on ${door.url}: HTTP 403: injected 403`,
     );
     expect((err as Error).message).not.toContain('secret-tok');
     expect(door.seen).toHaveLength(1);
@@ -331,7 +331,7 @@ describe('kubeNamespaceClient over TLS with client certificates', () => {
       .delete('x')
       .catch((e: Error) => e);
     expect((err as Error).message).toMatch(
-      /^Could not delete namespace x on https:\/\/127\.0\.0\.1:\d+: .*certificate/i,
+      /^Kubernetes API: could not delete namespace x on https:\/\/127\.0\.0\.1:\d+: .*certificate/i,
     );
     expect(tlsDoor.seen).toEqual([]);
   });
