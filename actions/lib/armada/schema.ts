@@ -159,12 +159,25 @@ export const MANIFEST_V1 = {
   additionalProperties: false,
 };
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, keywords: ['x-expected'] });
-const validators: Record<ArmadaKind, ReturnType<Ajv['compile']>> = {
-  Chart: ajv.compile(CHART_V1),
-  ChartGroup: ajv.compile(CHART_GROUP_V1),
-  Manifest: ajv.compile(MANIFEST_V1),
+const SCHEMAS: Record<ArmadaKind, object> = {
+  Chart: CHART_V1,
+  ChartGroup: CHART_GROUP_V1,
+  Manifest: MANIFEST_V1,
 };
+let validators: Record<ArmadaKind, ReturnType<Ajv['compile']>> | undefined;
+
+/** Compiled on first use: compiling at import would cost every action that bundles this module. */
+function validatorFor(kind: ArmadaKind): ReturnType<Ajv['compile']> {
+  if (!validators) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, keywords: ['x-expected'] });
+    validators = {
+      Chart: ajv.compile(SCHEMAS.Chart),
+      ChartGroup: ajv.compile(SCHEMAS.ChartGroup),
+      Manifest: ajv.compile(SCHEMAS.Manifest),
+    };
+  }
+  return validators[kind];
+}
 
 const TYPE_WORDS: Record<string, string> = {
   object: 'a mapping',
@@ -189,7 +202,7 @@ export function validateDocument(doc: ArmadaDocument): ManifestProblem[] {
       message,
     });
   };
-  const validate = validators[doc.kind];
+  const validate = validatorFor(doc.kind);
   if (!validate(doc.data)) {
     const errors = validate.errors ?? [];
     // An anyOf that says in words what it wants replaces the errors of its branches — unless the

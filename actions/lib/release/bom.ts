@@ -128,9 +128,15 @@ const BOM_SCHEMA = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true, verbose: true, strict: true, keywords: ['x-expected'] }).compile(
-  BOM_SCHEMA,
-);
+let compiled: ReturnType<Ajv['compile']> | undefined;
+
+/** Compiled on first use: compiling at import would cost every action that bundles this module. */
+function validator(): ReturnType<Ajv['compile']> {
+  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: true, keywords: ['x-expected'] }).compile(
+    BOM_SCHEMA,
+  );
+  return compiled;
+}
 
 function describeError(error: ErrorObject, bom: unknown): string {
   const parts = instancePathParts(error.instancePath);
@@ -145,6 +151,7 @@ function describeError(error: ErrorObject, bom: unknown): string {
 
 /** Checks a parsed bill of materials; `what` names where it came from. */
 export function checkBom(value: unknown, what: string): BillOfMaterials {
+  const validate = validator();
   if (!validate(value)) {
     const problems = (validate.errors ?? []).map((e) => `  - ${describeError(e, value)}`);
     throw new UserError(`${what}: not a TACO bill of materials (schema 1):\n${problems.join('\n')}`);
