@@ -48,7 +48,7 @@ const EMPTY = Buffer.alloc(0);
  * so most packets decode no string at all.
  */
 class FieldCache<T> {
-  private bytes = new Uint8Array(256);
+  private bytes = Buffer.allocUnsafeSlow(256);
   private length = -1;
   private value: T | undefined;
 
@@ -65,18 +65,16 @@ class FieldCache<T> {
 
   store(data: Buffer, start: number, end: number): void {
     const size = end - start;
-    if (this.bytes.length < size) this.bytes = new Uint8Array(Math.max(size, 2 * this.bytes.length));
-    this.bytes.set(data.subarray(start, end));
+    if (this.bytes.length < size) this.bytes = Buffer.allocUnsafeSlow(Math.max(size, 2 * this.bytes.length));
+    // A loop, not `set(data.subarray(…))`: no Buffer object per changed value, and the strings are short.
+    const bytes = this.bytes;
+    for (let i = 0; i < size; i++) bytes[i] = data[start + i];
     this.length = size;
     this.value = undefined;
   }
 
   get(): T {
-    return (this.value ??= this.decode(
-      Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.length),
-      0,
-      this.length,
-    ));
+    return (this.value ??= this.decode(this.bytes, 0, this.length));
   }
 }
 
