@@ -121,6 +121,8 @@ interface Pending {
   tags: string[];
   /** The scanner's tags array last merged in (it stays the same while the tags repeat). */
   lastTags: readonly string[] | undefined;
+  /** How many different scanner arrays were merged (mostly one per test). */
+  tagSources: number;
   routeCode?: string;
   /** In order of arrival (a test has a handful). */
   files: PendingFile[];
@@ -177,6 +179,7 @@ export class ResultCollector {
         lastMs: undefined,
         tags: [],
         lastTags: undefined,
+        tagSources: 0,
         routeCode: undefined,
         files: [],
       };
@@ -190,6 +193,7 @@ export class ResultCollector {
     if (tags !== undefined && tags !== test.lastTags) {
       for (const tag of tags) if (!test.tags.includes(tag)) test.tags.push(tag);
       test.lastTags = tags;
+      test.tagSources++;
     }
     const routeCode = packet.routeCode;
     if (routeCode !== undefined) test.routeCode = routeCode;
@@ -235,7 +239,7 @@ export class ResultCollector {
       startMs: test.firstMs,
       endMs: test.lastMs,
       durationMs: timed ? test.lastMs! - test.firstMs! : undefined,
-      tags: this.sharedTags(test.tags.length > 1 ? test.tags.sort() : test.tags),
+      tags: this.resultTags(test),
       routeCode: test.routeCode,
       attachments,
     };
@@ -245,6 +249,13 @@ export class ResultCollector {
       this.done.delete(test.id);
     }
     this.done.set(test.id, result);
+  }
+
+  /** Distinct and sorted; the scanner's own (frozen, shared) array when it already is that. */
+  private resultTags(test: Pending): readonly string[] {
+    const only = test.tagSources === 1 ? test.lastTags! : undefined;
+    if (only && only.every((tag, i) => i === 0 || only[i - 1] < tag)) return only;
+    return this.sharedTags(test.tags.length > 1 ? test.tags.sort() : test.tags);
   }
 
   private sharedTags(tags: string[]): readonly string[] {
