@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from './runner-commands.js';
 import { cancelOnSignals } from './cancellation.js';
 import type { ActionModule } from './context.js';
 import { undeclaredInputWarnings } from './declared-inputs.js';
@@ -12,7 +12,7 @@ const POST_STATE = 'taco-is-post';
  * (if the action has one) as the post step, and reports a failure exactly once.
  */
 export async function runAsAction(action: ActionModule): Promise<void> {
-  const cancellation = cancelOnSignals((message) => core.warning(message));
+  const cancellation = cancelOnSignals((message) => core.issueCommand('warning', {}, message));
   const ctx = githubContext(cancellation.signal);
   const isPost = core.getState(POST_STATE) === 'true';
   try {
@@ -20,7 +20,8 @@ export async function runAsAction(action: ActionModule): Promise<void> {
       await action.post?.(ctx);
     } else {
       core.saveState(POST_STATE, 'true');
-      for (const warning of undeclaredInputWarnings(process.env, action.Inputs)) core.warning(warning);
+      for (const warning of undeclaredInputWarnings(process.env, action.Inputs))
+        core.issueCommand('warning', {}, warning);
       await action.run(ctx);
     }
   } catch (err) {

@@ -1,6 +1,6 @@
 /**
  * The one seam between action logic and the outside world. Action code receives an ActionContext
- * and never imports @actions/core: GitHubContext sends everything to the runner, TerminalContext
+ * and never writes runner commands itself: GitHubContext sends everything to the runner, TerminalContext
  * (taco-ci) to the terminal.
  */
 

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from './runner-commands.js';
 import os from 'node:os';
 import type { ActionContext, AnnotationLocation, OutputValue } from './context.js';
 
@@ -16,13 +16,13 @@ export function githubContext(signal: AbortSignal): ActionContext {
         core.info(markdown);
         return;
       }
-      await core.summary.addRaw(markdown, true).write();
+      core.appendSummaryFile(env.GITHUB_STEP_SUMMARY, markdown);
     },
-    debug: (message) => core.debug(message),
+    debug: (message) => core.issueCommand('debug', {}, message),
     info: (message) => core.info(message),
-    notice: (message, location) => core.notice(message, toProperties(location)),
-    warning: (message, location) => core.warning(message, toProperties(location)),
-    error: (message, location) => core.error(message, toProperties(location)),
+    notice: (message, location) => core.issueCommand('notice', toProperties(location), message),
+    warning: (message, location) => core.issueCommand('warning', toProperties(location), message),
+    error: (message, location) => core.issueCommand('error', toProperties(location), message),
     group: (name, fn) => core.group(name, fn),
     saveState: (name, value) => core.saveState(name, value),
     getState: (name) => core.getState(name),
@@ -34,14 +34,14 @@ export function githubContext(signal: AbortSignal): ActionContext {
   };
 }
 
-function toProperties(location: AnnotationLocation | undefined): core.AnnotationProperties | undefined {
-  if (!location) return undefined;
+function toProperties(location: AnnotationLocation | undefined): core.CommandProperties {
+  if (!location) return {};
   return {
     title: location.title,
     file: location.file,
-    startLine: location.startLine,
+    line: location.startLine,
     endLine: location.endLine,
-    startColumn: location.startColumn,
+    col: location.startColumn,
     endColumn: location.endColumn,
   };
 }

@@ -1,31 +1,15 @@
-import { Ajv, type ErrorObject } from 'ajv';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import type { ErrorObject } from 'ajv';
 import { closest } from '../closest.js';
-import { packageRoot } from '../package-root.js';
 import type { ProfileProblem } from './load.js';
 import { expectedWords, instancePathParts, showValue } from '../schema-errors.js';
 import { dotted, type NodeLocation } from '../located.js';
+// profiles/schema.json compiled ahead of time by scripts/build-schema.js (ajv options: allErrors,
+// verbose, strict, and our own annotation keyword `x-expected`), so that no action compiles it at start.
+import { validate } from './schema-validator.js';
 
 type Locate = (parts: (string | number)[]) => NodeLocation;
 
-let compiled: ReturnType<Ajv['compile']> | undefined;
-
-export function profileSchema(): Record<string, unknown> {
-  return JSON.parse(readFileSync(path.join(packageRoot(), 'profiles', 'schema.json'), 'utf8'));
-}
-
-function validator() {
-  if (!compiled) {
-    // `x-expected` is our own annotation: the words an error uses for what a value should be.
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, keywords: ['x-expected'] });
-    compiled = ajv.compile(profileSchema());
-  }
-  return compiled;
-}
-
 export function validateProfileData(data: unknown, locate: Locate): ProfileProblem[] {
-  const validate = validator();
   if (validate(data)) return [];
   const errors = prune(validate.errors ?? []);
   const seen = new Set<string>();

@@ -41,42 +41,81 @@ export interface DecoderHandlers {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Values remembered besides the last one, for fields whose values take turns (a few workers). */
+const RECENT_VALUES = 8;
+
+/** The checked bytes of one field value, and its decoded form once someone asked for it. */
+interface FieldValue<T> {
+  bytes: Buffer;
+  length: number;
+  value: T | undefined;
+}
+
+function sameBytes<T>(entry: FieldValue<T>, data: Buffer, start: number, end: number): boolean {
+  const size = end - start;
+  if (size !== entry.length) return false;
+  const bytes = entry.bytes;
+  for (let i = 0; i < size; i++) if (bytes[i] !== data[start + i]) return false;
+  return true;
+}
 
 /**
  * The last value of one string field (test id, tags, MIME type, file name, route code): its bytes,
  * already checked, and its text once someone asked for it. Consecutive packets mostly repeat these,
- * so most packets decode no string at all.
+ * so most packets decode no string at all. Fields whose values take turns (the tags and route code
+ * of interleaved workers, a test's attachment names) also remember the few values before the last,
+ * so a value seen recently is neither checked nor decoded again and stays the same object.
  */
 class FieldCache<T> {
-  private bytes = new Uint8Array(256);
-  private length = -1;
-  private value: T | undefined;
+  private current: FieldValue<T> = { bytes: Buffer.allocUnsafeSlow(256), length: -1, value: undefined };
+  private readonly recent: FieldValue<T>[] = [];
 
-  constructor(private readonly decode: (bytes: Buffer, start: number, end: number) => T) {}
+  constructor(
+    private readonly decode: (bytes: Buffer, start: number, end: number) => T,
+    private readonly remember = 0,
+  ) {}
 
-  /** True when `data[start, end)` equals the cached bytes; otherwise the caller checks them, then calls `store`. */
+  /** True when `data[start, end)` equals the last value; otherwise the caller tries `recall`, then checks and `store`s. */
   matches(data: Buffer, start: number, end: number): boolean {
-    const size = end - start;
-    if (size !== this.length) return false;
-    const bytes = this.bytes;
-    for (let i = 0; i < size; i++) if (bytes[i] !== data[start + i]) return false;
-    return true;
+    return sameBytes(this.current, data, start, end);
+  }
+
+  /** Makes a recently seen value the current one again; false when it is not among them. */
+  recall(data: Buffer, start: number, end: number): boolean {
+    const recent = this.recent;
+    for (let i = 0; i < recent.length; i++) {
+      if (!sameBytes(recent[i], data, start, end)) continue;
+      const found = recent[i];
+      recent[i] = this.current;
+      this.current = found;
+      return true;
+    }
+    return false;
   }
 
   store(data: Buffer, start: number, end: number): void {
     const size = end - start;
-    if (this.bytes.length < size) this.bytes = new Uint8Array(Math.max(size, 2 * this.bytes.length));
-    this.bytes.set(data.subarray(start, end));
-    this.length = size;
-    this.value = undefined;
+    let next = this.current;
+    if (this.remember > 0 && next.length >= 0) {
+      // The current value joins the recent ones; the oldest one's buffer is reused.
+      this.recent.unshift(next);
+      next =
+        this.recent.length > this.remember
+          ? this.recent.pop()!
+          : { bytes: Buffer.allocUnsafeSlow(256), length: -1, value: undefined };
+    }
+    if (next.bytes.length < size) next.bytes = Buffer.allocUnsafeSlow(Math.max(size, 2 * next.bytes.length));
+    // A loop, not `set(data.subarray(…))`: no Buffer object per changed value, and the strings are short.
+    const bytes = next.bytes;
+    for (let i = 0; i < size; i++) bytes[i] = data[start + i];
+    next.length = size;
+    next.value = undefined;
+    this.current = next;
   }
 
   get(): T {
-    return (this.value ??= this.decode(
-      Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.length),
-      0,
-      this.length,
-    ));
+    const current = this.current;
+    return (current.value ??= this.decode(current.bytes, 0, current.length));
   }
 }
 
@@ -185,10 +224,10 @@ export class SubunitScanner {
   private failed: SubunitParseError | undefined;
   private readonly fields: PacketFields = {
     testId: new FieldCache(decodeText),
-    tags: new FieldCache(decodeTags),
-    mimeType: new FieldCache(decodeText),
-    fileName: new FieldCache(decodeText),
-    routeCode: new FieldCache(decodeText),
+    tags: new FieldCache(decodeTags, RECENT_VALUES),
+    mimeType: new FieldCache(decodeText, RECENT_VALUES),
+    fileName: new FieldCache(decodeText, RECENT_VALUES),
+    routeCode: new FieldCache(decodeText, RECENT_VALUES),
   };
   private readonly view = new PacketView(this.fields);
 
@@ -387,7 +426,7 @@ export class SubunitScanner {
   private scanString(cache: FieldCache<string>, what: string): void {
     const at = this.skipString(what);
     const end = this.pos;
-    if (!cache.matches(this.data, at, end)) {
+    if (!cache.matches(this.data, at, end) && !cache.recall(this.data, at, end)) {
       this.checkText(at, end, what);
       cache.store(this.data, at, end);
     }
@@ -400,7 +439,7 @@ export class SubunitScanner {
     const first = this.pos;
     for (let i = 0; i < count; i++) this.skipString(i === 0 ? 'tag' : 'other tag');
     const tags = this.fields.tags;
-    if (tags.matches(this.data, start, this.pos)) return;
+    if (tags.matches(this.data, start, this.pos) || tags.recall(this.data, start, this.pos)) return;
     const end = this.pos;
     this.pos = first;
     for (let i = 0; i < count; i++) {

@@ -17,14 +17,15 @@ export interface TestResult {
   id: string;
   outcome: TestOutcome;
   /** Outcomes of earlier runs of the same id in the stream (a rerun), oldest first. */
-  previous: TestOutcome[];
+  previous: readonly TestOutcome[];
   startMs?: number;
   endMs?: number;
   durationMs?: number;
-  tags: string[];
+  /** Shared between tests with the same tags: never changed in place. */
+  tags: readonly string[];
   routeCode?: string;
   /** Kept for outcomes worth reading (fail, uxsuccess, unfinished; a skip's reason); others dropped. */
-  attachments: Attachment[];
+  attachments: readonly Attachment[];
 }
 
 export interface StreamInfo {
@@ -120,12 +121,16 @@ interface Pending {
   tags: string[];
   /** The scanner's tags array last merged in (it stays the same while the tags repeat). */
   lastTags: readonly string[] | undefined;
+  /** How many different scanner arrays were merged (mostly one per test). */
+  tagSources: number;
   routeCode?: string;
   /** In order of arrival (a test has a handful). */
   files: PendingFile[];
 }
 
 const TAIL_BYTES = 4096;
+/** One frozen empty list for the many results without previous runs or kept attachments. */
+const NONE: readonly never[] = Object.freeze([]);
 /** Attachment buffers kept for reuse (a few per test running at once). */
 const POOL_SIZE = 64;
 
@@ -136,6 +141,8 @@ export class ResultCollector {
   private readonly maxAttachmentBytes: number;
   private readonly keepPassing: boolean;
   private readonly pool: PendingFile[] = [];
+  /** One array per distinct set of tags (a run has a handful: the workers), not one per test. */
+  private readonly tagSets = new Map<string, readonly string[]>();
   private packets = 0;
   private enumerated = new Set<string>();
   private nonSubunitBytes = 0;
@@ -172,6 +179,7 @@ export class ResultCollector {
         lastMs: undefined,
         tags: [],
         lastTags: undefined,
+        tagSources: 0,
         routeCode: undefined,
         files: [],
       };
@@ -185,6 +193,7 @@ export class ResultCollector {
     if (tags !== undefined && tags !== test.lastTags) {
       for (const tag of tags) if (!test.tags.includes(tag)) test.tags.push(tag);
       test.lastTags = tags;
+      test.tagSources++;
     }
     const routeCode = packet.routeCode;
     if (routeCode !== undefined) test.routeCode = routeCode;
@@ -216,21 +225,21 @@ export class ResultCollector {
     this.pending.delete(test.id);
     const keep =
       outcome === 'fail' || outcome === 'uxsuccess' || outcome === 'unfinished' || this.keepPassing;
-    const attachments: Attachment[] = [];
+    let attachments: readonly Attachment[] = NONE;
     for (const file of test.files) {
       if (keep || (outcome === 'skip' && file.name === 'reason'))
-        attachments.push(file.attachment(this.maxAttachmentBytes));
+        attachments = [...attachments, file.attachment(this.maxAttachmentBytes)];
       if (this.pool.length < POOL_SIZE) this.pool.push(file);
     }
     const timed = test.firstMs !== undefined && test.lastMs !== undefined;
     const result: TestResult = {
       id: test.id,
       outcome,
-      previous: [],
+      previous: NONE,
       startMs: test.firstMs,
       endMs: test.lastMs,
       durationMs: timed ? test.lastMs! - test.firstMs! : undefined,
-      tags: test.tags.length > 1 ? test.tags.sort() : test.tags,
+      tags: this.resultTags(test),
       routeCode: test.routeCode,
       attachments,
     };
@@ -240,6 +249,20 @@ export class ResultCollector {
       this.done.delete(test.id);
     }
     this.done.set(test.id, result);
+  }
+
+  /** Distinct and sorted; the scanner's own (frozen, shared) array when it already is that. */
+  private resultTags(test: Pending): readonly string[] {
+    const only = test.tagSources === 1 ? test.lastTags! : undefined;
+    if (only && only.every((tag, i) => i === 0 || only[i - 1] < tag)) return only;
+    return this.sharedTags(test.tags.length > 1 ? test.tags.sort() : test.tags);
+  }
+
+  private sharedTags(tags: string[]): readonly string[] {
+    const key = tags.join('\u0000');
+    let shared = this.tagSets.get(key);
+    if (!shared) this.tagSets.set(key, (shared = Object.freeze(tags)));
+    return shared;
   }
 
   /** The results so far; tests still pending become `unfinished`. */
