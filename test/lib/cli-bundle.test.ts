@@ -67,7 +67,7 @@ describe('source maps beside the bundles', () => {
   }
 
   it('name the TypeScript file of a line of the bundle, relative to the bundle', () => {
-    expect(originOf('helm-rally', 'Could not delete namespace')).toBe(
+    expect(originOf('helm-rally', 'could not delete namespace')).toBe(
       path.join(repoRoot, 'actions', 'helm-rally', 'namespace.ts'),
     );
     expect(originOf('cli', 'Unknown action')).toBe(path.join(repoRoot, 'actions', 'cli', 'registry.ts'));

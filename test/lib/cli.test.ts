@@ -126,11 +126,13 @@ describe('taco-ci', () => {
   it('exits 2 naming a registry variable the profile references that is not set', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'lab-profile-'));
     mkdirSync(path.join(dir, 'images'));
+    mkdirSync(path.join(dir, 'tests'));
     writeFileSync(
       path.join(dir, 'lab.yaml'),
       'extends: local\nregistry:\n  url: 127.0.0.1:5000/taco\n  username: {env: LAB_REG_USER}\n  password: {env: LAB_REG_PASS}\n',
     );
-    const { code, stderr } = taco(['run', 'kolla-bats', '--profile', 'lab.yaml', '--dry-run'], {
+    // A real run (it pushes): a dry run reads no registry credential at all.
+    const { code, stderr } = taco(['run', 'kolla-bats', '--profile', 'lab.yaml'], {
       cwd: dir,
       env: { LAB_REG_USER: 'bot' },
     });

@@ -178,7 +178,7 @@ describe('tempest run against Keystone + Glance on loopback', () => {
     const error = wrong.annotations.find((a) => a.level === 'error')!.message;
     expect(error).toMatch(
       new RegExp(
-        `cloud\\.yaml tempest\\.config\\.identity: Keystone at ${cloud.authUrl.replace(/\./g, '\\.')} refused the admin credentials of user admin in project admin \\(domain Default\\) \\(401: `,
+        `cloud\\.yaml:\\d+:\\d+ tempest\\.config\\.identity: Keystone at ${cloud.authUrl.replace(/\./g, '\\.')} refused the admin credentials of user admin in project admin \\(domain Default\\) \\(401: `,
       ),
     );
     expect(wrong.stdout).not.toContain('tempest run');
@@ -194,7 +194,7 @@ describe('tempest run against Keystone + Glance on loopback', () => {
     const run = await runTempest('with-nova', { profile: withNova });
     expect(run.exitCode).toBe(1);
     expect(run.annotations.find((a) => a.level === 'error')!.message).toMatch(
-      /with-nova\.yaml tempest\.config\.services: the profile calls nova \(catalog type compute\), cinder \(catalog type block-storage or volumev3 or volumev2 or volume\) available, but the service catalog of http:\/\/127\.0\.0\.1:\d+\/v3 in region RegionOne has no such service \(it has: identity, image\)/,
+      /with-nova\.yaml:\d+:\d+ tempest\.config\.services: the profile calls nova \(catalog type compute\), cinder \(catalog type block-storage or volumev3 or volumev2 or volume\) available, but the service catalog of http:\/\/127\.0\.0\.1:\d+\/v3 in region RegionOne has no such service \(it has: identity, image\)/,
     );
     expect(run.stdout).not.toContain('tempest run');
   }, 120_000);
