@@ -22,7 +22,9 @@ function packagesReached(entry: string): Set<string> {
     for (const match of source.matchAll(specifiers)) {
       const spec = match[1] ?? match[2];
       if (spec.startsWith('.')) {
-        const resolved = path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts'));
+        // A .ts source, or a generated .js module (the precompiled profile validator).
+        const asTs = path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts'));
+        const resolved = existsSync(asTs) ? asTs : path.resolve(path.dirname(file), spec);
         if (!existsSync(resolved)) throw new Error(`${file}: cannot resolve ${spec}`);
         queue.push(resolved);
       } else if (!spec.startsWith('node:')) {
