@@ -3,7 +3,8 @@
  * `using: node24`) to the first line the action prints, against actions/checkout's bundle started the
  * same way. That bundle is not committed (it is another project's code) and no npm package ships it:
  * put actions/checkout's `dist/index.js` at .tmp/peers/actions-checkout/index.js, or name it with
- * TACO_BENCH_CHECKOUT_BUNDLE (e.g. `git -C <checkout mirror> show v7.0.1:dist/index.js > …`). Each action gets a profile that does not
+ * TACO_BENCH_CHECKOUT_BUNDLE (e.g. `git -C <checkout mirror> show v7.0.1:dist/index.js > …`), with its
+ * `dist/package.json` beside it. Each action gets a profile that does not
  * exist, so it loads, reads its inputs and prints its error; checkout reads its inputs and prints its
  * first line. The process is killed at that first line. Runs are interleaved so that load on the
  * machine hits both sides alike; the median of each is compared. Also: the taco-ci command line,

@@ -264,6 +264,18 @@ try {
   console.log(
     `layer size 8× larger → action time ×${(Math.min(...actionLarge) / best).toFixed(2)} best, ×${(median(actionLarge) / median(action)).toFixed(2)} median   (goal ≤ 1.1)`,
   );
+  const load = Number(os.loadavg()[0].toFixed(2));
+  const row = (fields: object) => console.log(`BENCH-ROW ${JSON.stringify({ ...fields, load })}`);
+  const round = (ms: number) => Number((ms / 1000).toFixed(3));
+  row({
+    id: 'promote',
+    ours: round(median(action)),
+    peer: round(median(skopeo)),
+    unit: 's',
+    peerName: 'skopeo copy per image (median)',
+    better: 'lower',
+  });
+  row({ id: 'promote-flat', ours: Number((median(actionLarge) / median(action)).toFixed(2)), unit: '×' });
   console.log(
     `load after: ${os
       .loadavg()

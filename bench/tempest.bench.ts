@@ -235,6 +235,19 @@ function main(): void {
     console.log(
       `\naction peak RSS: ${mb(single)} at ${mb(streams[0].bytes)}, ${mb(double)} at ${mb(streams[1].bytes)}: ${(double / single).toFixed(2)}× for the doubled stream (goal ≤ 1.2×, and ≤ 100 MB at 64 MB)`,
     );
+    const row = (fields: object) =>
+      console.log(`BENCH-ROW ${JSON.stringify({ ...fields, load: Number(os.loadavg()[0].toFixed(2)) })}`);
+    const seconds = (ms: number[]) => Number((median(ms) / 1000).toFixed(3));
+    row({
+      id: 'tempest-64mb',
+      ours: seconds(results[0].ours.cpu),
+      peer: seconds(results[0].ref.cpu),
+      unit: 's CPU (median)',
+      peerName: 'subunit2junitxml',
+      better: 'lower',
+    });
+    row({ id: 'tempest-rss-64mb', ours: Number((single / 1024 / 1024).toFixed(1)), unit: 'MB' });
+    row({ id: 'tempest-rss-2x', ours: Number((double / single).toFixed(2)), unit: '×' });
     const [refSingle, refDouble] = results.map((r) => Math.max(...r.ref.rss));
     console.log(
       `subunit2junitxml peak RSS: ${mb(refSingle)}, ${mb(refDouble)} (${(refDouble / refSingle).toFixed(2)}×)`,
