@@ -109,7 +109,7 @@ function addRunCommand(program: Command): void {
 }
 
 /** `taco-ci workflow run`: a reusable workflow on this machine. */
-function addWorkflowCommand(program: Command): void {
+function addWorkflowCommand(program: Command, host: CliHost): void {
   program
     .command('workflow')
     .description('Run a reusable workflow of this repository on this machine (see docs/workflow-runner.md).')
@@ -128,7 +128,7 @@ function addWorkflowCommand(program: Command): void {
     .option('--event <name>', 'github.event_name (default workflow_dispatch)')
     .option('--node <file>', 'Node for using: node24 actions (default .tmp/node24)')
     .action(async (workflow: string, options) => {
-      await workflowRunCommand(workflow, options);
+      await workflowRunCommand(workflow, options, host);
     });
 }
 
@@ -258,7 +258,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError();
   let exitCode = EXIT_OK;
   addRunCommand(program);
-  addWorkflowCommand(program);
+  addWorkflowCommand(program, host);
   addValidateCommand(program, host, (code) => (exitCode = code));
   addPlanCommand(program, host);
   addHistoryCommand(program, host);

