@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ActionContext } from '../lib/context.js';
 import { JobFailure, UserError } from '../lib/errors.js';
-import { describeFailure, runProcess, tail } from '../lib/process.js';
+import { Git } from '../lib/git/git.js';
+import { describeFailure, tail } from '../lib/process.js';
 import { type Bats, resolveBats, runSuite } from './bats.js';
 import { ContainerEngine } from './engine.js';
 import { selectDockerfileImages } from './images.js';
@@ -59,12 +60,13 @@ export async function defaultTag(ctx: Pick<ActionContext, 'env' | 'workspace'>):
   let branch = ctx.env.GITHUB_HEAD_REF || ctx.env.GITHUB_REF_NAME;
   let sha = ctx.env.GITHUB_SHA;
   if (!sha) {
-    const git = async (...args: string[]) => {
-      const result = await runProcess('git', ['-C', ctx.workspace, ...args], { timeoutMs: 30_000 }).catch(
+    // Not a checkout (or no git): no sha, and candidateTag says what is missing.
+    const runner = new Git({ env: ctx.env });
+    const git = (...args: string[]) =>
+      runner.output(args, { cwd: ctx.workspace, timeoutMs: 30_000 }).then(
+        (out) => out.trim(),
         () => undefined,
       );
-      return result?.exitCode === 0 ? result.stdout.trim() : undefined;
-    };
     sha = await git('rev-parse', 'HEAD');
     branch ??= await git('rev-parse', '--abbrev-ref', 'HEAD');
   }

@@ -45,3 +45,25 @@ describe('candidate tag', () => {
     expect(() => validateTag('x'.repeat(129), "Input 'tag'")).toThrow(UserError);
   });
 });
+
+describe('default candidate tag outside GitHub', () => {
+  it("is read from the workspace's git checkout (branch and commit), and refused outside one", async () => {
+    const { defaultTag } = await import('../../actions/kolla-bats/pipeline.js');
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kolla-tag-'));
+    try {
+      const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+      git('init', '-q', '-b', 'wrapper/2025.1');
+      git('-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'one');
+      const sha = git('rev-parse', 'HEAD');
+      expect(await defaultTag({ env: {}, workspace: dir })).toBe(`wrapper-2025.1-${sha.slice(0, 7)}`);
+      rmSync(path.join(dir, '.git'), { recursive: true });
+      await expect(defaultTag({ env: {}, workspace: dir })).rejects.toThrow(UserError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
