@@ -15,6 +15,7 @@ import type { CliHost } from './host.js';
 import { diffReleaseRefs, type ReleaseFormat, showRelease } from './release.js';
 import { validateAll } from './validate.js';
 import { workflowRunCommand } from './workflow-run.js';
+import { sourceMappedStack } from '../lib/source-mapped-stack.js';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -273,7 +274,7 @@ export async function main(argv: string[]): Promise<number> {
     const kind = failureKind(err);
     if (kind === 'bug') {
       const error = err instanceof Error ? err : new Error(String(err));
-      process.stderr.write(`internal error: ${error.stack ?? error.message}\n`);
+      process.stderr.write(`internal error: ${sourceMappedStack(error.stack ?? error.message)}\n`);
       return EXIT_FAILED;
     }
     process.stderr.write(`${kind === 'user' ? 'error' : 'failed'}: ${(err as Error).message}\n`);

@@ -4,6 +4,7 @@ import type { ActionModule } from './context.js';
 import { undeclaredInputWarnings } from './declared-inputs.js';
 import { failureKind } from './errors.js';
 import { githubContext } from './github-context.js';
+import { sourceMappedStack } from './source-mapped-stack.js';
 
 const POST_STATE = 'taco-is-post';
 
@@ -43,5 +44,5 @@ function reportFailure(err: unknown): void {
     return;
   }
   const error = err instanceof Error ? err : new Error(String(err));
-  core.setFailed(`Internal error: ${error.stack ?? error.message}`);
+  core.setFailed(`Internal error: ${sourceMappedStack(error.stack ?? error.message)}`);
 }

@@ -10,6 +10,7 @@ import { SourceMap } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sourceMappedStack } from '../../actions/lib/source-mapped-stack.js';
 import { repoRoot } from '../harness/run-action.js';
 
 const dirs: string[] = [];
@@ -73,11 +74,22 @@ describe('source maps beside the bundles', () => {
     expect(originOf('cli', 'Unknown action')).toBe(path.join(repoRoot, 'actions', 'cli', 'registry.ts'));
   });
 
-  it('are registered by the bundle itself (the runner passes no --enable-source-maps)', () => {
+  it('are applied to the stack of a bug when it is reported, not registered at start', () => {
     for (const bundle of ['cli', 'helm-rally']) {
       const code = readFileSync(path.join(repoRoot, 'dist', bundle, 'index.js'), 'utf8');
-      expect(code.startsWith("import './sourcemap-register.cjs';")).toBe(true);
+      expect(code).not.toContain('sourcemap-register');
       expect(code.trimEnd().endsWith('//# sourceMappingURL=index.js.map')).toBe(true);
+      expect(existsSync(path.join(repoRoot, 'dist', bundle, 'sourcemap-register.cjs'))).toBe(false);
     }
+    const file = path.join(repoRoot, 'dist', 'helm-rally', 'index.js');
+    const code = readFileSync(file, 'utf8');
+    const before = code.slice(0, code.indexOf('could not delete namespace')).split('\n');
+    const frame = `${file}:${before.length}:${before.at(-1)!.length + 1}`;
+    const stack = `Error: boom\n    at f (file://${frame})\n    at g (node:internal/x:1:2)`;
+    const mapped = sourceMappedStack(stack);
+    const source = path.join(repoRoot, 'actions', 'helm-rally', 'namespace.ts');
+    expect(mapped.split('\n')[1]).toMatch(/^ {4}at f \((.+):\d+:\d+\)$/);
+    expect(mapped.split('\n')[1]).toContain(`at f (${source}:`);
+    expect(mapped).toContain('at g (node:internal/x:1:2)');
   });
 });
