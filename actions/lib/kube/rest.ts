@@ -4,10 +4,7 @@
  * createKubeClient instead.
  */
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import type { Duplex } from 'node:stream';
-import tls, { type ConnectionOptions } from 'node:tls';
+import { Agent, type Dispatcher, ProxyAgent, request as undiciRequest } from 'undici';
 import { runExecCredential } from './exec-credential.js';
 import type { KubeAccess } from './kube-access.js';
 
@@ -45,85 +42,45 @@ export async function kubeRequest(
   const auth = await credentials(access, options.env, request.signal);
   const url = new URL(access.server + request.path);
   const body = request.body === undefined ? undefined : JSON.stringify(request.body);
-  const headers: Record<string, string> = {
-    host: url.host,
-    accept: 'application/json',
-    'user-agent': 'taco-actions',
-    ...(auth.header ? { authorization: auth.header } : {}),
-    ...(body
-      ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }
-      : {}),
-  };
-  const secure = url.protocol === 'https:';
-  const tlsOptions = { ...access.tls, ...(auth.cert ? { cert: auth.cert, key: auth.key } : {}) };
-  // Through the cluster's http:// proxy: TLS inside a CONNECT tunnel to an https server, the
-  // absolute URL to a plain-http one.
-  const proxy = access.proxy ? new URL(access.proxy) : undefined;
-  const via =
-    proxy && !secure
-      ? { url: proxy, path: url.href, agent: false as const }
-      : { url, agent: proxy ? tunnelAgent(proxy, tlsOptions) : (false as const) };
-  return new Promise((resolve, reject) => {
-    const req = (secure ? https : http).request(
-      via.url,
-      {
-        method: request.method,
-        headers,
-        ...tlsOptions,
-        ...('path' in via ? { path: via.path } : {}),
-        agent: via.agent,
-        signal: request.signal,
+  const dispatcher = dispatcherFor(access, auth);
+  try {
+    const res = await undiciRequest(url, {
+      method: request.method as Dispatcher.HttpMethod,
+      headers: {
+        accept: 'application/json',
+        'user-agent': 'taco-actions',
+        ...(auth.header ? { authorization: auth.header } : {}),
+        ...(body ? { 'content-type': 'application/json' } : {}),
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          if (status < 200 || status >= 300)
-            return reject(new KubeApiError(status, text, request.method, url.pathname));
-          try {
-            resolve(text ? JSON.parse(text) : undefined);
-          } catch {
-            reject(
-              new Error(`${request.method} ${url.pathname}: the API server answered ${status} with no JSON`),
-            );
-          }
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+      body,
+      signal: request.signal,
+      dispatcher,
+    });
+    const text = await res.body.text();
+    if (res.statusCode < 200 || res.statusCode >= 300)
+      throw new KubeApiError(res.statusCode, text, request.method, url.pathname);
+    try {
+      return text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new Error(
+        `${request.method} ${url.pathname}: the API server answered ${res.statusCode} with no JSON`,
+      );
+    }
+  } finally {
+    await dispatcher.close();
+  }
 }
 
-/** An agent whose connections are TLS inside a CONNECT tunnel through the proxy. */
-function tunnelAgent(proxy: URL, tlsOptions: ConnectionOptions): https.Agent {
-  const agent = new https.Agent(tlsOptions);
-  const connect = (
-    options: ConnectionOptions & { host?: string; port?: number },
-    done: (err: Error | null, socket?: Duplex) => void,
-  ) => {
-    const authority = `${options.host}:${options.port}`;
-    const tunnel = http.request(proxy, {
-      method: 'CONNECT',
-      path: authority,
-      headers: { host: authority },
-      agent: false,
-    });
-    tunnel.once('connect', (res, socket) => {
-      if (res.statusCode !== 200) {
-        socket.destroy();
-        return done(new Error(`proxy ${proxy.host} answered ${res.statusCode} to CONNECT ${authority}`));
-      }
-      done(null, tls.connect({ ...options, socket }));
-    });
-    tunnel.once('error', (err) => done(err));
-    tunnel.end();
-  };
-  (agent as unknown as { createConnection: typeof connect }).createConnection = connect;
-  return agent;
+/**
+ * One connection for one request, with the cluster's TLS settings and client certificate. Through
+ * the cluster's http:// proxy-url (never the job's HTTPS_PROXY, as kubectl): TLS inside a CONNECT
+ * tunnel to an https server, the absolute URL to a plain-http one.
+ */
+function dispatcherFor(access: KubeAccess, auth: Credentials): Dispatcher {
+  const tlsOptions = { ...access.tls, ...(auth.cert ? { cert: auth.cert, key: auth.key } : {}) };
+  if (!access.proxy) return new Agent({ connect: tlsOptions });
+  const secure = access.server.startsWith('https:');
+  return new ProxyAgent({ uri: access.proxy, requestTls: tlsOptions, proxyTunnel: secure });
 }
 
 interface Credentials {
