@@ -28,7 +28,7 @@ import { pushArtifact } from '../../actions/lib/registry/artifact.js';
 import { releaseArtifact } from '../../actions/lib/release/artifact.js';
 import { renderReleaseManifest } from '../../actions/lib/release/index.js';
 import { servedDigest } from './support/world.js';
-import { type OpenStackCloud, startOpenStackCloud } from '../support/openstack-cloud.js';
+import { type OpenStackCloud, startOpenStackCloud, tempestConfigFor } from '../support/openstack-cloud.js';
 
 // One small class of real identity tests: enough to prove the stage ran, a minute on 2 cores.
 const TEMPEST_REGEX = 'tempest\\.api\\.identity\\.v3\\.test_tokens\\.TokensV3Test\\.';
@@ -70,27 +70,7 @@ function tempestProfile(): string {
       tempest: {
         concurrency: 2,
         timeout: '10m',
-        config: {
-          identity: {
-            uri: cloud.authUrl,
-            region: cloud.region,
-            username: cloud.admin.username,
-            password: { env: 'TEMPEST_ADMIN_PASSWORD' },
-            project: cloud.admin.project_name,
-          },
-          services: {
-            keystone: true,
-            glance: true,
-            nova: false,
-            neutron: false,
-            cinder: false,
-            swift: false,
-          },
-          extra: {
-            'identity-feature-enabled': { api_v2: false },
-            image: { http_image: cloud.closedUrl },
-          },
-        },
+        config: tempestConfigFor(cloud),
       },
     }),
   );

@@ -284,6 +284,32 @@ class KeystoneAdmin {
   }
 }
 
+/** The `tempest.config` of a profile for this cloud, as a user would write it: its services only. */
+export function tempestConfigFor(cloud: OpenStackCloud, services?: Record<string, boolean>): object {
+  return {
+    identity: {
+      uri: cloud.authUrl,
+      region: cloud.region,
+      username: cloud.admin.username,
+      password: { env: 'TEMPEST_ADMIN_PASSWORD' },
+      project: cloud.admin.project_name,
+    },
+    services: services ?? {
+      keystone: true,
+      glance: true,
+      nova: false,
+      neutron: false,
+      cinder: false,
+      swift: false,
+    },
+    extra: {
+      'identity-feature-enabled': { api_v2: false },
+      'image-feature-enabled': { import_image: false, manage_locations: false },
+      image: { http_image: cloud.closedUrl },
+    },
+  };
+}
+
 export function authBody(user: CloudUser): object {
   return {
     auth: {

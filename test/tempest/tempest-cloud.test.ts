@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSubunitFile } from '../../actions/lib/subunit/index.js';
 import { type ActionRun, runAction } from '../harness/run-action.js';
-import { type OpenStackCloud, startOpenStackCloud } from '../support/openstack-cloud.js';
+import { type OpenStackCloud, startOpenStackCloud, tempestConfigFor } from '../support/openstack-cloud.js';
 
 const CREDENTIALS = 'tempest.api.identity.admin.v3.test_credentials.CredentialsTestJSON';
 const BROKEN_BY_DEBIAN = `${CREDENTIALS}.test_credentials_create_get_update_delete`;
@@ -46,28 +46,7 @@ function profile(name: string, extra: { services?: Record<string, boolean>; know
   const tempest: Record<string, unknown> = {
     concurrency: 2,
     timeout: '10m',
-    config: {
-      identity: {
-        uri: cloud.authUrl,
-        region: cloud.region,
-        username: cloud.admin.username,
-        password: { env: 'TEMPEST_ADMIN_PASSWORD' },
-        project: cloud.admin.project_name,
-      },
-      services: extra.services ?? {
-        keystone: true,
-        glance: true,
-        nova: false,
-        neutron: false,
-        cinder: false,
-        swift: false,
-      },
-      extra: {
-        'identity-feature-enabled': { api_v2: false },
-        'image-feature-enabled': { import_image: false, manage_locations: false },
-        image: { http_image: cloud.closedUrl },
-      },
-    },
+    config: tempestConfigFor(cloud, extra.services),
   };
   if (extra.known)
     tempest['known-failures'] = [
