@@ -6,7 +6,7 @@
  *
  *   node scripts/build.js mirror-sync   # the bundle this measures
  *   npx tsx bench/mirror-sync.bench.ts [--commits 60000] [--branches 79] [--tags 420] [--runs 3]
- *     [--trace] [--bundle path/to/index.js]
+ *     [--trace] [--cpu-prof dir] [--bundle path/to/index.js]
  *
  * Prints both sides and the ratio naive/mirror-sync for a first sync (empty cache, empty mirror),
  * a no-change sync and a sync after 10 new upstream commits. The last two run `--runs` times each
@@ -42,6 +42,8 @@ const { values } = parseArgs({
     tags: { type: 'string', default: '420' },
     runs: { type: 'string', default: '3' },
     trace: { type: 'boolean', default: false },
+    // A V8 CPU profile of every mirror-sync run into this directory (node --cpu-prof).
+    'cpu-prof': { type: 'string' },
     // Another build of the bundle (e.g. the previous release's) to measure instead.
     bundle: { type: 'string' },
   },
@@ -208,7 +210,7 @@ try {
           'strace',
           ['-f', '-qq', '-s', '40', '-e', 'trace=execve', '-e', 'signal=none', '-o', trace, node, bundle],
         ]
-      : [node, [bundle]];
+      : [node, values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`, bundle] : [bundle]];
     const child = spawn(command, args, {
       cwd: stepEnv.GITHUB_WORKSPACE,
       env: stepEnv,
