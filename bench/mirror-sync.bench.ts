@@ -210,7 +210,10 @@ try {
           'strace',
           ['-f', '-qq', '-s', '40', '-e', 'trace=execve', '-e', 'signal=none', '-o', trace, node, bundle],
         ]
-      : [node, values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`, bundle] : [bundle]];
+      : [
+          node,
+          values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`, bundle] : [bundle],
+        ];
     const child = spawn(command, args, {
       cwd: stepEnv.GITHUB_WORKSPACE,
       env: stepEnv,

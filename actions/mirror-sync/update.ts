@@ -2,8 +2,11 @@ import picomatch from 'picomatch';
 import type { RepoCache } from '../lib/git/cache.js';
 import { fetchRefs } from '../lib/git/fetch.js';
 import { GitError, gitComplaint } from '../lib/git/git.js';
-import { isLostRace, type LeasedUpdate, pushWithLeases } from '../lib/git/push.js';
-import { countNewCommits, describeObjects, isAncestor } from '../lib/git/refs.js';
+import { basicAuthHeader } from '../lib/git/auth.js';
+import { canListInProcess } from '../lib/git/ls-refs-http.js';
+import { isLostRace, type LeasedUpdate, type PushRefResult, pushWithLeases } from '../lib/git/push.js';
+import { pushClonedPack } from '../lib/git/receive-pack-http.js';
+import { countNewCommits, describeObjects, isAncestor, localRefs } from '../lib/git/refs.js';
 import { type Candidate, decideUpdate, type UpdateKind } from './classify.js';
 import type { MirrorSyncConfig } from './config.js';
 import { normalizePattern, refKind } from './ref-patterns.js';
@@ -316,9 +319,11 @@ export async function pushPlanned(
   const leased: LeasedUpdate[] = updates.map((u) => ({ ref: u.ref, expect: u.old, value: u.new }));
   let pushed;
   try {
-    pushed = await pushWithLeases(mirrorGit, cache.dir, config.mirror, leased, {
-      progress: environment.info,
-    });
+    pushed =
+      (await pushCreatesAsCloned(session, cache, leased)) ??
+      (await pushWithLeases(mirrorGit, cache.dir, config.mirror, leased, {
+        progress: environment.info,
+      }));
   } catch (err) {
     if (isRemoteFailure(err)) throw remoteError(err, session.mirrorSide, mirrorGit.secrets);
     throw err;
@@ -345,6 +350,39 @@ export async function pushPlanned(
     }
   }
   return settled;
+}
+
+/**
+ * A first sync into an empty mirror over HTTP(S), where every ref of the freshly cloned cache is
+ * to be created with its cache value: the clone's pack goes to the mirror as it is, in one request
+ * (lib/git/receive-pack-http.ts), instead of git push building it again. Undefined: not that case.
+ */
+async function pushCreatesAsCloned(
+  session: Session,
+  cache: RepoCache,
+  leased: readonly LeasedUpdate[],
+): Promise<PushRefResult[] | undefined> {
+  const { config, environment, mirrorSide } = session;
+  const creates = leased.flatMap((u) =>
+    u.expect === undefined && u.value ? [{ ref: u.ref, value: u.value }] : [],
+  );
+  if (creates.length !== leased.length || !canListInProcess(config.mirror, environment.env)) return undefined;
+  const results = await pushClonedPack(
+    cache.dir,
+    config.mirror,
+    creates,
+    await localRefs(session.base, cache.dir),
+    {
+      authorization:
+        mirrorSide.hasToken && config.mirrorToken ? basicAuthHeader(config.mirrorToken) : undefined,
+      env: environment.env,
+      signal: environment.signal,
+      progress: environment.info,
+    },
+  );
+  if (!results)
+    environment.debug('The mirror is not empty or the cache is not one pack: pushing with git push');
+  return results;
 }
 
 const DONE = { create: 'created', 'fast-forward': 'updated', force: 'forced', delete: 'deleted' } as const;

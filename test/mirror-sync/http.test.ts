@@ -84,10 +84,17 @@ describe('syncMirror over HTTP with token auth (git http-backend)', () => {
     expect(log).toContain(`ls-refs ${upstreamServer.url}/upstream.git`);
     // The first sync fills the empty cache with a clone that carries the upstream's token.
     expect(log).toMatch(/\$ git .* clone --bare --progress /);
-    expect(log).toMatch(/\$ git .* -c push\.followTags=false -c push\.gpgSign=false push/);
+    // …and sends the clone's pack to the empty mirror in process (receive-pack-http.ts); a later
+    // update goes through git push, whose command line carries no token either.
+    expect(log).toContain("Sending the cache's pack");
+    repos.commit('master');
+    repos.pushUpstream('master');
+    const later = await syncMirror(httpConfig({ gate: 'env; ls -a' }), env);
+    expect(hasFailures(later)).toBe(false);
+    expect(env.lines.join('\n')).toMatch(/\$ git .* -c push\.followTags=false -c push\.gpgSign=false push/);
     expect(log).toContain('MIRROR_SYNC_COMMIT=');
     for (const secret of [...forms(UPSTREAM_TOKEN), ...forms(MIRROR_TOKEN)])
-      expect(log).not.toContain(secret);
+      expect(env.lines.join('\n')).not.toContain(secret);
     expect(JSON.stringify(report)).not.toContain(UPSTREAM_TOKEN);
   });
 
@@ -149,5 +156,52 @@ describe('syncMirror over HTTP with token auth (git http-backend)', () => {
       (e: unknown) => e,
     );
     expect((error as Error).message).toMatch(/the mirror requires credentials: set 'mirror-token'/);
+  });
+});
+
+describe('the first push into an empty mirror (the cache pack sent in process)', () => {
+  const receivePackRequests = () =>
+    mirrorServer.requests.filter((r) => r.service === 'git-receive-pack').map((r) => r.method);
+  const has = (repo: string, oid: string) => {
+    try {
+      git(repo, 'cat-file', '-e', oid);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('sends the clone’s pack with every create in one request, and the mirror is whole', async () => {
+    const env = environment();
+    const report = await syncMirror(httpConfig(), env);
+    expect(hasFailures(report)).toBe(false);
+    expect(report.refs.map((r) => r.action)).toEqual(['created', 'created', 'created']);
+    expect(receivePackRequests()).toEqual(['GET', 'POST']);
+    expect(env.lines.some((l) => /\$ git .* push /.test(l))).toBe(false);
+    expect(repos.refs(repos.mirror)).toEqual(repos.refs(repos.upstream));
+    git(repos.mirror, 'fsck', '--strict', '--no-dangling');
+  });
+
+  it('uses git push, and sends none of its objects, when a gate holds a ref back', async () => {
+    const held = repos.refs(repos.upstream)['refs/heads/stable/2024.1'];
+    const env = environment();
+    const gate = 'case "$MIRROR_SYNC_REFS" in *stable*) exit 1;; esac';
+    const report = await syncMirror(httpConfig({ gate }), env);
+    expect(report.refs.find((r) => r.ref === 'refs/heads/stable/2024.1')?.action).not.toBe('created');
+    expect(env.lines.some((l) => /\$ git .* push /.test(l))).toBe(true);
+    expect(Object.keys(repos.refs(repos.mirror))).toEqual(['refs/heads/master', 'refs/tags/v1']);
+    expect(has(repos.mirror, held)).toBe(false);
+  });
+
+  it('uses git push when the mirror already has a ref', async () => {
+    git(repos.work, 'push', '--quiet', repos.mirror, 'master:refs/heads/elsewhere');
+    const env = environment();
+    const report = await syncMirror(httpConfig(), env);
+    expect(hasFailures(report)).toBe(false);
+    expect(receivePackRequests().filter((m) => m === 'POST')).toHaveLength(1);
+    expect(env.lines.some((l) => /\$ git .* push /.test(l))).toBe(true);
+    expect(repos.refs(repos.mirror)['refs/heads/stable/2024.1']).toBe(
+      repos.refs(repos.upstream)['refs/heads/stable/2024.1'],
+    );
   });
 });

@@ -159,7 +159,13 @@ describe('counting the commits each tip brings', () => {
 
   it('reads rev-list --parents output, dropping parents outside it', () => {
     const graph = parseParents(`${id(3)} ${id(2)} ${id(9)}\n${id(2)} ${id(1)}\n${id(1)}`);
-    expect(graph.parents).toEqual([[1], [2], []]);
+    const parentsOf = (row: number) => [
+      ...graph.parentRows.subarray(graph.parentStart[row], graph.parentStart[row + 1]),
+    ];
+    expect([0, 1, 2].map(parentsOf)).toEqual([[1], [2], []]);
+    const withNewline = parseParents(`${id(3)} ${id(2)} ${id(9)}\n${id(2)} ${id(1)}\n${id(1)}\n`);
+    expect(countReached(withNewline, [id(3)])).toEqual(new Map([[id(3), 3]]));
+    expect(countReached(parseParents(''), [id(3)])).toEqual(new Map([[id(3), 0]]));
     expect(countReached(graph, [id(3), id(2), id(7)])).toEqual(
       new Map([
         [id(3), 3],

@@ -55,8 +55,10 @@ export class Git {
   readonly secrets: readonly string[];
 
   constructor(private readonly options: GitOptions) {
-    // Machine-readable messages, and git never waits for a person.
-    this.env = { ...options.env, ...NON_INTERACTIVE_ENV, LC_ALL: 'C', LANGUAGE: '' };
+    // Machine-readable messages, and git never waits for a person. GIT_FLUSH=0: into a pipe,
+    // rev-list and log otherwise write every line on its own (a first sync's graph came as 30,000
+    // reads, 0.3 s of this process's CPU); nothing here reads git's output while git still runs.
+    this.env = { ...options.env, ...NON_INTERACTIVE_ENV, LC_ALL: 'C', LANGUAGE: '', GIT_FLUSH: '0' };
     this.secrets = [...(options.secrets ?? []), ...(options.token ? [options.token] : [])];
   }
 

@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { redact } from '../redact.js';
 import { type Git, GitError } from './git.js';
 import { gitProgress } from './progress.js';
@@ -99,30 +102,64 @@ export async function pushWithLeases(
   const results: PushRefResult[] = [];
   // Tens of thousands of refs would overflow one command line (2000 × ~200 bytes stays far below it); atomic pushes cannot be split.
   const size = options.atomic ? updates.length : (options.batchSize ?? 2000);
-  for (let start = 0; start < updates.length; start += size) {
-    const batch = updates.slice(start, start + size);
-    const args = leasedPushArgs(url, batch, options);
-    if (options.progress) args.splice(args.indexOf('--porcelain') + 1, 0, '--progress');
-    const result = await git.run(args, {
-      cwd: repo,
-      okExitCodes: [1],
-      timeoutMs: options.timeoutMs,
-      ...(options.progress ? { onStderr: gitProgress(options.progress) } : {}),
-    });
-    const parsed = parsePushPorcelain(result.stdout);
-    if (result.exitCode !== 0 && parsed.length === 0)
-      throw new GitError(`git push to ${url} failed:\n${redact(result.stderr.trim(), git.secrets)}`, result);
-    const byRef = new Map(parsed.map((r) => [r.ref, r]));
-    for (const update of batch) {
-      results.push(
-        byRef.get(update.ref) ?? {
-          ref: update.ref,
-          status: 'error',
-          summary: 'git push reported nothing for this ref',
-          flag: '!',
-        },
-      );
+  await withRefLessView(repo, async (view) => {
+    for (let start = 0; start < updates.length; start += size) {
+      const batch = updates.slice(start, start + size);
+      results.push(...(await pushBatch(git, view, url, batch, options)));
     }
-  }
+  });
   return results;
+}
+
+async function pushBatch(
+  git: Git,
+  repo: string,
+  url: string,
+  batch: readonly LeasedUpdate[],
+  options: { atomic?: boolean; timeoutMs?: number; progress?: (line: string) => void },
+): Promise<PushRefResult[]> {
+  const args = leasedPushArgs(url, batch, options);
+  if (options.progress) args.splice(args.indexOf('--porcelain') + 1, 0, '--progress');
+  const result = await git.run(args, {
+    cwd: repo,
+    okExitCodes: [1],
+    timeoutMs: options.timeoutMs,
+    ...(options.progress ? { onStderr: gitProgress(options.progress) } : {}),
+  });
+  const parsed = parsePushPorcelain(result.stdout);
+  if (result.exitCode !== 0 && parsed.length === 0)
+    throw new GitError(`git push to ${url} failed:\n${redact(result.stderr.trim(), git.secrets)}`, result);
+  const byRef = new Map(parsed.map((r) => [r.ref, r]));
+  return batch.map(
+    (update) =>
+      byRef.get(update.ref) ?? {
+        ref: update.ref,
+        status: 'error',
+        summary: 'git push reported nothing for this ref',
+        flag: '!',
+      },
+  );
+}
+
+/**
+ * Runs `fn` on a bare repository that has no refs and borrows every object of the bare repository
+ * `repo` (objects/info/alternates). git push matches each explicit refspec against every local
+ * ref: 500 refspecs pushed from a repository of 500 refs cost about 0.4 s of CPU before a byte is
+ * sent, and nothing from a repository without refs. The refspecs name objects, so the push is the
+ * same. The view is made of files (no git process) with `repo`'s own config, and removed after.
+ */
+export async function withRefLessView<T>(repo: string, fn: (view: string) => Promise<T>): Promise<T> {
+  const objects = path.resolve(repo, 'objects');
+  const config = await readFile(path.join(repo, 'config'), 'utf8');
+  const view = await mkdtemp(path.join(os.tmpdir(), 'taco-push-'));
+  try {
+    await mkdir(path.join(view, 'refs'));
+    await mkdir(path.join(view, 'objects', 'info'), { recursive: true });
+    await writeFile(path.join(view, 'objects', 'info', 'alternates'), `${objects}\n`);
+    await writeFile(path.join(view, 'HEAD'), 'ref: refs/heads/main\n');
+    await writeFile(path.join(view, 'config'), config);
+    return await fn(view);
+  } finally {
+    await rm(view, { recursive: true, force: true });
+  }
 }

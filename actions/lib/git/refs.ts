@@ -171,40 +171,77 @@ export async function countNewCommits(
   return countReached(parseParents(out), uniqueTips);
 }
 
-/** The commit graph as `rev-list --parents` prints it: ids, and parents as row numbers (outside parents dropped). */
+/**
+ * The commit graph as `rev-list --parents` prints it: ids, and parents as row numbers (outside
+ * parents dropped). Row r's parents are parentRows[parentStart[r]] up to parentStart[r + 1]: one
+ * typed array for the whole graph instead of an array per commit (a first sync has 60,000 of them).
+ */
 export interface ParentRows {
   index: Map<string, number>;
-  parents: number[][];
+  parentStart: Uint32Array;
+  parentRows: Uint32Array;
 }
 
 export function parseParents(out: string): ParentRows {
-  const lines = out === '' ? [] : out.split('\n');
+  const starts = lineStarts(out);
+  const rows = starts.length - 1;
   // Every id has the same width (40 or 64): slicing at fixed offsets spares a split per line.
-  const width = lines.length > 0 ? lines[0].indexOf(' ') + 1 || lines[0].length + 1 : 0;
+  const idLength = rows > 0 ? lineIdLength(out, starts[0], starts[1]) : 0;
   const index = new Map<string, number>();
-  for (let i = 0; i < lines.length; i++) index.set(lines[i].slice(0, width - 1), i);
-  const parents = lines.map((line) => {
-    const rows: number[] = [];
-    for (let at = width; at < line.length; at += width) {
-      const row = index.get(line.slice(at, at + width - 1));
-      if (row !== undefined) rows.push(row);
+  for (let r = 0; r < rows; r++) index.set(out.slice(starts[r], starts[r] + idLength), r);
+  const parentStart = new Uint32Array(rows + 1);
+  const parentRows = new Uint32Array(Math.max(0, Math.ceil(out.length / (idLength + 1)) - rows));
+  let edges = 0;
+  for (let r = 0; r < rows; r++) {
+    parentStart[r] = edges;
+    const end = starts[r + 1] - 1;
+    for (let at = starts[r] + idLength + 1; at < end; at += idLength + 1) {
+      const row = index.get(out.slice(at, at + idLength));
+      if (row !== undefined) parentRows[edges++] = row;
     }
-    return rows;
-  });
-  return { index, parents };
+  }
+  parentStart[rows] = edges;
+  return { index, parentStart, parentRows };
+}
+
+/** Where each line starts, then where a line after the last would start (as if it ended in '\n'). */
+function lineStarts(text: string): Uint32Array {
+  const starts: number[] = [];
+  let at = 0;
+  while (at < text.length) {
+    starts.push(at);
+    const newline = text.indexOf('\n', at);
+    at = newline < 0 ? text.length + 1 : newline + 1;
+  }
+  starts.push(at);
+  return Uint32Array.from(starts);
+}
+
+function lineIdLength(text: string, start: number, next: number): number {
+  const space = text.indexOf(' ', start);
+  return space >= 0 && space < next ? space - start : next - 1 - start;
+}
+
+/** Rows in an order where every commit comes before its parents (Kahn). */
+function childrenFirst({ parentStart, parentRows }: ParentRows): Uint32Array {
+  const rows = parentStart.length - 1;
+  const pending = new Uint32Array(rows);
+  for (let e = 0; e < parentStart[rows]; e++) pending[parentRows[e]]++;
+  const order = new Uint32Array(rows);
+  let filled = 0;
+  for (let r = 0; r < rows; r++) if (pending[r] === 0) order[filled++] = r;
+  for (let k = 0; k < filled; k++)
+    for (let e = parentStart[order[k]]; e < parentStart[order[k] + 1]; e++)
+      if (--pending[parentRows[e]] === 0) order[filled++] = parentRows[e];
+  return order.subarray(0, filled);
 }
 
 /** For each tip, how many rows of the graph it reaches (itself included; 0 when absent). */
-export function countReached({ index, parents }: ParentRows, tips: readonly string[]): Map<string, number> {
-  const rows = parents.length;
-  // Children before parents (Kahn): rev-list's date order is not a topological order under clock skew.
-  const pending = new Uint32Array(rows);
-  for (const ps of parents) for (const p of ps) pending[p]++;
-  const order: number[] = [];
-  for (let r = 0; r < rows; r++) if (pending[r] === 0) order.push(r);
-  for (let k = 0; k < order.length; k++)
-    for (const p of parents[order[k]]) if (--pending[p] === 0) order.push(p);
-
+export function countReached(graph: ParentRows, tips: readonly string[]): Map<string, number> {
+  const { index, parentStart, parentRows } = graph;
+  const rows = parentStart.length - 1;
+  // rev-list's date order is not a topological order under clock skew.
+  const order = childrenFirst(graph);
   const counts = new Map<string, number>();
   const CHUNK = 1024;
   for (let start = 0; start < tips.length; start += CHUNK) {
@@ -231,8 +268,8 @@ export function countReached({ index, parents }: ParentRows, tips: readonly stri
     let runLength = 0;
     for (const row of order) {
       const base = row * width;
-      for (const p of parents[row]) {
-        const target = p * width;
+      for (let e = parentStart[row]; e < parentStart[row + 1]; e++) {
+        const target = parentRows[e] * width;
         for (let w = 0; w < width; w++) bits[target + w] |= bits[base + w];
       }
       if (runRow >= 0 && sameBits(bits, runRow * width, base, width)) {

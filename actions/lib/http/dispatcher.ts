@@ -1,4 +1,4 @@
-import { EnvHttpProxyAgent } from 'undici';
+import { EnvHttpProxyAgent } from './undici-parts.js';
 
 /** The environment the proxy variables are read from (the job's, not necessarily this process's). */
 export type ProxyEnvironment = Readonly<Record<string, string | undefined>>;

@@ -1,6 +1,8 @@
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
-import { type Dispatcher, interceptors, request as undiciRequest } from 'undici';
+import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import { redirectInterceptor, request as undiciRequest } from './undici-parts.js';
 import { ExternalError } from '../errors.js';
 import { collectLimited, declaredLength, formatSize } from '../size-limit.js';
 import { createDispatcher, type ProxyEnvironment } from './dispatcher.js';
@@ -18,7 +20,8 @@ export interface HttpRequest {
   method: string;
   url: string;
   headers?: Record<string, string>;
-  body?: Buffer;
+  /** A stream is sent once: a request with one is never retried. */
+  body?: Buffer | Readable;
   /** Whether the request may be sent again after a failure (default: true; an upload chunk is not). */
   retryable?: boolean;
   /** The largest answer body accepted (default MAX_RESPONSE_BYTES); more fails with SIZE_EXCEEDED. */
@@ -94,7 +97,7 @@ export class HttpTransport {
     this.pool = createDispatcher({ connections, env: options.env });
     const redirects = options.maxRedirections ?? 0;
     this.dispatcher = redirects
-      ? this.pool.compose(interceptors.redirect({ maxRedirections: redirects }))
+      ? this.pool.compose(redirectInterceptor({ maxRedirections: redirects }))
       : this.pool;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     // Every request in flight and every backoff wait listens for the job's cancellation.
@@ -103,7 +106,7 @@ export class HttpTransport {
   }
 
   async send(request: HttpRequest): Promise<HttpResponse> {
-    const retryable = request.retryable ?? true;
+    const retryable = (request.retryable ?? true) && !(request.body instanceof Readable);
     for (let attempt = 0; ; attempt++) {
       this.options.signal?.throwIfAborted();
       let response: HttpResponse | undefined;

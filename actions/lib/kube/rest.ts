@@ -4,7 +4,8 @@
  * createKubeClient instead.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, type Dispatcher, ProxyAgent, request as undiciRequest } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, ProxyAgent, request as undiciRequest } from '../http/undici-parts.js';
 import { runExecCredential } from './exec-credential.js';
 import type { KubeAccess } from './kube-access.js';
 
