@@ -75,14 +75,24 @@ export async function verifyCandidates(
   return verified as VerifiedCandidate[];
 }
 
+/**
+ * What each candidate's release repository holds at `version`. `listed`: the tags of release
+ * repositories just listed; a repository whose list lacks the version does not have it, and no
+ * HEAD asks again (a promotion of 50 images is 50 requests fewer).
+ */
 export async function targetStates(
   client: RegistryClient,
   candidates: readonly VerifiedCandidate[],
   version: string,
+  listed: ReadonlyMap<string, ReadonlySet<string>> = new Map(),
 ): Promise<Map<Candidate, TargetState>> {
   const states = new Map<Candidate, TargetState>();
   await Promise.all(
     candidates.map(async (candidate) => {
+      if (listed.get(candidate.targetRepository)?.has(version) === false) {
+        states.set(candidate, { kind: 'absent' });
+        return;
+      }
       const head = await client.headManifest(candidate.targetRepository, version);
       states.set(
         candidate,
@@ -120,10 +130,11 @@ export async function chooseVersion(
   }
   const repositories = [...new Set(candidates.map((c) => c.targetRepository))];
   const tagLists = await Promise.all(repositories.map((repository) => client.listTags(repository)));
+  const listed = new Map(repositories.map((repository, i) => [repository, new Set(tagLists[i])]));
   const tags = [...tagLists.flat(), ...extraTags];
   const highest = highestRelease(tags);
   if (highest) {
-    const states = await targetStates(client, candidates, highest);
+    const states = await targetStates(client, candidates, highest, listed);
     const values = [...states.values(), ...(await otherStates(highest))];
     if (values.some((s) => s.kind === 'same') && values.every((s) => s.kind !== 'other')) {
       const missing = values.filter((s) => s.kind === 'absent').length;
@@ -140,7 +151,7 @@ export async function chooseVersion(
   return {
     version,
     reason: highest ? `next major after ${highest}` : 'first release (no release tags yet)',
-    states: await targetStates(client, candidates, version),
+    states: await targetStates(client, candidates, version, listed),
   };
 }
 

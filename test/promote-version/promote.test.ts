@@ -302,7 +302,7 @@ describe('a registry failing midway (faulty proxy)', () => {
       { method: 'GET', path: /\/manifests\//, action: status(429, { 'retry-after': '1' }), times: 1 },
       { method: 'POST', path: /\/blobs\/uploads\/\?mount=/, action: drop, times: 2 },
       { method: 'PUT', path: /\/manifests\/1\.0\.0$/, action: status(503), times: 1 },
-      { method: 'HEAD', path: /\/rel7\/.*\/manifests\/1\.0\.0$/, action: status(502), skip: 1, times: 1 },
+      { method: 'GET', path: /\/rel7\/.*\/tags\/list/, action: status(502), skip: 1, times: 1 },
     ]);
     const before = proxy.requests.length;
     const run = await promoteRun({ profile, images, candidate: 'nightly-2' });
