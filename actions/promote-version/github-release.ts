@@ -1,4 +1,3 @@
-import { getOctokit } from '@actions/github';
 import { UserError } from '../lib/errors.js';
 import type { ChartOutcome } from './charts.js';
 import type { ImageOutcome } from './images.js';
@@ -103,6 +102,9 @@ export async function publishRelease(
   version: string,
   body: string,
 ): Promise<ReleaseOutcome> {
+  // Loaded here, not at start: @actions/github brings Octokit and all of undici (with Node's own
+  // undici behind it), about 50 ms of every promotion's start, and most promotions publish no release.
+  const { getOctokit } = await import('@actions/github');
   const octokit = getOctokit(target.token, { baseUrl: target.apiUrl });
   try {
     const existing = await octokit.rest.repos.getReleaseByTag({
