@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { ExternalError } from '../errors.js';
 import { headerValue, HttpTransport } from '../http/index.js';
 import { canListInProcess } from './ls-refs-http.js';
+import { gitProgress } from './progress.js';
 import type { PushRefResult } from './push.js';
 
 /**
@@ -174,14 +175,13 @@ async function sendPack(
   });
   if (response.status !== 200)
     throw new ExternalError('git', `${base}/git-receive-pack answered HTTP ${response.status} to the push`);
-  const report = advertised.has('side-band-64k')
-    ? demultiplex(response.body, options.progress)
-    : response.body;
+  const progress = options.progress ? gitProgress((line) => options.progress!(`remote: ${line}`)) : undefined;
+  const report = advertised.has('side-band-64k') ? demultiplex(response.body, progress) : response.body;
   return readReport(report, creates, base);
 }
 
-/** Band 1 of a side-band-64k answer; band 2 (progress) goes to `progress`, band 3 is an error. */
-function demultiplex(data: Buffer, progress?: (line: string) => void): Buffer {
+/** Band 1 of a side-band-64k answer; band 2 (progress text) goes to `progress`, band 3 is an error. */
+function demultiplex(data: Buffer, progress?: (text: string) => void): Buffer {
   const lines = readPktLines(data);
   if (!lines) throw new ExternalError('git', 'the mirror sent a malformed answer to the push');
   const payload: Buffer[] = [];
@@ -190,7 +190,7 @@ function demultiplex(data: Buffer, progress?: (line: string) => void): Buffer {
     const band = line[0];
     const content = line.subarray(1);
     if (band === 1) payload.push(content);
-    else if (band === 2) progress?.(content.toString('utf8').trim());
+    else if (band === 2) progress?.(content.toString('utf8'));
     else if (band === 3)
       throw new ExternalError('git', `the mirror refused the push: ${content.toString('utf8').trim()}`);
   }
