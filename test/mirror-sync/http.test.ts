@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../actions/lib/errors.js';
@@ -203,5 +203,23 @@ describe('the first push into an empty mirror (the cache pack sent in process)',
     expect(repos.refs(repos.mirror)['refs/heads/stable/2024.1']).toBe(
       repos.refs(repos.upstream)['refs/heads/stable/2024.1'],
     );
+  });
+});
+
+describe('the mirror refusing the in-process first push', () => {
+  it('reports each refused ref as git push would, and the next run starts over', async () => {
+    const hook = path.join(repos.mirror, 'hooks', 'pre-receive');
+    writeFileSync(hook, '#!/bin/sh\necho "mirror is read-only today" >&2\nexit 1\n', { mode: 0o755 });
+    const env = environment();
+    const refused = await syncMirror(httpConfig(), env);
+    expect(hasFailures(refused)).toBe(true);
+    expect(refused.refs.map((r) => [r.action, r.reason])).toEqual(
+      Array(3).fill(['push-failed', '[remote rejected] (pre-receive hook declined)']),
+    );
+    expect(repos.refs(repos.mirror)).toEqual({});
+    rmSync(hook);
+    const again = await syncMirror(httpConfig(), environment());
+    expect(hasFailures(again)).toBe(false);
+    expect(repos.refs(repos.mirror)).toEqual(repos.refs(repos.upstream));
   });
 });
