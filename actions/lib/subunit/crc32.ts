@@ -9,7 +9,8 @@ import * as zlib from 'node:zlib';
  */
 export function crc32(data: Uint8Array, start: number, end: number): number {
   return end - start >= NATIVE_FROM && nativeCrc32 !== undefined
-    ? nativeCrc32(data.subarray(start, end))
+    ? // A plain view, not `subarray`: a Buffer's subarray is a Buffer, made by a slower constructor.
+      nativeCrc32(new Uint8Array(data.buffer, data.byteOffset + start, end - start))
     : crc32Js(data, start, end);
 }
 
