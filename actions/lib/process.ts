@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import path from 'node:path';
 import { ExternalError } from './errors.js';
@@ -94,7 +93,8 @@ export function runProcess(
       resolve(notStarted(command));
       return;
     }
-    const child = spawn(file, args, {
+    // node:child_process (with net and dgram) is loaded at the first command, not at start.
+    const child = process.getBuiltinModule('node:child_process').spawn(file, args, {
       cwd: options.cwd,
       env: (options.env ?? process.env) as NodeJS.ProcessEnv,
       detached: true,
