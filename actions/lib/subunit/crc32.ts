@@ -15,7 +15,7 @@ export function crc32(data: Uint8Array, start: number, end: number): number {
 }
 
 /** Packet size from which the native CRC beats the JavaScript one (measured on Node 20 and 24). */
-const NATIVE_FROM = 512;
+const NATIVE_FROM = 192;
 
 // `import { crc32 } from 'node:zlib'` would fail to link on a Node without it, so look it up.
 const nativeCrc32: ((data: Uint8Array) => number) | undefined =
