@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import path from 'node:path';
 import { ExternalError } from './errors.js';
 import { redact } from './redact.js';
+import { childProcess } from './lazy-builtins.js';
 
 /**
  * Runs external commands with a timeout and cancellation. @actions/exec gives no handle on the
@@ -93,8 +94,7 @@ export function runProcess(
       resolve(notStarted(command));
       return;
     }
-    // node:child_process (with net and dgram) is loaded at the first command, not at start.
-    const child = process.getBuiltinModule('node:child_process').spawn(file, args, {
+    const child = childProcess().spawn(file, args, {
       cwd: options.cwd,
       env: (options.env ?? process.env) as NodeJS.ProcessEnv,
       detached: true,

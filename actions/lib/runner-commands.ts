@@ -8,6 +8,7 @@
  */
 import { appendFileSync, closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { EOL } from 'node:os';
+import { nodeCrypto } from './lazy-builtins.js';
 
 export type CommandValue = string | number | boolean | object | null | undefined;
 
@@ -47,7 +48,7 @@ export function issueCommand(command: string, properties: CommandProperties, mes
  */
 function randomUuid(): string {
   const bytes = systemRandomBytes(16);
-  if (!bytes) return process.getBuiltinModule('node:crypto').randomUUID();
+  if (!bytes) return nodeCrypto().randomUUID();
   bytes[6] = (bytes[6] & 0x0f) | 0x40;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = bytes.toString('hex');

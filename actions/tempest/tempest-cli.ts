@@ -3,6 +3,7 @@ import path from 'node:path';
 import { JobFailure, UserError } from '../lib/errors.js';
 import { describeFailure, type ProcessResult, runProcess } from '../lib/process.js';
 import { LiveProgress } from './live-progress.js';
+import { nodeCrypto } from '../lib/lazy-builtins.js';
 
 /** What `tempest` needs from the caller to run: environment, logging, cancellation. */
 export interface TempestEnv {
@@ -66,8 +67,7 @@ export class RunWorkspace {
 
   async ensure(): Promise<{ created: boolean }> {
     if (existsSync(path.join(this.dir, '.stestr.conf'))) return { created: false };
-    // node:crypto is loaded only here (run mode): it costs ~10 ms at start.
-    const name = `taco-${process.getBuiltinModule('node:crypto').randomBytes(6).toString('hex')}`;
+    const name = `taco-${nodeCrypto().randomBytes(6).toString('hex')}`;
     const result = await call(this.options, ['init', '--name', name, this.dir], {
       cwd: this.options.scratchDir,
     });
