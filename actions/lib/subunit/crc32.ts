@@ -4,8 +4,8 @@ import * as zlib from 'node:zlib';
  * CRC-32 (IEEE 802.3, the one Subunit v2 uses) of `data[start, end)`.
  *
  * zlib's native CRC (Node ≥ 20.15 / 22.2) is the fastest per byte but costs a fixed call overhead of
- * roughly the time to checksum a few hundred bytes in JavaScript; most Subunit packets are that small
- * (status and tag packets), so those are checksummed here with slice-by-8 tables.
+ * roughly the time to checksum a couple of hundred bytes in JavaScript; many Subunit packets are that
+ * small (status packets), so those are checksummed here with slice-by-8 tables.
  */
 export function crc32(data: Uint8Array, start: number, end: number): number {
   return end - start >= NATIVE_FROM && nativeCrc32 !== undefined
@@ -14,7 +14,7 @@ export function crc32(data: Uint8Array, start: number, end: number): number {
     : crc32Js(data, start, end);
 }
 
-/** Packet size from which the native CRC beats the JavaScript one (measured on Node 20 and 24). */
+/** Packet size from which the native CRC beats the JavaScript one (Node 24, Maglev-compiled code: ~150–200 bytes). */
 const NATIVE_FROM = 192;
 
 // `import { crc32 } from 'node:zlib'` would fail to link on a Node without it, so look it up.
