@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import path from 'node:path';
 import { ExternalError } from './errors.js';
 import { redact } from './redact.js';
+import { childProcess } from './lazy-builtins.js';
 
 /**
  * Runs external commands with a timeout and cancellation. @actions/exec gives no handle on the
@@ -94,7 +94,7 @@ export function runProcess(
       resolve(notStarted(command));
       return;
     }
-    const child = spawn(file, args, {
+    const child = childProcess().spawn(file, args, {
       cwd: options.cwd,
       env: (options.env ?? process.env) as NodeJS.ProcessEnv,
       detached: true,

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { JobFailure, UserError } from '../lib/errors.js';
 import { describeFailure, type ProcessResult, runProcess } from '../lib/process.js';
 import { LiveProgress } from './live-progress.js';
+import { nodeCrypto } from '../lib/lazy-builtins.js';
 
 /** What `tempest` needs from the caller to run: environment, logging, cancellation. */
 export interface TempestEnv {
@@ -67,7 +67,7 @@ export class RunWorkspace {
 
   async ensure(): Promise<{ created: boolean }> {
     if (existsSync(path.join(this.dir, '.stestr.conf'))) return { created: false };
-    const name = `taco-${randomBytes(6).toString('hex')}`;
+    const name = `taco-${nodeCrypto().randomBytes(6).toString('hex')}`;
     const result = await call(this.options, ['init', '--name', name, this.dir], {
       cwd: this.options.scratchDir,
     });

@@ -46,10 +46,13 @@ export function classify(run: SubunitRun, known: readonly KnownFailure[]): Verdi
     flaky: [],
     unfinished: [],
   };
+  // Most tests pass and land in no list: their item is not made.
+  const itemOf = (test: TestResult, entry: KnownFailure | undefined): Classified =>
+    entry ? { test, known: entry } : { test };
   for (const test of run.tests) {
     const entry = matchKnown(test.id, known);
-    const item: Classified = { test, ...(entry ? { known: entry } : {}) };
     if (FAILING.has(test.outcome)) {
+      const item = itemOf(test, entry);
       if (test.outcome === 'unfinished') verdict.unfinished.push(test);
       if (isFixtureId(test.id) && passedLaterInClass(test)) {
         verdict.flaky.push(item);
@@ -59,8 +62,8 @@ export function classify(run: SubunitRun, known: readonly KnownFailure[]): Verdi
       }
       (entry ? verdict.knownFailures : verdict.newFailures).push(item);
     } else if (PASSING.has(test.outcome)) {
-      if (test.previous.some((o) => FAILING.has(o))) verdict.flaky.push(item);
-      else if (entry) verdict.fixedKnown.push(item);
+      if (test.previous.some((o) => FAILING.has(o))) verdict.flaky.push(itemOf(test, entry));
+      else if (entry) verdict.fixedKnown.push(itemOf(test, entry));
     }
   }
   return verdict;

@@ -163,10 +163,10 @@ function counts(c: JUnitCounts): string {
 }
 
 function testcase(test: JUnitCase, suiteName: string): string {
-  const head = `    <testcase${xmlAttr('name', test.name)}${xmlAttr('classname', test.classname ?? suiteName)}${xmlAttr(
-    'time',
-    seconds(test.timeSeconds),
-  )}${xmlAttr('file', test.file)}${xmlAttr('line', test.line)}`;
+  // Numbers never need escaping and are never empty: written as they are.
+  const head = `    <testcase${xmlAttr('name', test.name)}${xmlAttr('classname', test.classname ?? suiteName)} time="${seconds(
+    test.timeSeconds,
+  )}"${xmlAttr('file', test.file)}${test.line === undefined ? '' : ` line="${test.line}"`}`;
   let body = '';
   if (test.status === 'failed' || test.status === 'error') {
     const tag = test.status === 'failed' ? 'failure' : 'error';

@@ -113,7 +113,8 @@ class PendingFile {
 }
 
 interface Pending {
-  id: string;
+  /** Order in which tests started: unfinished tests are reported in it. */
+  seq: number;
   started: boolean;
   firstMs?: number;
   lastMs?: number;
@@ -128,6 +129,16 @@ interface Pending {
   files: PendingFile[];
 }
 
+/** Everything known about one test id: one map lookup per change of test id, not one per packet and purpose. */
+interface TestEntry {
+  id: string;
+  enumerated: boolean;
+  /** The run in progress, if any. */
+  pending: Pending | undefined;
+  /** Where its latest result is in the collector's results (-1: none yet). */
+  doneAt: number;
+}
+
 const TAIL_BYTES = 4096;
 /** One frozen empty list for the many results without previous runs or kept attachments. */
 const NONE: readonly never[] = Object.freeze([]);
@@ -136,15 +147,21 @@ const POOL_SIZE = 64;
 
 /** Turns scanned packets into per-test results, the way testtools' StreamToDict groups them. */
 export class ResultCollector {
-  private readonly pending = new Map<string, Pending>();
-  private readonly done = new Map<string, TestResult>();
+  private readonly entries = new Map<string, TestEntry>();
+  /** Results in the order tests ended; a test's earlier result is cleared when it ends again. */
+  private readonly done: (TestResult | undefined)[] = [];
+  private running = 0;
+  private startCount = 0;
+  /** The entry of the last packet's test id: consecutive packets mostly belong to one test. */
+  private lastId: string | undefined;
+  private lastEntry: TestEntry | undefined;
   private readonly maxAttachmentBytes: number;
   private readonly keepPassing: boolean;
   private readonly pool: PendingFile[] = [];
   /** One array per distinct set of tags (a run has a handful: the workers), not one per test. */
   private readonly tagSets = new Map<string, readonly string[]>();
   private packets = 0;
-  private enumerated = new Set<string>();
+  private enumerated = 0;
   private nonSubunitBytes = 0;
   private nonSubunitTail = Buffer.alloc(0);
   private startMs: number | undefined;
@@ -165,26 +182,14 @@ export class ResultCollector {
     }
     const id = packet.testId;
     if (id === undefined) return;
+    const entry = this.entryOf(id);
     const status = packet.status;
     if (status === 'exists') {
-      this.enumerated.add(id);
+      if (!entry.enumerated) this.enumerated++;
+      entry.enumerated = true;
       return;
     }
-    let test = this.pending.get(id);
-    if (!test) {
-      test = {
-        id,
-        started: false,
-        firstMs: undefined,
-        lastMs: undefined,
-        tags: [],
-        lastTags: undefined,
-        tagSources: 0,
-        routeCode: undefined,
-        files: [],
-      };
-      this.pending.set(id, test);
-    }
+    const test = entry.pending ?? this.start(entry);
     if (ms !== undefined) {
       test.firstMs ??= ms;
       test.lastMs = ms;
@@ -199,7 +204,7 @@ export class ResultCollector {
     if (routeCode !== undefined) test.routeCode = routeCode;
     if (packet.hasFile) this.addFile(test, packet);
     if (status === 'inprogress') test.started = true;
-    else if (status !== undefined) this.finish(test, status);
+    else if (status !== undefined) this.finish(entry, status);
   };
 
   readonly nonSubunit = (bytes: Uint8Array): void => {
@@ -207,6 +212,33 @@ export class ResultCollector {
     const joined = Buffer.concat([this.nonSubunitTail, bytes]);
     this.nonSubunitTail = Buffer.from(joined.subarray(Math.max(0, joined.length - TAIL_BYTES)));
   };
+
+  private entryOf(id: string): TestEntry {
+    if (id === this.lastId) return this.lastEntry!;
+    let entry = this.entries.get(id);
+    if (!entry) {
+      entry = { id, enumerated: false, pending: undefined, doneAt: -1 };
+      this.entries.set(id, entry);
+    }
+    this.lastId = id;
+    this.lastEntry = entry;
+    return entry;
+  }
+
+  private start(entry: TestEntry): Pending {
+    this.running++;
+    return (entry.pending = {
+      seq: this.startCount++,
+      started: false,
+      firstMs: undefined,
+      lastMs: undefined,
+      tags: [],
+      lastTags: undefined,
+      tagSources: 0,
+      routeCode: undefined,
+      files: [],
+    });
+  }
 
   private addFile(test: Pending, packet: PacketView): void {
     const name = packet.fileName!;
@@ -221,8 +253,10 @@ export class ResultCollector {
     file.append(packet.data, packet.fileStart, packet.fileEnd, this.maxAttachmentBytes);
   }
 
-  private finish(test: Pending, outcome: TestOutcome): void {
-    this.pending.delete(test.id);
+  private finish(entry: TestEntry, outcome: TestOutcome): void {
+    const test = entry.pending!;
+    entry.pending = undefined;
+    this.running--;
     const keep =
       outcome === 'fail' || outcome === 'uxsuccess' || outcome === 'unfinished' || this.keepPassing;
     let attachments: readonly Attachment[] = NONE;
@@ -233,7 +267,7 @@ export class ResultCollector {
     }
     const timed = test.firstMs !== undefined && test.lastMs !== undefined;
     const result: TestResult = {
-      id: test.id,
+      id: entry.id,
       outcome,
       previous: NONE,
       startMs: test.firstMs,
@@ -243,12 +277,13 @@ export class ResultCollector {
       routeCode: test.routeCode,
       attachments,
     };
-    const earlier = this.done.get(test.id);
-    if (earlier) {
+    if (entry.doneAt >= 0) {
+      const earlier = this.done[entry.doneAt]!;
       result.previous = [...earlier.previous, earlier.outcome];
-      this.done.delete(test.id);
+      this.done[entry.doneAt] = undefined;
     }
-    this.done.set(test.id, result);
+    entry.doneAt = this.done.length;
+    this.done.push(result);
   }
 
   /** Distinct and sorted; the scanner's own (frozen, shared) array when it already is that. */
@@ -265,15 +300,21 @@ export class ResultCollector {
     return shared;
   }
 
-  /** The results so far; tests still pending become `unfinished`. */
+  /** The results so far; tests still pending become `unfinished`, in the order they started. */
   result(stream: { bytes: number; error?: { message: string; offset: number } }): SubunitRun {
-    for (const test of [...this.pending.values()]) this.finish(test, 'unfinished');
+    if (this.running > 0) {
+      const unfinished = [...this.entries.values()].filter((e) => e.pending !== undefined);
+      unfinished.sort((a, b) => a.pending!.seq - b.pending!.seq);
+      for (const entry of unfinished) this.finish(entry, 'unfinished');
+    }
+    const tests: TestResult[] = [];
+    for (const result of this.done) if (result !== undefined) tests.push(result);
     return {
-      tests: [...this.done.values()],
+      tests,
       stream: {
         bytes: stream.bytes,
         packets: this.packets,
-        enumerated: this.enumerated.size,
+        enumerated: this.enumerated,
         nonSubunitBytes: this.nonSubunitBytes,
         nonSubunitTail: this.nonSubunitTail.toString('utf8'),
         ...(stream.error ? { error: stream.error } : {}),

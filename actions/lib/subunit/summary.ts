@@ -38,10 +38,20 @@ export function countOutcomes(tests: readonly TestResult[]): OutcomeCounts {
 
 /** The `n` slowest tests that have a duration, slowest first (ties by id, so the order is stable). */
 export function slowest(tests: readonly TestResult[], n: number): TestResult[] {
-  return tests
-    .filter((t) => t.durationMs !== undefined)
-    .sort((a, b) => b.durationMs! - a.durationMs! || a.id.localeCompare(b.id))
-    .slice(0, n);
+  // Kept in order while scanning, not a sort of every test for the first few: equal ones stay in
+  // stream order, as a stable sort leaves them.
+  const top: TestResult[] = [];
+  if (n <= 0) return top;
+  const before = (a: TestResult, b: TestResult) => b.durationMs! - a.durationMs! || a.id.localeCompare(b.id);
+  for (const test of tests) {
+    if (test.durationMs === undefined) continue;
+    if (top.length === n && before(test, top[n - 1]) >= 0) continue;
+    let at = top.length;
+    while (at > 0 && before(test, top[at - 1]) < 0) at--;
+    top.splice(at, 0, test);
+    if (top.length > n) top.pop();
+  }
+  return top;
 }
 
 export interface GroupTime {
