@@ -9,9 +9,10 @@
  *     [--trace] [--cpu-prof dir] [--bundle path/to/index.js]
  *
  * Prints both sides and the ratio naive/mirror-sync for a first sync (empty cache, empty mirror),
- * a no-change sync and a sync after 10 new upstream commits. The last two run `--runs` times each
- * (10 new commits every time) and the ratio compares each approach's best run, wall and CPU time
- * apart: on a shared machine the best of several runs is the one least disturbed by other work.
+ * a no-change sync and a sync after 10 new upstream commits. Each runs `--runs` times (the first
+ * sync from an empty cache and empty mirrors every time, 10 new commits every time) and the ratio
+ * compares each approach's best run, wall and CPU time apart: on a shared machine the best of
+ * several runs is the one least disturbed by other work.
  * `--trace` also counts, per sync, the processes mirror-sync started (`strace -f -e execve`, which
  * slows it down: the times of a traced run are not comparable) and the server's requests.
  */
@@ -277,7 +278,16 @@ try {
     );
   };
 
-  await scenario('first sync');
+  // A first sync again and again: empty cache (and its state), empty mirrors.
+  const emptyEverything = () => {
+    rmSync(cacheDir, { recursive: true, force: true });
+    for (const repo of ['mirror-sync.git', 'naive.git']) {
+      rmSync(path.join(root, repo), { recursive: true, force: true });
+      execFileSync('git', ['init', '--quiet', '--bare', path.join(root, repo)]);
+    }
+  };
+  for (let run = 1; run <= RUNS; run++)
+    await scenario(`first sync #${run}`, run > 1 ? emptyEverything : undefined);
   for (let run = 1; run <= RUNS; run++) await scenario(`no-change sync #${run}`);
   let added = 0;
   for (let run = 1; run <= RUNS; run++) {
