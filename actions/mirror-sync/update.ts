@@ -371,7 +371,7 @@ async function pushCreatesAsCloned(
     cache.dir,
     config.mirror,
     creates,
-    await localRefs(session.base, cache.dir),
+    () => localRefs(session.base, cache.dir),
     {
       authorization:
         mirrorSide.hasToken && config.mirrorToken ? basicAuthHeader(config.mirrorToken) : undefined,

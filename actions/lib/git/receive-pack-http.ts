@@ -44,13 +44,13 @@ export async function pushClonedPack(
   repo: string,
   url: string,
   creates: readonly Create[],
-  refsOfRepo: ReadonlyMap<string, string>,
+  /** The refs of `repo` (asked for only once its objects are one pack). */
+  refsOfRepo: () => Promise<ReadonlyMap<string, string>>,
   options: PackPushOptions = {},
 ): Promise<PushRefResult[] | undefined> {
   if (creates.length === 0 || !canListInProcess(url, options.env)) return undefined;
-  if (!sameRefs(creates, refsOfRepo)) return undefined;
   const pack = await soleCompletePack(repo);
-  if (!pack) return undefined;
+  if (!pack || !sameRefs(creates, await refsOfRepo())) return undefined;
   const base = url.replace(/\/+$/, '');
   const transport = new HttpTransport({
     env: options.env,
