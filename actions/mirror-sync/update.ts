@@ -381,7 +381,9 @@ async function pushCreatesAsCloned(
     },
   );
   if (!results)
-    environment.debug('The mirror is not empty or the cache is not one pack: pushing with git push');
+    environment.debug(
+      'Pushing with git push: the mirror has refs, or the cache is not one pack of exactly these refs',
+    );
   return results;
 }
 
