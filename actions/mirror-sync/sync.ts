@@ -9,7 +9,7 @@ import {
 } from '../lib/git/auth.js';
 import { CacheLockedError, openRepoCache, type RepoCache } from '../lib/git/cache.js';
 import { Git, GitError } from '../lib/git/git.js';
-import { canListInProcess, lsRefsHttp } from '../lib/git/ls-refs-http.js';
+import { canReachInProcess, lsRefsHttp } from '../lib/git/ls-refs-http.js';
 import { isLoopbackHost } from '../lib/http/loopback.js';
 import { lsRemote } from '../lib/git/refs.js';
 import { type Candidate, type Classification, classify } from './classify.js';
@@ -293,7 +293,7 @@ async function listRemote(
 ): Promise<Map<string, string>> {
   const { config, environment } = session;
   const token = sideInfo.role === 'upstream' ? config.upstreamToken : config.mirrorToken;
-  if (canListInProcess(sideInfo.url, environment.env)) {
+  if (canReachInProcess(sideInfo.url, environment.env)) {
     environment.debug(`ls-refs ${sideInfo.url} (protocol v2 over HTTP, in process)`);
     const refs = await lsRefsHttp(sideInfo.url, {
       authorization: sideInfo.hasToken && token ? basicAuthHeader(token) : undefined,

@@ -3,7 +3,6 @@ import type { RepoCache } from '../lib/git/cache.js';
 import { fetchRefs } from '../lib/git/fetch.js';
 import { GitError, gitComplaint } from '../lib/git/git.js';
 import { basicAuthHeader } from '../lib/git/auth.js';
-import { canListInProcess } from '../lib/git/ls-refs-http.js';
 import { isLostRace, type LeasedUpdate, type PushRefResult, pushWithLeases } from '../lib/git/push.js';
 import { pushClonedPack } from '../lib/git/receive-pack-http.js';
 import { countNewCommits, describeObjects, isAncestor, localRefs } from '../lib/git/refs.js';
@@ -366,7 +365,7 @@ async function pushCreatesAsCloned(
   const creates = leased.flatMap((u) =>
     u.expect === undefined && u.value ? [{ ref: u.ref, value: u.value }] : [],
   );
-  if (creates.length !== leased.length || !canListInProcess(config.mirror, environment.env)) return undefined;
+  if (creates.length !== leased.length) return undefined;
   const results = await pushClonedPack(
     cache.dir,
     config.mirror,

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuthHeader } from '../../actions/lib/git/auth.js';
-import { canListInProcess, lsRefsHttp, parseLsRefs } from '../../actions/lib/git/ls-refs-http.js';
+import { canReachInProcess, lsRefsHttp, parseLsRefs } from '../../actions/lib/git/ls-refs-http.js';
 import { parseRefList } from '../../actions/lib/git/refs.js';
 import { type GitHttpServer, startGitHttpServer } from '../support/git-http-server.js';
 import { git, Repos } from './repos.js';
@@ -43,15 +43,15 @@ describe('parseLsRefs (gitprotocol-v2 ls-refs answer in pkt-lines)', () => {
   });
 
   it('is only tried where a plain HTTP request reaches the remote as git would', () => {
-    expect(canListInProcess('https://opendev.org/openstack/nova.git')).toBe(true);
-    expect(canListInProcess('http://127.0.0.1:8080/up.git', { HOME: '/root' })).toBe(true);
-    expect(canListInProcess('ssh://git@host/repo.git')).toBe(false);
-    expect(canListInProcess('git@host:repo.git')).toBe(false);
-    expect(canListInProcess('/srv/git/repo.git')).toBe(false);
-    expect(canListInProcess('https://user:pw@host/repo.git')).toBe(false);
-    expect(canListInProcess('https://host/repo.git', { HTTPS_PROXY: 'http://proxy:3128' })).toBe(false);
-    expect(canListInProcess('https://host/repo.git', { all_proxy: 'socks5://proxy' })).toBe(false);
-    expect(canListInProcess('https://host/repo.git', { https_proxy: '' })).toBe(true);
+    expect(canReachInProcess('https://opendev.org/openstack/nova.git')).toBe(true);
+    expect(canReachInProcess('http://127.0.0.1:8080/up.git', { HOME: '/root' })).toBe(true);
+    expect(canReachInProcess('ssh://git@host/repo.git')).toBe(false);
+    expect(canReachInProcess('git@host:repo.git')).toBe(false);
+    expect(canReachInProcess('/srv/git/repo.git')).toBe(false);
+    expect(canReachInProcess('https://user:pw@host/repo.git')).toBe(false);
+    expect(canReachInProcess('https://host/repo.git', { HTTPS_PROXY: 'http://proxy:3128' })).toBe(false);
+    expect(canReachInProcess('https://host/repo.git', { all_proxy: 'socks5://proxy' })).toBe(false);
+    expect(canReachInProcess('https://host/repo.git', { https_proxy: '' })).toBe(true);
   });
 });
 

@@ -1,4 +1,5 @@
 import { headerValue, HttpTransport, type HttpResponse } from '../http/index.js';
+import { headerFromLine, pktLine, readPktLines } from './pkt-line.js';
 import { OBJECT_ID } from './refs.js';
 
 /**
@@ -28,7 +29,7 @@ const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'all_proxy'];
 const MAX_LS_REFS_BYTES = 128 * 1024 * 1024;
 
 /** True when an in-process request could reach `url` the way git would. */
-export function canListInProcess(url: string, env: LsRefsHttpOptions['env'] = {}): boolean {
+export function canReachInProcess(url: string, env: LsRefsHttpOptions['env'] = {}): boolean {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -44,7 +45,7 @@ export async function lsRefsHttp(
   url: string,
   options: LsRefsHttpOptions = {},
 ): Promise<Map<string, string> | undefined> {
-  if (!canListInProcess(url, options.env)) return undefined;
+  if (!canReachInProcess(url, options.env)) return undefined;
   const prefixes: string[] = [];
   if (options.only?.heads) prefixes.push('refs/heads/');
   if (options.only?.tags) prefixes.push('refs/tags/');
@@ -60,11 +61,8 @@ export async function lsRefsHttp(
     Accept: 'application/x-git-upload-pack-result',
     'Git-Protocol': 'version=2',
     'User-Agent': 'git/taco-mirror-sync',
+    ...headerFromLine(options.authorization),
   };
-  if (options.authorization) {
-    const colon = options.authorization.indexOf(':');
-    headers[options.authorization.slice(0, colon).trim()] = options.authorization.slice(colon + 1).trim();
-  }
   // The shared HTTP stack, without retries: any trouble is git's to retry and word.
   const transport = new HttpTransport({
     env: options.env,
@@ -99,33 +97,20 @@ export async function lsRefsHttp(
   return refs;
 }
 
-function pktLine(text: string): Buffer {
-  const payload = Buffer.from(text);
-  return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
-}
-
 /**
  * Parses an ls-refs answer: pkt-lines `<oid> <refname>[ <attribute>…]` ended by a flush packet.
  * Returns undefined for anything else (an `ERR` packet, a truncated answer, a v0 advertisement);
  * symbolic HEAD and peeled values are left out, as `ls-remote --refs` does.
  */
 export function parseLsRefs(data: Buffer): Map<string, string> | undefined {
+  const lines = readPktLines(data);
+  // One flush packet, at the very end.
+  if (!lines || lines.length === 0 || lines.indexOf(null) !== lines.length - 1) return undefined;
   const refs = new Map<string, string>();
-  let at = 0;
-  while (at + 4 <= data.length) {
-    const length = Number.parseInt(data.subarray(at, at + 4).toString('latin1'), 16);
-    if (!Number.isInteger(length) || !/^[0-9a-f]{4}$/i.test(data.subarray(at, at + 4).toString('latin1')))
-      return undefined;
-    if (length === 0) return at + 4 === data.length ? refs : undefined;
-    if (length < 4 || at + length > data.length) return undefined;
-    const line = data
-      .subarray(at + 4, at + length)
-      .toString('utf8')
-      .replace(/\n$/, '');
-    at += length;
-    const [oid, name] = line.split(' ', 2);
+  for (const payload of lines.slice(0, -1) as Buffer[]) {
+    const [oid, name] = payload.toString('utf8').replace(/\n$/, '').split(' ', 2);
     if (!OBJECT_ID.test(oid) || !name) return undefined;
     if (name.startsWith('refs/') && !name.endsWith('^{}')) refs.set(name, oid);
   }
-  return undefined;
+  return refs;
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ExternalError } from '../errors.js';
 import { headerValue, HttpTransport } from '../http/index.js';
-import { canListInProcess } from './ls-refs-http.js';
+import { canReachInProcess } from './ls-refs-http.js';
+import { headerFromLine, pktLine, readPktLines } from './pkt-line.js';
 import { gitProgress } from './progress.js';
 import type { PushRefResult } from './push.js';
 
@@ -48,7 +49,7 @@ export async function pushClonedPack(
   refsOfRepo: () => Promise<ReadonlyMap<string, string>>,
   options: PackPushOptions = {},
 ): Promise<PushRefResult[] | undefined> {
-  if (creates.length === 0 || !canListInProcess(url, options.env)) return undefined;
+  if (creates.length === 0 || !canReachInProcess(url, options.env)) return undefined;
   const pack = await soleCompletePack(repo);
   if (!pack || !sameRefs(creates, await refsOfRepo())) return undefined;
   const base = url.replace(/\/+$/, '');
@@ -95,12 +96,6 @@ async function hasAlternates(objects: string): Promise<boolean> {
   }
 }
 
-function authHeaders(authorization: string | undefined): Record<string, string> {
-  if (!authorization) return {};
-  const colon = authorization.indexOf(':');
-  return { [authorization.slice(0, colon).trim()]: authorization.slice(colon + 1).trim() };
-}
-
 /**
  * The capabilities receive-pack advertises, when the repository has no ref at all (its one
  * advertised line is `capabilities^{}`) and it can take this push; undefined otherwise.
@@ -115,7 +110,7 @@ async function emptyRepositoryCapabilities(
     response = await transport.send({
       method: 'GET',
       url: `${base}/info/refs?service=git-receive-pack`,
-      headers: { 'User-Agent': AGENT, ...authHeaders(authorization) },
+      headers: { 'User-Agent': AGENT, ...headerFromLine(authorization) },
     });
   } catch {
     return undefined;
@@ -168,7 +163,7 @@ async function sendPack(
       Accept: 'application/x-git-receive-pack-result',
       'Content-Length': String(commands.length + pack.size),
       'User-Agent': AGENT,
-      ...authHeaders(options.authorization),
+      ...headerFromLine(options.authorization),
     },
     body,
     retryable: false,
@@ -232,29 +227,4 @@ function readReport(data: Buffer, creates: readonly Create[], base: string): Pus
         flag: '!',
       },
   );
-}
-
-function pktLine(text: string): Buffer {
-  const payload = Buffer.from(text);
-  return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
-}
-
-/** pkt-lines (null for a flush packet), or undefined when the data is not whole pkt-lines. */
-export function readPktLines(data: Buffer): (Buffer | null)[] | undefined {
-  const lines: (Buffer | null)[] = [];
-  let at = 0;
-  while (at < data.length) {
-    const head = data.subarray(at, at + 4).toString('latin1');
-    if (!/^[0-9a-f]{4}$/i.test(head)) return undefined;
-    const length = Number.parseInt(head, 16);
-    if (length === 0) {
-      lines.push(null);
-      at += 4;
-      continue;
-    }
-    if (length < 4 || at + length > data.length) return undefined;
-    lines.push(data.subarray(at + 4, at + length));
-    at += length;
-  }
-  return lines;
 }
