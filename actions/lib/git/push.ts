@@ -148,7 +148,7 @@ async function pushBatch(
  * sent, and nothing from a repository without refs. The refspecs name objects, so the push is the
  * same. The view is made of files (no git process) with `repo`'s own config, and removed after.
  */
-export async function withRefLessView<T>(repo: string, fn: (view: string) => Promise<T>): Promise<T> {
+async function withRefLessView<T>(repo: string, fn: (view: string) => Promise<T>): Promise<T> {
   const objects = path.resolve(repo, 'objects');
   const config = await readFile(path.join(repo, 'config'), 'utf8');
   const view = await mkdtemp(path.join(os.tmpdir(), 'taco-push-'));

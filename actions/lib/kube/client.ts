@@ -2,8 +2,6 @@ import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { UserError } from '../errors.js';
 import { isInlineKubeconfig, resolveKubeconfigPath } from './kubeconfig-source.js';
 
-export { isInlineKubeconfig };
-
 /** A connection to one cluster: the parsed kubeconfig and the typed API groups built from it. */
 export interface KubeClient {
   config: KubeConfig;

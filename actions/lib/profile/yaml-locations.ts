@@ -1,8 +1,6 @@
 import { LineCounter, parseDocument, type Node } from 'yaml';
 import { type NodeLocation, type SourcePosition, yamlLocations } from '../located.js';
 
-export { dotted, type NodeLocation, pointer, type SourcePosition } from '../located.js';
-
 export interface ParsedYaml {
   value: unknown;
   /** JSON pointer (`/tempest/concurrency`) → location. The root is ''. */

@@ -502,7 +502,7 @@ export class SubunitDecoder {
 }
 
 /** A packet object from a view: every field present, in one order (one object shape for all packets). */
-export function toPacket(view: PacketView): LocatedPacket {
+function toPacket(view: PacketView): LocatedPacket {
   const tags = view.tags;
   return {
     offset: view.offset,

@@ -1,5 +1,5 @@
 import type { PacketView } from './decoder.js';
-import type { TestStatus } from './packet.js';
+import { type TestStatus, timeToMs } from './packet.js';
 
 /** How a test ended. `unfinished`: it started (or sent output) but the stream has no final status for it. */
 export type TestOutcome = Exclude<TestStatus, 'exists' | 'inprogress'> | 'unfinished';
@@ -176,7 +176,7 @@ export class ResultCollector {
     this.packets++;
     let ms: number | undefined;
     if (packet.hasTimestamp) {
-      ms = packet.seconds * 1000 + packet.nanos / 1e6;
+      ms = timeToMs(packet);
       if (this.startMs === undefined || ms < this.startMs) this.startMs = ms;
       if (this.endMs === undefined || ms > this.endMs) this.endMs = ms;
     }
