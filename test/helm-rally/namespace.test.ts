@@ -213,6 +213,36 @@ describe('kubeNamespaceClient on the fake Kubernetes API', () => {
     });
   });
 
+  it('runs the exec plugin once for a request that is retried, and again once its credential expired', async () => {
+    await createNamespace('exec-retry');
+    await createNamespace('exec-expired');
+    const dir = tempDir();
+    const plugin = path.join(dir, 'plugin.sh');
+    const runs = path.join(dir, 'runs');
+    writeFileSync(
+      plugin,
+      `#!/bin/sh\necho run >> "${runs}"\n` +
+        `printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t","expirationTimestamp":"%s"}}' "$1"\n`,
+      { mode: 0o755 },
+    );
+    const withExpiry = (expires: string) =>
+      kubeconfig(
+        door.url,
+        {},
+        { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, args: [expires] } },
+      );
+    const env = { PATH: process.env.PATH };
+    door.failNext(503);
+    const later = kubeNamespaceClient({ kubeconfig: withExpiry('2999-01-01T00:00:00Z'), env });
+    expect(await later.delete('exec-retry')).toBe('deleted');
+    expect(door.seen.map((s) => s.method)).toEqual(['DELETE', 'DELETE']);
+    expect(readFileSync(runs, 'utf8').split('\n').filter(Boolean)).toHaveLength(1);
+    door.failNext(503);
+    const expired = kubeNamespaceClient({ kubeconfig: withExpiry('2000-01-01T00:00:00Z'), env });
+    expect(await expired.delete('exec-expired')).toBe('deleted');
+    expect(readFileSync(runs, 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
+  });
+
   it('refuses a legacy auth-provider with the exec plugin to use instead', () => {
     const client = kubeNamespaceClient({
       kubeconfig: kubeconfig(door.url, {}, { 'auth-provider': { name: 'gcp', config: {} } }),

@@ -19,6 +19,8 @@ export interface ExecCredential {
   token?: string;
   cert?: Buffer;
   key?: Buffer;
+  /** status.expirationTimestamp (ms since the epoch): ask the plugin again from then on. */
+  expiresAtMs?: number;
 }
 
 const EXEC_TIMEOUT_MS = 60_000;
@@ -96,9 +98,16 @@ function parseExecOutput(stdout: string, name: string): ExecCredential {
   } catch {
     throw new Error(`kubeconfig exec plugin ${name} did not print an ExecCredential (JSON) on stdout`);
   }
-  if (typeof status?.token === 'string' && status.token) return { token: status.token };
+  const expires =
+    typeof status?.expirationTimestamp === 'string' ? Date.parse(status.expirationTimestamp) : NaN;
+  const expiry = Number.isNaN(expires) ? {} : { expiresAtMs: expires };
+  if (typeof status?.token === 'string' && status.token) return { token: status.token, ...expiry };
   if (typeof status?.clientCertificateData === 'string' && typeof status.clientKeyData === 'string')
-    return { cert: Buffer.from(status.clientCertificateData), key: Buffer.from(status.clientKeyData) };
+    return {
+      cert: Buffer.from(status.clientCertificateData),
+      key: Buffer.from(status.clientKeyData),
+      ...expiry,
+    };
   throw new Error(
     `kubeconfig exec plugin ${name}: its ExecCredential has neither status.token nor a client certificate and key`,
   );

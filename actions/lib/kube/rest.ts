@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Dispatcher } from 'undici';
 import { Agent, ProxyAgent, request as undiciRequest } from '../http/undici-parts.js';
-import { runExecCredential } from './exec-credential.js';
+import { type ExecConfig, type ExecCredential, runExecCredential } from './exec-credential.js';
 import type { KubeAccess } from './kube-access.js';
 
 /** A non-2xx answer; `code` and `body` are what httpStatus and describeApiError read. */
@@ -107,10 +107,27 @@ async function credentials(
     case 'basic':
       return { header: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
     case 'exec': {
-      const credential = await runExecCredential(auth.exec, { env, cluster: access.cluster, signal });
+      const credential = await execCredential(auth.exec, () =>
+        runExecCredential(auth.exec, { env, cluster: access.cluster, signal }),
+      );
       return credential.token
         ? { header: `Bearer ${credential.token}` }
         : { cert: credential.cert, key: credential.key };
     }
   }
+}
+
+/**
+ * The plugin's credential, kept for the kubeconfig read it came from (`exec` is that read's object)
+ * until its expirationTimestamp, as client-go keeps it: a request retried after a 503 does not start
+ * `aws eks get-token` or `gke-gcloud-auth-plugin` (seconds each) again. A failed run is not kept.
+ */
+const execCredentials = new WeakMap<ExecConfig, Promise<ExecCredential>>();
+
+async function execCredential(exec: ExecConfig, run: () => Promise<ExecCredential>): Promise<ExecCredential> {
+  const kept = await execCredentials.get(exec)?.catch(() => undefined);
+  if (kept && (kept.expiresAtMs === undefined || kept.expiresAtMs > Date.now())) return kept;
+  const pending = run();
+  execCredentials.set(exec, pending);
+  return pending;
 }
