@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ExternalError, UserError } from '../lib/errors.js';
+import { nodeHttp, nodeHttps } from '../lib/lazy-builtins.js';
 import type { TempestConfigSection } from './config.js';
 
 /**
@@ -66,10 +67,8 @@ async function post(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<{ status: number; body: string }> {
-  // Loaded here, not at import: node:http and node:https cost every start ~20 ms and ~10 MB, and
-  // most modes (report, merge) never ask Keystone.
-  const client =
-    url.protocol === 'https:' ? (await import('node:https')).default : (await import('node:http')).default;
+  // Loaded here, not at import: most modes (report, merge) never ask Keystone.
+  const client = url.protocol === 'https:' ? nodeHttps() : nodeHttp();
   return new Promise((resolve, reject) => {
     const req = client.request(
       url,

@@ -73,7 +73,7 @@ export async function runJob(s: JobSetting): Promise<JobRun> {
     rt.log(`[${id}] skipped (if: ${String(job.if ?? 'success()')})`);
     return { result: 'skipped', outputs: {}, runs: [] };
   }
-  const strategy = jobStrategy(job, { ...jobScope, where: `${where}.strategy` });
+  const strategy = jobStrategy(job, jobScope, where);
   if ('error' in strategy) {
     // GitHub fails only this job (its dependents then follow their own if:), not the whole run.
     rt.log(`[${id}] ::error::${strategy.error}`);
@@ -120,11 +120,14 @@ export async function runJob(s: JobSetting): Promise<JobRun> {
 function jobStrategy(
   job: JobDef,
   scope: ExpressionScope,
+  where: string,
 ): { combos: Combination[]; failFast: boolean } | { error: string } {
   try {
-    const strategy = (job.strategy ? interpolate(job.strategy as Json, scope) : {}) as Record<string, Json>;
+    const strategy = (
+      job.strategy ? interpolate(job.strategy as Json, { ...scope, where: `${where}.strategy` }) : {}
+    ) as Record<string, Json>;
     return {
-      combos: expandMatrix(strategy.matrix, scope.where.replace(/\.strategy$/, '')),
+      combos: expandMatrix(strategy.matrix, where),
       failFast: strategy['fail-fast'] === undefined || truthy(strategy['fail-fast']),
     };
   } catch (err) {
