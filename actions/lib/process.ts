@@ -34,6 +34,8 @@ export interface RunOptions {
 export interface ProcessResult {
   /** The command line as logged, with secrets blanked. */
   command: string;
+  /** The program's file name (`git`, `helm`): the service a failure names. */
+  program: string;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -50,7 +52,7 @@ export class ProcessError extends ExternalError {
     message: string,
     readonly result: ProcessResult,
   ) {
-    super(path.basename(result.command.split(' ')[0] ?? ''), message);
+    super(result.program, message);
   }
 }
 
@@ -91,7 +93,7 @@ export function runProcess(
 
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
-      resolve(notStarted(command));
+      resolve(notStarted(command, file));
       return;
     }
     const child = childProcess().spawn(file, args, {
@@ -143,6 +145,7 @@ export function runProcess(
       options.signal?.removeEventListener('abort', onAbort);
       resolve({
         command,
+        program: path.basename(file),
         exitCode,
         signal,
         stdout: stdout.toString(),
@@ -156,9 +159,10 @@ export function runProcess(
 }
 
 /** The result of a command whose cancellation came before it could start. */
-function notStarted(command: string): ProcessResult {
+function notStarted(command: string, file: string): ProcessResult {
   return {
     command,
+    program: path.basename(file),
     exitCode: null,
     signal: null,
     stdout: '',

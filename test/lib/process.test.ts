@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   describeFailure,
@@ -105,5 +107,20 @@ describe('helpers', () => {
   });
   it('tails text', () => {
     expect(tail('a\nb\nc\n\n', 2)).toBe('b\nc');
+  });
+});
+
+describe('ProcessError', () => {
+  it('names the program it ran as the failed service, also when its path has a space', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'process error '));
+    const tool = path.join(dir, 'my tool');
+    writeFileSync(tool, '#!/bin/sh\nexit 4\n', { mode: 0o755 });
+    try {
+      const err = await runChecked(tool, ['--flag']).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ProcessError);
+      expect((err as ProcessError).service).toBe('my tool');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -59,7 +59,8 @@ export class Git {
     // rev-list and log otherwise write every line on its own (a first sync's graph came as 30,000
     // reads, 0.3 s of this process's CPU); nothing here reads git's output while git still runs.
     this.env = { ...options.env, ...NON_INTERACTIVE_ENV, LC_ALL: 'C', LANGUAGE: '', GIT_FLUSH: '0' };
-    this.secrets = [...(options.secrets ?? []), ...(options.token ? [options.token] : [])];
+    // Derived runners pass the options on (token included) with this runner's secrets: once each.
+    this.secrets = [...new Set([...(options.secrets ?? []), ...(options.token ? [options.token] : [])])];
   }
 
   /** A runner for one remote named by URL: over HTTPS it sends this runner's token, to that URL only. */
