@@ -1,4 +1,3 @@
-import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ActionContext } from '../lib/context.js';
 import { parseDuration } from '../lib/duration.js';
@@ -6,11 +5,7 @@ import { dotted } from '../lib/located.js';
 import { UserError } from '../lib/errors.js';
 import { maskKubeconfig } from '../lib/kube/mask.js';
 import type { Profile } from '../lib/profile/load.js';
-import {
-  deploymentFromProfile,
-  type ProfileRallyDeployment,
-  runsOnDefaultPlatform,
-} from '../lib/rally/deployment.js';
+import { deploymentForTask, type ProfileRallyDeployment } from '../lib/rally/deployment.js';
 import type { RallyDeployment } from '../lib/rally/run.js';
 import { isSecretRef, resolveSecret, type SecretRef } from '../lib/secrets.js';
 import { KILL_MODES, type KillMode } from './chaos.js';
@@ -107,20 +102,14 @@ function rallyWhere(profile: Profile | undefined, key: string): string {
   return profile ? profile.where(keyPath) : dotted(keyPath);
 }
 
-/**
- * The Rally env of the load: empty for a task whose scenarios are all on Rally's own platform
- * (Dummy.*), as helm-rally does; else the profile's rally.deployment, secrets resolved. A task
- * file that is not there is left for Rally to report.
- */
+/** The Rally env of the load, as helm-rally picks it (deploymentForTask). */
 function rallyLoadDeployment(
   taskFile: string,
   profile: Profile | undefined,
   ctx: Pick<ActionContext, 'env' | 'setSecret'>,
 ): RallyDeployment {
   const section = profile?.section<{ deployment?: ProfileRallyDeployment }>('rally')?.deployment;
-  if (existsSync(taskFile) && statSync(taskFile).isFile() && runsOnDefaultPlatform(taskFile))
-    return { name: section?.name ?? 'taco', spec: {} };
-  return deploymentFromProfile(section, ctx, (key) => rallyWhere(profile, key), { needsCloud: true });
+  return deploymentForTask(taskFile, section, ctx, (key) => rallyWhere(profile, key));
 }
 
 /** Inputs first, then the original config file (for targets, interval, duration), then the profile, then defaults. */

@@ -4,10 +4,9 @@ import { parseDuration } from '../lib/duration.js';
 import { UserError } from '../lib/errors.js';
 import type { Profile } from '../lib/profile/load.js';
 import {
-  deploymentFromProfile,
+  deploymentForTask,
   type ProfileRallyDeployment,
   resolveSpecSecrets,
-  runsOnDefaultPlatform,
 } from '../lib/rally/deployment.js';
 import type { RallyDeployment } from '../lib/rally/index.js';
 import { type PublishSettings, resolvePublishSettings } from './chart-publish.js';
@@ -271,11 +270,7 @@ function resolveDeployment(
 ): RallyDeployment {
   const name = section.deployment?.name ?? 'taco';
   if (mode !== 'rally' || !taskFile) return { name };
-  if (runsOnDefaultPlatform(taskFile)) return { name, spec: {} };
-  return deploymentFromProfile(
-    section.deployment,
-    ctx,
-    (key) => profile.where(['rally', 'deployment', key]),
-    { needsCloud: true },
+  return deploymentForTask(taskFile, section.deployment, ctx, (key) =>
+    profile.where(['rally', 'deployment', key]),
   );
 }

@@ -5,7 +5,7 @@
  * rally_openstack/environment/platforms/existing.py) before Rally sees it, so a typo is one
  * located error instead of Rally's schema dump.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { ActionContext } from '../context.js';
 import { UserError } from '../errors.js';
 import { isSecretRef } from '../secrets.js';
@@ -163,4 +163,20 @@ export function taskScenarios(text: string): string[] {
 export function runsOnDefaultPlatform(taskFile: string): boolean {
   const scenarios = taskScenarios(readFileSync(taskFile, 'utf8'));
   return scenarios.length > 0 && scenarios.every((s) => DEFAULT_PLATFORM_GROUPS.includes(s.split('.')[0]));
+}
+
+/**
+ * The Rally environment a task file needs: an empty one when every scenario is on Rally's own
+ * platform (Dummy.*), else the profile's deployment with its secrets resolved. A task file that is
+ * not there gets the profile's deployment and is left for Rally to report.
+ */
+export function deploymentForTask(
+  taskFile: string,
+  section: ProfileRallyDeployment | undefined,
+  ctx: SecretsContext,
+  where: (key: string) => string,
+): RallyDeployment {
+  if (existsSync(taskFile) && statSync(taskFile).isFile() && runsOnDefaultPlatform(taskFile))
+    return { name: section?.name ?? 'taco', spec: {} };
+  return deploymentFromProfile(section, ctx, where, { needsCloud: true });
 }
