@@ -1,5 +1,6 @@
-import { openSync, readSync, closeSync, readFileSync, writeSync } from 'node:fs';
+import { openSync, readSync, closeSync, readFileSync } from 'node:fs';
 import { UserError } from '../lib/errors.js';
+import { writeInPieces } from '../lib/reports/write-in-pieces.js';
 import { SIGNATURE } from '../lib/subunit/packet.js';
 import { readSubunitFile } from '../lib/subunit/read.js';
 import type { TestResult } from '../lib/subunit/results.js';
@@ -62,23 +63,12 @@ export function writeTimings(file: string, tests: readonly TestResult[]): void {
     .filter((t) => t.durationMs !== undefined)
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const entries = timed.filter((t, i) => i === timed.length - 1 || timed[i + 1].id !== t.id);
-  const fd = openSync(file, 'w');
-  try {
-    if (entries.length === 0) {
-      writeSync(fd, '{}\n');
-      return;
-    }
-    let pending = '{';
+  writeInPieces(file, (write) => {
+    if (entries.length === 0) return write('{}\n');
     entries.forEach(({ id, durationMs }, i) => {
       const seconds = durationMs! / 1000;
-      pending += `${i ? ',' : ''}\n ${JSON.stringify(id)}: ${Math.round(seconds * 1000) / 1000}`;
-      if (pending.length >= 65_536) {
-        writeSync(fd, pending);
-        pending = '';
-      }
+      write(`${i ? ',' : '{'}\n ${JSON.stringify(id)}: ${Math.round(seconds * 1000) / 1000}`);
     });
-    writeSync(fd, `${pending}\n}\n`);
-  } finally {
-    closeSync(fd);
-  }
+    write('\n}\n');
+  });
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { writeInPieces } from './write-in-pieces.js';
 
 /** One test in the JUnit model shared by every action's report (bats, Rally, Tempest). */
 export interface JUnitCase {
@@ -105,20 +105,7 @@ export function writeJUnitXml(
   suites: readonly (JUnitSuite | JUnitSuiteSource)[],
   name = 'taco',
 ): void {
-  const fd = openSync(file, 'w');
-  try {
-    let pending = '';
-    junitLines(suites, name, (line) => {
-      pending += `${line}\n`;
-      if (pending.length >= 65_536) {
-        writeSync(fd, pending);
-        pending = '';
-      }
-    });
-    writeSync(fd, pending);
-  } finally {
-    closeSync(fd);
-  }
+  writeInPieces(file, (write) => junitLines(suites, name, (line) => write(`${line}\n`)));
 }
 
 /** The document line by line (a test case with its failure is one "line" of several). */
