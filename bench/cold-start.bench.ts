@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error -- plain JavaScript shared with scripts/build.js
 import { actionNames } from '../scripts/actions.js';
+import { emitBenchRow, median } from './bench-row.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -94,15 +95,6 @@ function runnerEnv(dir: string): Record<string, string> {
   };
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-};
-
-function emitRow(row: Record<string, unknown>): void {
-  console.log(`BENCH-ROW ${JSON.stringify(row)}`);
-}
-
 async function main(): Promise<void> {
   if (!existsSync(node24))
     throw new Error(`Node 24 is missing at ${node24}: run npm test once (it installs it)`);
@@ -149,7 +141,7 @@ async function main(): Promise<void> {
         ours !== undefined && peer !== undefined ? `   checkout / ${name} = ${(peer / ours).toFixed(2)}×` : ''
       }`,
     );
-    emitRow({
+    emitBenchRow({
       id: `cold-start:${name}`,
       ...(ours !== undefined ? { ours: round(ours) } : { missing: missing.get(name) }),
       ...(peer !== undefined ? { peer: round(peer) } : { peerMissing }),
@@ -164,7 +156,7 @@ async function main(): Promise<void> {
   console.log(
     `taco-ci --help   ${cli === undefined ? `MISSING — ${missing.get('taco-ci')}` : `${cli.toFixed(0).padStart(5)} ms`}   via tsx on the sources: ${tsx.toFixed(0)} ms${cli !== undefined ? `   (${(tsx / cli).toFixed(2)}×)` : ''}`,
   );
-  emitRow({
+  emitBenchRow({
     id: 'cold-start:taco-ci',
     ...(cli !== undefined ? { ours: round(cli) } : { missing: missing.get('taco-ci') }),
     peer: round(tsx),

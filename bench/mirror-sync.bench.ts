@@ -34,6 +34,7 @@ import { httpTokenEnv } from '../actions/lib/git/auth.js';
 import { runChecked } from '../actions/lib/process.js';
 import { inputEnvName, nodeBinary, readActionYaml, repoRoot } from '../test/harness/run-action.js';
 import { startGitHttpServer } from '../test/support/git-http-server.js';
+import { emitBenchRow } from './bench-row.js';
 
 const { values } = parseArgs({
   options: {
@@ -320,7 +321,7 @@ try {
     console.log(
       `${label.padEnd(20)} wall ${ratio(prefix, 'wallMs')}×   cpu ${ratio(prefix, 'cpuMs')}×${target}`,
     );
-    const row = {
+    emitBenchRow({
       id,
       ours: Number(bestWall(prefix, 'ours').toFixed(3)),
       peer: Number(bestWall(prefix, 'naive').toFixed(3)),
@@ -328,8 +329,7 @@ try {
       peerName: 'git clone --mirror + git push --mirror',
       better: 'lower',
       load: Number(load.split(' ')[0]),
-    };
-    console.log(`BENCH-ROW ${JSON.stringify(row)}`);
+    });
   }
 } finally {
   await server.stop();

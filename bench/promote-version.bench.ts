@@ -26,6 +26,7 @@ import { runAction } from '../test/harness/run-action.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
 import { tarOf } from '../test/promote-version/support/oci-images.js';
 import { startDockerd, type TestDockerd } from '../test/support/dockerd.js';
+import { emitBenchRow, median } from './bench-row.js';
 
 const { values } = parseArgs({
   options: {
@@ -211,7 +212,6 @@ async function countingRelay(registry: TestRegistry) {
 }
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s (${(ms / IMAGES).toFixed(0)} ms/image)`;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const runs = (label: string, xs: number[]) =>
   console.log(
     `${label.padEnd(34)} best ${fmt(Math.min(...xs))}, median ${fmt(median(xs))}   [${xs.map((x) => (x / 1000).toFixed(2)).join(', ')}]`,
@@ -265,7 +265,7 @@ try {
     `layer size 8× larger → action time ×${(Math.min(...actionLarge) / best).toFixed(2)} best, ×${(median(actionLarge) / median(action)).toFixed(2)} median   (goal ≤ 1.1)`,
   );
   const load = Number(os.loadavg()[0].toFixed(2));
-  const row = (fields: object) => console.log(`BENCH-ROW ${JSON.stringify({ ...fields, load })}`);
+  const row = (fields: Record<string, unknown>) => emitBenchRow({ ...fields, load });
   const round = (ms: number) => Number((ms / 1000).toFixed(3));
   row({
     id: 'promote',

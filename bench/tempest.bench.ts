@@ -28,6 +28,7 @@ import path from 'node:path';
 import { encodePacket, filePackets } from '../actions/lib/subunit/encoder.js';
 import type { SubunitPacket } from '../actions/lib/subunit/packet.js';
 import { inputEnvName, nodeBinary, readActionYaml, repoRoot } from '../test/harness/run-action.js';
+import { emitBenchRow, median } from './bench-row.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -168,7 +169,6 @@ function runReference(stream: string, dir: string): Measure & { tests: number } 
   return { ...measure, tests: xml.match(/<testcase /g)?.length ?? 0 };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const best = (values: number[]) => Math.min(...values);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -235,8 +235,7 @@ function main(): void {
     console.log(
       `\naction peak RSS: ${mb(single)} at ${mb(streams[0].bytes)}, ${mb(double)} at ${mb(streams[1].bytes)}: ${(double / single).toFixed(2)}× for the doubled stream (goal ≤ 1.2×, and ≤ 100 MB at 64 MB)`,
     );
-    const row = (fields: object) =>
-      console.log(`BENCH-ROW ${JSON.stringify({ ...fields, load: Number(os.loadavg()[0].toFixed(2)) })}`);
+    const row = emitBenchRow;
     const seconds = (ms: number[]) => Number((median(ms) / 1000).toFixed(3));
     row({
       id: 'tempest-64mb',
